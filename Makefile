@@ -1,0 +1,46 @@
+# Two commands matter: `make run` and `make test`. Both set up everything from nothing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install system-deps lint typecheck unit eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, ingest the sample corpus, then serve chat + API on http://127.0.0.1:8000
+run: install
+	$(BIN)/kunskap ingest
+	$(BIN)/kunskap serve
+
+## Set up and run every check: lint, types, unit/integration/browser tests, evaluation gate
+test: install system-deps lint typecheck unit eval
+
+# Chromium (browser test) and PostgreSQL (needs store test) from Debian's packages.
+system-deps:
+	bash scripts/install_system_deps.sh
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/pytest
+
+eval:
+	$(BIN)/kunskap eval --check --report build/eval-report
+
+bench: install
+	$(BIN)/python -m ingest.benchmark
+
+clean:
+	rm -rf build data/.pytest_cache

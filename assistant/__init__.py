@@ -1,0 +1,1 @@
+"""A question's path: retrieve, decide answerability, answer, verify citations, log needs."""

@@ -1,0 +1,1 @@
+"""The HTTP face of the assistant: one FastAPI app for API, chat and analyst page."""

@@ -1,0 +1,111 @@
+"""What the assistant hands out: every answer is one structured, validated object."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The one refusal sentence, shared by the extractive path, the LLM prompt and the tests.
+REFUSAL_SV = (
+    "Jag hittar inget i det underlag jag har tillgång till som besvarar frågan. "
+    "Frågan har noterats som ett möjligt kunskapsbehov."
+)
+REFUSAL_EN = (
+    "I cannot find anything in the material I have access to that answers the question. "
+    "The question has been noted as a possible knowledge need."
+)
+
+
+def refusal_for(language: str) -> str:
+    return REFUSAL_EN if language == "en" else REFUSAL_SV
+
+
+class SearchFilters(BaseModel):
+    """Narrow the search; every field is optional and fields combine with AND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    areas: list[str] | None = Field(None, description="Any of these areas (slugs).")
+    doc_types: list[str] | None = Field(None, description="Any of these source types.")
+    publishers: list[str] | None = Field(None, description="Any of these publishers.")
+    languages: list[str] | None = Field(None, description="Any of these language codes.")
+    published_from: dt.date | None = Field(None, description="Published on or after.")
+    published_to: dt.date | None = Field(None, description="Published on or before.")
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The number used as [n] in the answer text.")
+    doc_id: str
+    title: str
+    publisher: str | None = None
+    doc_type: str
+    doc_type_label: str = Field(description="Swedish label of the source type, for weighing.")
+    page: int | None = Field(None, description="Page of the quote (first page of a range).")
+    page_end: int | None = None
+    page_estimated: bool = Field(
+        False, description="True when the page is interpolated between printed page markers."
+    )
+    section: str | None = None
+    url: str | None = None
+    quote: str = Field(description="The sentence or sentences that support the claim.")
+    text: str = Field(description="The whole chunk the quote comes from.")
+    chunk_id: str
+    score: float
+
+
+class Answer(BaseModel):
+    answered: bool
+    answer: str
+    language: str
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: float = Field(ge=0, le=1)
+    need_id: str | None = Field(None, description="Set when logged as a knowledge need.")
+    mode: Literal["extractive", "llm", "extractive_fallback"] = "extractive"
+    notice: str | None = Field(
+        None, description="A note for the user, e.g. that the LLM was unreachable."
+    )
+    question: str = Field(description="The question as answered (stand-alone form).")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class AnswerDelta(BaseModel):
+    """A piece of answer text while it streams."""
+
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class AnswerDone(BaseModel):
+    """The last event of a stream: the complete, verified answer."""
+
+    type: Literal["done"] = "done"
+    answer: Answer
+
+
+StreamEvent = AnswerDelta | AnswerDone
+
+
+class FeedbackIn(BaseModel):
+    """Thumbs up/down on one answer, from the chat or the API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=2000)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+    answer: str | None = Field(None, max_length=20000, description="The answer text shown.")
+    cited_doc_ids: list[str] = Field(default_factory=list)
+    language: str | None = None
+    session_id: str | None = Field(None, description="Chat session id; stored only as a salted hash.")
+
+
+class FeedbackResult(BaseModel):
+    stored: bool
+    need_id: str | None = None

@@ -1,0 +1,1 @@
+"""Evaluation datasets (immutable, versioned) and the harness that scores the assistant."""

