@@ -103,7 +103,9 @@ class FeedbackIn(BaseModel):
     answer: str | None = Field(None, max_length=20000, description="The answer text shown.")
     cited_doc_ids: list[str] = Field(default_factory=list)
     language: str | None = None
-    session_id: str | None = Field(None, description="Chat session id; stored only as a salted hash.")
+    session_id: str | None = Field(
+        None, description="Chat session id; stored only as a salted hash."
+    )
 
 
 class FeedbackResult(BaseModel):

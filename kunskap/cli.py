@@ -1,9 +1,9 @@
 """The `kunskap` command. Each part of the product registers its own commands here.
 
-    kunskap ingest | search          (ingest/cli.py)
-    kunskap ask | serve              (assistant/cli.py)
-    kunskap needs list | export      (assistant/needs/cli.py)
-    kunskap eval                     (evals/cli.py)
+kunskap ingest | search          (ingest/cli.py)
+kunskap ask | serve              (assistant/cli.py)
+kunskap needs list | export      (assistant/needs/cli.py)
+kunskap eval                     (evals/cli.py)
 """
 
 from __future__ import annotations

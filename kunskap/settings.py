@@ -36,7 +36,8 @@ class QdrantSettings(_Group):
         None, description="Folder for embedded Qdrant. Default: <data dir>/qdrant."
     )
     collection_prefix: str = Field(
-        "kunskap", description="Prefix of the collection name; a hash of the vector settings follows."
+        "kunskap",
+        description="Prefix of the collection name; a hash of the vector settings follows.",
     )
     shard_number: int = Field(1, ge=1, description="Shards when creating the collection (cluster).")
     replication_factor: int = Field(1, ge=1, description="Replicas per shard (cluster).")

@@ -1,0 +1,295 @@
+"""A question's whole path: stand-alone question → retrieve → answerable? → compose (LLM or
+extractive) → verify citations → log a knowledge need when the material falls short.
+
+``answer()`` returns the finished ``Answer``; ``answer_events()`` yields the same answer as
+it streams (``AnswerDelta``… then one ``AnswerDone``), for the API and the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Literal
+
+import numpy as np
+from starlette.concurrency import iterate_in_threadpool
+
+import kunskap
+from assistant import answerability, citations, extractive
+from assistant.conversation import standalone_question
+from assistant.llm import stream_chat
+from assistant.models import (
+    Answer,
+    AnswerDelta,
+    AnswerDone,
+    HistoryTurn,
+    SearchFilters,
+    StreamEvent,
+    refusal_for,
+)
+from assistant.prompts import load_prompt
+from assistant.retrieval import Hit, Retriever
+from assistant.services import Services, build_services
+from ingest.embedding import embed_passages
+from ingest.language import detect_language
+from kunskap.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska"}
+NeedReason = Literal["no_evidence", "low_confidence"]
+
+LLM_FALLBACK_NOTICE = {
+    "sv": "Språkmodellen svarade inte, så svaret består av citat ur källorna.",
+    "en": "The language model did not respond, so the answer consists of quotes from the sources.",
+}
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked (empty or too long). The message is for the user."""
+
+
+def validate_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("Frågan är tom.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken).")
+    return question
+
+
+def question_language(question: str) -> str:
+    language = detect_language(question, default="sv")
+    return language if language in LANGUAGE_NAMES else "sv"
+
+
+def top_sources(hits: list[Hit], n: int = 5) -> list[dict]:
+    return [
+        {"doc_id": h.doc_id, "title": h.title, "score": round(h.dense_score, 4)} for h in hits[:n]
+    ]
+
+
+def _log_need(
+    services: Services,
+    question: str,
+    language: str,
+    reason: NeedReason,
+    hits: list[Hit],
+    session_id: str | None,
+) -> str | None:
+    if services.needs is None:
+        return None
+    try:
+        return services.needs.log_question(
+            question=question,
+            language=language,
+            reason=reason,
+            top_sources=top_sources(hits),
+            session_id=session_id,
+            index_version=services.settings.collection_name(),
+            app_version=kunskap.__version__,
+        )
+    except Exception as exc:  # an answer must not fail because the register is down
+        # Only the exception type: its message could contain the question.
+        log.error("could not log knowledge need: %s", type(exc).__name__)
+        return None
+
+
+def _format_sources(hits: list[Hit]) -> str:
+    template = load_prompt("source")
+    parts = []
+    for n, hit in enumerate(hits, start=1):
+        location = ""
+        if hit.page:
+            location = f", s. {hit.page}"
+        elif hit.section:
+            location = f", avsnitt {hit.section}"
+        parts.append(
+            template.render(
+                n=n,
+                title=hit.title,
+                doc_type_label=hit.doc_type_label,
+                location=location,
+                text=hit.text.replace("</källor>", ""),
+            )
+        )
+    return "\n".join(parts)
+
+
+def _chunks(text: str, size: int = 24) -> Iterator[str]:
+    for start in range(0, len(text), size):
+        yield text[start : start + size]
+
+
+def answer_events(
+    question: str,
+    *,
+    history: list[HistoryTurn] | None = None,
+    filters: SearchFilters | None = None,
+    services: Services,
+    session_id: str | None = None,
+    log_needs: bool = True,
+) -> Iterator[StreamEvent]:
+    """Answer ``question``, yielding text as it is produced and the verified Answer last."""
+    settings = services.settings
+    timings: dict[str, float] = {}
+    t_start = time.perf_counter()
+    question = validate_question(question)
+    language = question_language(question)
+    standalone = standalone_question(question, history, services.llm)
+
+    retriever = Retriever(services)
+    hits = retriever.search(standalone, filters=filters)
+    timings.update(retriever.last_timings_ms)
+
+    t0 = time.perf_counter()
+    verdict = answerability.judge(standalone, hits, settings.answer, language=language)
+    timings["judge"] = (time.perf_counter() - t0) * 1000
+
+    def abstain(confidence: float) -> Answer:
+        need_id = (
+            _log_need(services, question, language, "no_evidence", hits, session_id)
+            if log_needs
+            else None
+        )
+        return Answer(
+            answered=False,
+            answer=refusal_for(language),
+            language=language,
+            confidence=round(confidence, 3),
+            need_id=need_id,
+            question=standalone,
+            timings_ms=timings,
+        )
+
+    if not verdict.answerable:
+        result = abstain(min(verdict.confidence, 0.49))
+        yield AnswerDelta(text=result.answer)
+        timings["total"] = (time.perf_counter() - t_start) * 1000
+        yield AnswerDone(answer=result)
+        return
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return embed_passages(services.embedding, texts)
+
+    query_vec = retriever.embed_query(standalone) if language != "sv" else None
+    mode: Literal["extractive", "llm", "extractive_fallback"] = "extractive"
+    notice = None
+    verified = None
+    t0 = time.perf_counter()
+    if services.llm is not None:
+        try:
+            system = load_prompt("answer_system").render(
+                refusal=refusal_for(language), language_name=LANGUAGE_NAMES[language]
+            )
+            user = load_prompt("answer_user").render(
+                sources=_format_sources(hits), question=standalone
+            )
+            pieces: list[str] = []
+            for delta in stream_chat(services.llm, system, user):
+                pieces.append(delta)
+                yield AnswerDelta(text=delta)
+            raw = "".join(pieces).strip()
+            if raw and refusal_for(language) not in raw:
+                verified = citations.verify(raw, hits, embed=embed)
+                mode = "llm"
+            elif raw:
+                result = abstain(min(verdict.confidence, 0.49))
+                timings["compose"] = (time.perf_counter() - t0) * 1000
+                timings["total"] = (time.perf_counter() - t_start) * 1000
+                yield AnswerDone(answer=result)
+                return
+        except Exception as exc:
+            log.warning("LLM failed, answering extractively: %s", type(exc).__name__)
+            mode, notice = "extractive_fallback", LLM_FALLBACK_NOTICE[language]
+    if verified is None or not verified.citations:
+        text, quotes = extractive.compose(
+            hits,
+            verdict.key_terms,
+            max_sentences=settings.answer.max_sentences,
+            language=language,
+            query_vec=query_vec,
+            embed=embed if language != "sv" else None,
+        )
+        verified = citations.verify(text, hits, quotes=quotes, embed=embed)
+        if mode == "llm":
+            mode = "extractive_fallback"
+        if services.llm is None:
+            for piece in _chunks(verified.text):
+                yield AnswerDelta(text=piece)
+    timings["compose"] = (time.perf_counter() - t0) * 1000
+
+    if not verified.citations:
+        result = abstain(min(verdict.confidence, 0.49))
+        timings["total"] = (time.perf_counter() - t_start) * 1000
+        yield AnswerDone(answer=result)
+        return
+
+    need_id = None
+    if log_needs and verdict.confidence < settings.answer.low_confidence:
+        need_id = _log_need(services, question, language, "low_confidence", hits, session_id)
+    timings["total"] = (time.perf_counter() - t_start) * 1000
+    yield AnswerDone(
+        answer=Answer(
+            answered=True,
+            answer=verified.text,
+            language=language,
+            citations=verified.citations,
+            confidence=round(verdict.confidence, 3),
+            need_id=need_id,
+            mode=mode,
+            notice=notice,
+            question=standalone,
+            timings_ms={k: round(v, 2) for k, v in timings.items()},
+        )
+    )
+
+
+def answer(
+    question: str,
+    *,
+    history: list[HistoryTurn] | None = None,
+    filters: SearchFilters | None = None,
+    settings: Settings | None = None,
+    services: Services | None = None,
+    session_id: str | None = None,
+    log_needs: bool = True,
+) -> Answer:
+    """Answer one question from the ingested sources; see the module docstring."""
+    own = services is None
+    services = services or build_services(settings or get_settings())
+    try:
+        final: Answer | None = None
+        for event in answer_events(
+            question,
+            history=history,
+            filters=filters,
+            services=services,
+            session_id=session_id,
+            log_needs=log_needs,
+        ):
+            if isinstance(event, AnswerDone):
+                final = event.answer
+        assert final is not None  # answer_events always ends with AnswerDone
+        return final
+    finally:
+        if own:
+            services.close()
+
+
+async def stream_answer(
+    question: str,
+    *,
+    history: list[HistoryTurn] | None = None,
+    filters: SearchFilters | None = None,
+    services: Services,
+    session_id: str | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """``answer_events`` for async callers (FastAPI, Chainlit), run in a worker thread."""
+    events = answer_events(
+        question, history=history, filters=filters, services=services, session_id=session_id
+    )
+    async for event in iterate_in_threadpool(events):
+        yield event

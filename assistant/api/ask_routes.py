@@ -1,0 +1,192 @@
+"""POST /api/ask, POST /api/feedback, GET /api/sources, GET /api/health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+import kunskap
+from assistant.answering import QuestionError, answer_events, stream_answer
+from assistant.feedback import record_feedback
+from assistant.models import (
+    Answer,
+    AnswerDone,
+    FeedbackIn,
+    FeedbackResult,
+    HistoryTurn,
+    SearchFilters,
+)
+from assistant.services import Services
+from ingest import index_store
+
+router = APIRouter(prefix="/api", tags=["assistant"])
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(
+        min_length=1, max_length=2000, description="Frågan, på svenska eller engelska."
+    )
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=40)
+    filters: SearchFilters | None = None
+    stream: bool = Field(False, description="Svara med server-sent events.")
+    session_id: str | None = Field(None, max_length=200)
+
+
+class SourceDocument(BaseModel):
+    doc_id: str
+    source_id: str
+    title: str
+    publisher: str | None
+    doc_type: str
+    doc_type_label: str
+    areas: list[str]
+    published: str | None
+    url: str | None
+    license: str | None
+    attribution: str | None
+    chunks: int
+
+
+def unavailable(exc: Exception) -> HTTPException:
+    return HTTPException(status_code=503, detail=str(exc))
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post("/ask", response_model=Answer, summary="Ställ en fråga")
+def ask(body: AskRequest, services: ServicesDep) -> Any:
+    try:
+        if body.stream:
+            return _stream(body, services)
+        final = None
+        for event in answer_events(
+            body.question,
+            history=body.history,
+            filters=body.filters,
+            services=services,
+            session_id=body.session_id,
+        ):
+            if isinstance(event, AnswerDone):
+                final = event.answer
+        return final
+    except QuestionError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    except index_store.IndexUnavailable as exc:
+        raise unavailable(exc) from None
+
+
+def _stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
+    from assistant.answering import validate_question
+    from assistant.retrieval import Retriever
+
+    validate_question(body.question)  # 422 before the stream starts
+    Retriever(services).ensure_ready()  # 503 before the stream starts
+
+    async def events() -> AsyncIterator[str]:
+        async for event in stream_answer(
+            body.question,
+            history=body.history,
+            filters=body.filters,
+            services=services,
+            session_id=body.session_id,
+        ):
+            if isinstance(event, AnswerDone):
+                yield sse("done", event.answer.model_dump(mode="json"))
+            else:
+                yield sse("delta", {"text": event.text})
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+@router.post("/feedback", response_model=FeedbackResult, summary="Återkoppling på ett svar")
+def feedback(body: FeedbackIn, services: ServicesDep) -> FeedbackResult:
+    return record_feedback(services, body)
+
+
+@router.get("/sources", response_model=list[SourceDocument], summary="De inlästa dokumenten")
+def sources(services: ServicesDep) -> list[SourceDocument]:
+    collection = services.settings.collection_name()
+    try:
+        if not index_store.collection_exists(services.qdrant, collection):
+            raise index_store.IndexUnavailable(
+                f"Samlingen '{collection}' finns inte. Kör `kunskap ingest` först."
+            )
+        firsts = list(
+            index_store.scroll_payloads(
+                services.qdrant,
+                collection,
+                fields=[*SourceDocument.model_fields, "n_chunks"],
+                flt=index_store.first_chunks_filter(),
+            )
+        )
+    except index_store.IndexUnavailable as exc:
+        raise unavailable(exc) from None
+    docs = [
+        SourceDocument(
+            **{k: p.get(k) for k in SourceDocument.model_fields if k != "chunks"},
+            chunks=p.get("n_chunks", 0),
+        )
+        for p in firsts
+    ]
+    return sorted(docs, key=lambda d: (d.source_id, d.doc_id))
+
+
+@router.get("/health", summary="Status för index, inbäddning, språkmodell och databas")
+def health(services: ServicesDep) -> dict[str, Any]:
+    settings = services.settings
+    status: dict[str, Any] = {"version": kunskap.__version__}
+    collection = settings.collection_name()
+    try:
+        exists = index_store.collection_exists(services.qdrant, collection)
+        status["index"] = {
+            "ok": exists,
+            "collection": collection,
+            "points": index_store.count_points(services.qdrant, collection) if exists else 0,
+            "mode": "server" if settings.qdrant.url else "embedded",
+        }
+        if not exists:
+            status["index"]["message"] = "Kör `kunskap ingest`."
+    except Exception as exc:
+        status["index"] = {"ok": False, "message": f"Qdrant svarar inte: {type(exc).__name__}"}
+    try:
+        dim = len(services.embedding.get_query_embedding("hälsokontroll"))
+        status["embedding"] = {"ok": True, "backend": settings.embedding.backend, "dim": dim}
+    except Exception as exc:
+        status["embedding"] = {"ok": False, "message": type(exc).__name__}
+    status["llm"] = _llm_health(services)
+    status["database"] = (
+        services.needs.health() if services.needs is not None else {"ok": False, "message": "av"}
+    )
+    status["ok"] = all(
+        part.get("ok", False) for key, part in status.items() if key in ("index", "embedding")
+    )
+    return status
+
+
+def _llm_health(services: Services) -> dict[str, Any]:
+    cfg = services.settings.llm
+    if not cfg.enabled:
+        return {"ok": True, "configured": False, "mode": "extractive"}
+    try:
+        headers = (
+            {"Authorization": f"Bearer {cfg.api_key.get_secret_value()}"} if cfg.api_key else {}
+        )
+        response = httpx.get(f"{cfg.base_url.rstrip('/')}/models", headers=headers, timeout=3)  # type: ignore[union-attr]
+        return {"ok": response.status_code < 500, "configured": True, "model": cfg.model}
+    except httpx.HTTPError as exc:
+        return {"ok": False, "configured": True, "message": type(exc).__name__}

@@ -1,0 +1,173 @@
+"""Citation verification, run on every answer whatever wrote it.
+
+Each ``[n]`` must point to a source that exists and whose text supports the sentence it
+follows. Unsupported markers are removed; a sentence left with no support is dropped; the
+remaining sources are renumbered 1..k in order of first use, and a source no sentence uses
+is not listed. The quote shown for a source is the sentence(s) of its text that best
+support the claims citing it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.models import Citation
+from assistant.retrieval import Hit
+from ingest.sparse import analyze
+from kunskap.text import split_sentences
+
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+# "… barn. [1] Nästa" would let a sentence splitter hand [1] to the next sentence, so
+# markers written after the full stop are moved in front of it first: "… barn [1]. Nästa".
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_TRAILING_STOP = re.compile(r"([.!?…]+)$")
+
+
+def normalise_markers(text: str) -> str:
+    return _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
+
+
+def with_markers(claim: str, numbers: list[int]) -> str:
+    """Put citation markers before the sentence's final punctuation."""
+    markers = "".join(f" [{n}]" for n in numbers)
+    stop = _TRAILING_STOP.search(claim)
+    if stop:
+        return claim[: stop.start()] + markers + stop.group(1)
+    return claim + markers
+
+
+# Lines that frame an answer rather than claim something ("Enligt källorna:").
+_FRAMING = re.compile(r":\s*$")
+
+LEXICAL_SUPPORT = 0.5  # share of a claim's content words that must occur in the source
+EMBEDDING_SUPPORT = 0.84  # e5 cosine claim ↔ best source sentence (cross-language claims)
+
+EmbedFn = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class VerifiedAnswer:
+    text: str
+    citations: list[Citation]
+    dropped_sentences: int
+    removed_markers: int
+
+
+def lexical_support(claim: str, source: str) -> float:
+    claim_terms = set(analyze(claim))
+    if not claim_terms:
+        return 1.0
+    return len(claim_terms & set(analyze(source))) / len(claim_terms)
+
+
+def best_quote(claim: str, source: str, max_sentences: int = 2) -> str:
+    """The sentences of ``source`` that share most content words with ``claim``."""
+    sentences = [s.strip() for s in split_sentences(source) if s.strip()]
+    if not sentences:
+        return source.strip()[:400]
+    claim_terms = set(analyze(claim))
+    scored = sorted(
+        enumerate(sentences),
+        key=lambda item: len(claim_terms & set(analyze(item[1]))),
+        reverse=True,
+    )
+    best = sorted(i for i, _ in scored[:max_sentences] if claim_terms & set(analyze(sentences[i])))
+    return " ".join(sentences[i] for i in (best or [scored[0][0]]))
+
+
+def _supported(
+    claim: str, source: str, embed: EmbedFn | None, cache: dict[str, np.ndarray]
+) -> tuple[bool, str]:
+    if lexical_support(claim, source) >= LEXICAL_SUPPORT:
+        return True, best_quote(claim, source)
+    if embed is None:
+        return False, ""
+    sentences = [s.strip() for s in split_sentences(source) if s.strip()]
+    if not sentences:
+        return False, ""
+    if source not in cache:
+        cache[source] = embed(sentences)
+    claim_vec = embed([claim])[0]
+    sims = cache[source] @ claim_vec
+    best = int(np.argmax(sims))
+    return bool(sims[best] >= EMBEDDING_SUPPORT), sentences[best]
+
+
+def verify(
+    answer: str,
+    sources: list[Hit],
+    *,
+    quotes: dict[int, list[str]] | None = None,
+    embed: EmbedFn | None = None,
+    keep_uncited: Callable[[str], bool] | None = None,
+) -> VerifiedAnswer:
+    """Check every [n] in ``answer`` against ``sources`` (1-based), renumber, build citations.
+
+    ``quotes`` may give, per source number, the exact sentences a composer took from it
+    (extractive answers); otherwise the best supporting sentences are looked up.
+    ``keep_uncited`` decides whether a sentence without any citation may stay (the refusal
+    sentence, framing lines); by default only framing lines ending in ':' do.
+    """
+    keep_uncited = keep_uncited or (lambda s: bool(_FRAMING.search(s)))
+    cache: dict[str, np.ndarray] = {}
+    renumber: dict[int, int] = {}
+    source_quotes: dict[int, list[str]] = {}
+    kept_lines: list[str] = []
+    dropped = removed = 0
+    for line in normalise_markers(answer).split("\n"):
+        kept_sentences: list[str] = []
+        for sentence in split_sentences(line) if line.strip() else []:
+            claim = _MARKER.sub("", sentence).strip()
+            numbers = [int(n) for n in _MARKER.findall(sentence)]
+            good: list[int] = []
+            for n in dict.fromkeys(numbers):
+                if not 1 <= n <= len(sources):
+                    removed += 1
+                    continue
+                ok, quote = _supported(claim, sources[n - 1].text, embed, cache)
+                if not ok:
+                    removed += 1
+                    continue
+                good.append(n)
+                chosen = (quotes or {}).get(n) or [quote]
+                bucket = source_quotes.setdefault(n, [])
+                bucket.extend(q for q in chosen if q not in bucket)
+            if not good:
+                if numbers or not keep_uncited(claim):
+                    dropped += 1
+                    continue
+                kept_sentences.append(claim)
+                continue
+            for n in good:
+                renumber.setdefault(n, len(renumber) + 1)
+            kept_sentences.append(with_markers(claim, [renumber[n] for n in good]))
+        if kept_sentences or not line.strip():
+            kept_lines.append(" ".join(kept_sentences))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+    citations = []
+    for original, n in sorted(renumber.items(), key=lambda item: item[1]):
+        hit = sources[original - 1]
+        citations.append(
+            Citation(
+                n=n,
+                doc_id=hit.doc_id,
+                title=hit.title,
+                publisher=hit.publisher,
+                doc_type=hit.doc_type,
+                doc_type_label=hit.doc_type_label,
+                page=hit.page,
+                page_end=hit.page_end if hit.page_end != hit.page else None,
+                page_estimated=hit.page_estimated,
+                section=hit.section,
+                url=hit.url,
+                quote=" ".join(source_quotes.get(original, [])),
+                text=hit.text,
+                chunk_id=hit.chunk_id,
+                score=hit.score,
+            )
+        )
+    return VerifiedAnswer(text, citations, dropped, removed)

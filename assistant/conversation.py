@@ -1,0 +1,58 @@
+"""Follow-up questions: turn "och för barn då?" into a question that stands on its own."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from assistant.llm import complete
+from assistant.models import HistoryTurn
+from assistant.prompts import load_prompt
+
+log = logging.getLogger(__name__)
+
+# Words that point back into the conversation; a short question with one of them is a
+# follow-up rather than a new topic.
+_ANAPHORA = re.compile(
+    r"\b(det|den|detta|denna|dessa|de|dem|där|dit|då|han|hon|hen|samma|också|även|mer|"
+    r"it|this|that|these|those|they|them|there|also|more)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_WORDS = 8
+
+
+def last_user_question(history: list[HistoryTurn]) -> str | None:
+    for turn in reversed(history):
+        if turn.role == "user" and turn.content.strip():
+            return turn.content.strip()
+    return None
+
+
+def looks_like_follow_up(question: str) -> bool:
+    words = question.split()
+    return len(words) <= FOLLOW_UP_MAX_WORDS and (
+        bool(_ANAPHORA.search(question)) or question.lower().startswith(("och ", "and ", "men "))
+    )
+
+
+def standalone_question(question: str, history: list[HistoryTurn] | None, llm: Any = None) -> str:
+    """The question to search with. With an LLM, condense; without, carry the last topic."""
+    if not history:
+        return question
+    previous = last_user_question(history)
+    if previous is None:
+        return question
+    if llm is not None:
+        turns = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+        try:
+            rewritten = complete(
+                llm, load_prompt("condense").render(history=turns, question=question)
+            )
+            if rewritten:
+                return rewritten.splitlines()[0].strip()
+        except Exception as exc:  # the extractive rule below still works
+            log.warning("condensing the follow-up failed: %s", type(exc).__name__)
+    if looks_like_follow_up(question):
+        return f"{previous} {question}"
+    return question

@@ -1,0 +1,46 @@
+"""The optional LLM: any OpenAI-compatible chat endpoint through llama-index's OpenAILike.
+
+Unset (the default) means extractive answers only; nothing here is needed for `make run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kunskap.settings import Settings
+
+
+def build_llm(settings: Settings) -> Any:
+    cfg = settings.llm
+    if not cfg.enabled:
+        return None
+    from llama_index.llms.openai_like import OpenAILike
+
+    return OpenAILike(
+        model=cfg.model,
+        api_base=cfg.base_url,
+        api_key=cfg.api_key.get_secret_value() if cfg.api_key else "not-needed",
+        is_chat_model=True,
+        temperature=cfg.temperature,
+        timeout=cfg.timeout_s,
+        max_retries=0,  # a slow endpoint falls back to the extractive answer instead
+        context_window=cfg.context_window,
+    )
+
+
+def stream_chat(llm: Any, system: str, user: str) -> Iterator[str]:
+    """Yield text deltas from the chat endpoint."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    messages = [
+        ChatMessage(role=MessageRole.SYSTEM, content=system),
+        ChatMessage(role=MessageRole.USER, content=user),
+    ]
+    for chunk in llm.stream_chat(messages):
+        if chunk.delta:
+            yield chunk.delta
+
+
+def complete(llm: Any, prompt: str) -> str:
+    return str(llm.complete(prompt).text).strip()

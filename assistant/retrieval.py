@@ -1,0 +1,274 @@
+"""Hybrid retrieval: one Qdrant query that prefetches dense and sparse candidates and fuses
+them inside Qdrant, then evidence hygiene (near-duplicates, a cap per document, and the
+neighbouring chunk when a hit is cut mid-thought).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+from qdrant_client import models
+
+from assistant.models import SearchFilters
+from assistant.services import Services
+from ingest import index_store
+from ingest.sparse import analyze, query_vector
+
+Mode = Literal["hybrid", "dense", "sparse"]
+
+_SENTENCE_END = re.compile(r"[.!?:;\"”)]\s*$")
+
+
+class Hit(BaseModel):
+    chunk_id: str
+    doc_id: str
+    source_id: str
+    title: str
+    text: str
+    score: float  # the fused (or single-mode) score Qdrant ranked by
+    dense_score: float  # cosine similarity question ↔ chunk (e5)
+    term_coverage: float  # share of the question's terms found in the chunk
+    section: str | None = None
+    page: int | None = None
+    page_end: int | None = None
+    page_estimated: bool = False
+    doc_type: str
+    doc_type_label: str
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
+    areas: list[str] = []
+    chunk_index: int = 0
+    n_chunks: int = 1
+    neighbours: list[str] = []  # chunk ids appended to text because the hit was cut
+
+
+def build_filter(filters: SearchFilters | None) -> models.Filter | None:
+    if filters is None:
+        return None
+    must: list[Any] = []
+    for key, values in (
+        ("areas", filters.areas),
+        ("doc_type", filters.doc_types),
+        ("publisher", filters.publishers),
+        ("language", filters.languages),
+    ):
+        if values:
+            must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+    if filters.published_from or filters.published_to:
+        must.append(
+            models.FieldCondition(
+                key="published",
+                range=models.DatetimeRange(
+                    gte=filters.published_from.isoformat() if filters.published_from else None,
+                    lte=filters.published_to.isoformat() if filters.published_to else None,
+                ),
+            )
+        )
+    return models.Filter(must=must) if must else None
+
+
+def word_set(text: str) -> set[str]:
+    return set(analyze(text))
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class Retriever:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.collection = services.settings.collection_name()
+        self.last_timings_ms: dict[str, float] = {}
+
+    def ensure_ready(self) -> None:
+        try:
+            exists = index_store.collection_exists(self.services.qdrant, self.collection)
+        except Exception as exc:
+            raise index_store.IndexUnavailable(
+                f"Qdrant svarar inte ({type(exc).__name__}). Kontrollera KUNSKAP_QDRANT_URL "
+                "eller att Qdrant körs."
+            ) from exc
+        if not exists:
+            raise index_store.IndexUnavailable(
+                f"Samlingen '{self.collection}' finns inte. Kör `kunskap ingest` först."
+            )
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)
+
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        mode: Mode = "hybrid",
+        candidates: int | None = None,
+    ) -> list[Hit]:
+        """Ranked evidence for a question, after de-duplication, capping and neighbours."""
+        cfg = self.settings.retrieval
+        top_k = top_k or cfg.top_k
+        self.ensure_ready()
+        t0 = time.perf_counter()
+        qvec = self.embed_query(question)
+        t1 = time.perf_counter()
+        raw = self._query(question, qvec, filters, mode, candidates or max(top_k * 4, 20))
+        t2 = time.perf_counter()
+        q_terms = set(analyze(question))
+        hits = [self._to_hit(p, qvec, q_terms) for p in raw]
+        hits = self._dedupe_and_cap(hits, top_k)
+        self._attach_neighbours(hits)
+        t3 = time.perf_counter()
+        self.last_timings_ms = {
+            "embed": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "postprocess": (t3 - t2) * 1000,
+        }
+        return hits
+
+    def _query(
+        self,
+        question: str,
+        qvec: np.ndarray,
+        filters: SearchFilters | None,
+        mode: Mode,
+        limit: int,
+    ) -> list[models.ScoredPoint]:
+        cfg = self.settings.retrieval
+        flt = build_filter(filters)
+        indices, values = query_vector(question)
+        sparse = models.SparseVector(indices=indices, values=values)
+        client = self.services.qdrant
+        common: dict[str, Any] = {
+            "collection_name": self.collection,
+            "limit": limit,
+            "with_payload": True,
+            "with_vectors": [index_store.DENSE],
+        }
+        if mode == "dense":
+            result = client.query_points(
+                query=qvec.tolist(), using=index_store.DENSE, query_filter=flt, **common
+            )
+        elif mode == "sparse":
+            if not indices:
+                return []
+            result = client.query_points(
+                query=sparse, using=index_store.SPARSE, query_filter=flt, **common
+            )
+        else:
+            prefetch = [
+                models.Prefetch(
+                    query=qvec.tolist(),
+                    using=index_store.DENSE,
+                    limit=cfg.dense_candidates,
+                    filter=flt,
+                )
+            ]
+            if indices:
+                prefetch.append(
+                    models.Prefetch(
+                        query=sparse,
+                        using=index_store.SPARSE,
+                        limit=cfg.sparse_candidates,
+                        filter=flt,
+                    )
+                )
+            fusion = models.Fusion.RRF if cfg.fusion == "rrf" else models.Fusion.DBSF
+            result = client.query_points(
+                prefetch=prefetch, query=models.FusionQuery(fusion=fusion), **common
+            )
+        return list(result.points)
+
+    @staticmethod
+    def _to_hit(point: models.ScoredPoint, qvec: np.ndarray, q_terms: set[str]) -> Hit:
+        p = point.payload or {}
+        vectors = point.vector if isinstance(point.vector, dict) else {}
+        dense_vec = vectors.get(index_store.DENSE)
+        dense_score = (
+            float(np.dot(np.asarray(dense_vec, dtype=np.float32), qvec)) if dense_vec else 0.0
+        )
+        text = p.get("text", "")
+        chunk_terms = set(analyze(f"{p.get('title', '')} {p.get('section') or ''} {text}"))
+        coverage = len(q_terms & chunk_terms) / len(q_terms) if q_terms else 0.0
+        return Hit(
+            chunk_id=str(point.id),
+            doc_id=p["doc_id"],
+            source_id=p.get("source_id", ""),
+            title=p.get("title", ""),
+            text=text,
+            score=float(point.score),
+            dense_score=dense_score,
+            term_coverage=coverage,
+            section=p.get("section"),
+            page=p.get("page_start"),
+            page_end=p.get("page_end"),
+            page_estimated=bool(p.get("page_estimated")),
+            doc_type=p.get("doc_type", "ovrigt"),
+            doc_type_label=p.get("doc_type_label", ""),
+            publisher=p.get("publisher"),
+            url=p.get("url"),
+            published=p.get("published"),
+            language=p.get("language"),
+            areas=p.get("areas") or [],
+            chunk_index=int(p.get("chunk_index", 0)),
+            n_chunks=int(p.get("n_chunks", 1)),
+        )
+
+    def _dedupe_and_cap(self, hits: list[Hit], top_k: int) -> list[Hit]:
+        cfg = self.settings.retrieval
+        kept: list[Hit] = []
+        kept_words: list[set[str]] = []
+        per_doc: dict[str, int] = {}
+        for hit in hits:
+            words = word_set(hit.text)
+            if any(jaccard(words, other) >= cfg.near_duplicate_jaccard for other in kept_words):
+                continue
+            if per_doc.get(hit.doc_id, 0) >= cfg.max_chunks_per_document:
+                continue
+            kept.append(hit)
+            kept_words.append(words)
+            per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
+            if len(kept) == top_k:
+                break
+        return kept
+
+    def _attach_neighbours(self, hits: list[Hit]) -> None:
+        """Append the next chunk when a hit stops mid-sentence (and it is not already a hit)."""
+        have = {(h.doc_id, h.chunk_index) for h in hits}
+        for hit in hits:
+            nxt = hit.chunk_index + 1
+            if _SENTENCE_END.search(hit.text) or nxt >= hit.n_chunks or (hit.doc_id, nxt) in have:
+                continue
+            neighbour = self._chunk_at(hit.doc_id, nxt)
+            if neighbour is None:
+                continue
+            hit.text = f"{hit.text} {neighbour['text']}"
+            hit.neighbours.append(neighbour["chunk_id"])
+            if neighbour.get("page_end") is not None:
+                hit.page_end = neighbour["page_end"]
+
+    def _chunk_at(self, doc_id: str, chunk_index: int) -> dict[str, Any] | None:
+        points, _ = self.services.qdrant.scroll(
+            collection_name=self.collection,
+            scroll_filter=models.Filter(
+                must=[
+                    models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id)),
+                    models.FieldCondition(
+                        key="chunk_index", match=models.MatchValue(value=chunk_index)
+                    ),
+                ]
+            ),
+            limit=1,
+            with_payload=True,
+        )
+        if not points:
+            return None
+        return dict(points[0].payload or {}, chunk_id=str(points[0].id))

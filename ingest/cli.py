@@ -1,0 +1,93 @@
+"""`kunskap ingest` and `kunskap search`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kunskap.settings import get_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def ingest(
+    manifest: Path | None = typer.Option(None, help="Korpusmanifest (standard: KUNSKAP_MANIFEST)."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Bygg om samlingen från början."),
+) -> None:
+    """Läs in källorna i manifestet till Qdrant (inkrementellt)."""
+    from .pipeline import run_ingest
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    with Progress(
+        TextColumn("[bold]Indexerar[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_progress(doc_id: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=doc_id[:40])
+
+        report = run_ingest(settings, manifest_path=manifest, rebuild=rebuild, progress=on_progress)
+
+    for line in report.failures:
+        err_console.print(f"[red]FEL[/red] {line}", markup=True, highlight=False)
+    for line in report.warnings:
+        err_console.print(f"[yellow]VARNING[/yellow] {line}", highlight=False)
+    table = Table(title=f"Inläsning klar – samling {report.collection or '–'}")
+    for column in ("dokument", "sidor", "chunkar", "nya", "ändrade", "oförändrade",
+                   "borttagna", "misslyckade", "sekunder", "punkter i index"):  # fmt: skip
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(report.documents), str(report.pages), str(report.chunks), str(report.new),
+        str(report.updated), str(report.unchanged), str(report.removed), str(report.failed),
+        f"{report.seconds:.1f}", str(report.points_total),
+    )  # fmt: skip
+    console.print(table)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def search(
+    question: str = typer.Argument(..., help="Frågan eller söktermerna."),
+    top_k: int = typer.Option(8, "--top-k", min=1, max=100, help="Antal träffar."),
+    mode: str = typer.Option("hybrid", help="hybrid, dense eller sparse."),
+    as_json: bool = typer.Option(False, "--json", help="Skriv träffarna som JSON."),
+) -> None:
+    """Visa de råa träffarna från hybridsökningen (för felsökning)."""
+    from assistant.retrieval import Retriever
+    from assistant.services import build_services
+
+    services = build_services(get_settings(), with_needs=False)
+    try:
+        hits = Retriever(services).search(question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        return
+    table = Table(show_lines=True)
+    for column in ("#", "poäng", "dok-id", "titel", "sida", "avsnitt", "text"):
+        table.add_column(column)
+    for rank, hit in enumerate(hits, start=1):
+        table.add_row(
+            str(rank), f"{hit.score:.3f}", hit.doc_id, hit.title[:40], str(hit.page or "–"),
+            (hit.section or "–")[:30], hit.text[:300],
+        )  # fmt: skip
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    app.command("search")(search)

@@ -1,0 +1,79 @@
+"""Sentence splitting for Swedish (and English) text, shared by chunking and answering."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+# Abbreviations Punkt's Swedish model does not know but Swedish legal and social-services
+# text is full of ("enl. 5 kap. SoL" must stay one sentence).
+_SWEDISH_ABBREVIATIONS = {
+    "enl", "kap", "bl.a", "t.ex", "jfr", "resp", "ca", "st", "nr", "m.m", "dvs", "d.v.s",
+    "p", "prop", "sfs", "s", "fr.o.m", "t.o.m", "f.d", "m.fl", "o.d", "osv", "etc", "ff",
+    "sou", "ds", "lss", "tel", "kl", "avd", "bet", "tf", "ang", "inkl", "exkl", "pga", "p.g.a",
+}  # fmt: skip
+
+
+def _nltk_data_dir() -> str:
+    import llama_index.core
+
+    return os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+
+
+@lru_cache(maxsize=1)
+def _punkt():  # type: ignore[no-untyped-def]
+    import nltk
+
+    # llama-index bundles Punkt's data; use it so nothing is downloaded.
+    if _nltk_data_dir() not in nltk.data.path:
+        nltk.data.path.insert(0, _nltk_data_dir())
+    from nltk.tokenize import PunktTokenizer
+
+    tokenizer = PunktTokenizer("swedish")
+    tokenizer._params.abbrev_types.update(_SWEDISH_ABBREVIATIONS)
+    return tokenizer
+
+
+_LINE_BREAK_SENTENCES = re.compile(r"\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in ``text``; paragraph and list breaks also end one."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for block in [*_LINE_BREAK_SENTENCES.split(text)]:
+        offset = text.find(block, pos)
+        if offset < 0:
+            offset = pos
+        pos = offset + len(block)
+        for s, e in _punkt().span_tokenize(block):
+            if block[s:e].strip():
+                spans.append((offset + s, offset + e))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def sentence_splitter() -> Callable[[str], list[str]]:
+    """The callable llama-index's SentenceSplitter takes as ``chunking_tokenizer_fn``.
+
+    It must return pieces that concatenate back to the input, so whitespace between
+    sentences is kept on the preceding piece.
+    """
+
+    def split(text: str) -> list[str]:
+        spans = sentence_spans(text)
+        if not spans:
+            return [text] if text else []
+        pieces = []
+        for i, (s, _) in enumerate(spans):
+            start = 0 if i == 0 else s
+            end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+            pieces.append(text[start:end])
+        return pieces
+
+    return split
