@@ -239,3 +239,25 @@ class Settings(BaseSettings):
 def get_settings(**overrides: object) -> Settings:
     """Read settings from the environment; keyword overrides win (used by tests and the CLI)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _env_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(_env_rows(annotation, f"{prefix}{name.upper()}_"))
+            continue
+        default = field.default
+        shown = "–" if default is None else f"`{default}`"
+        rows.append((f"`{prefix}{name.upper()}`", shown, field.description or ""))
+    return rows
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the fields (a test keeps them in sync)."""
+    lines = ["| variabel | standard | beskrivning |", "|---|---|---|"]
+    lines += [
+        f"| {env} | {default} | {desc} |" for env, default, desc in _env_rows(Settings, "KUNSKAP_")
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,71 @@
+from assistant.citations import normalise_markers, verify
+from tests.utils.hits import make_hit
+
+LVU = make_hit(
+    "Socialnämnden ska besluta om vård enligt LVU när det finns en påtaglig risk för att "
+    "barnets hälsa eller utveckling skadas. Beslutet ska prövas av förvaltningsrätten.",
+    doc_id="lvu",
+)
+FAMILJEHEM = make_hit(
+    "Familjehemmet ska få utbildning och handledning från socialnämnden. "
+    "Ersättningen till familjehem består av arvode och omkostnadsersättning.",
+    doc_id="familjehem",
+    n=1,
+)
+
+
+def test_supported_citations_are_kept_and_renumbered_by_first_use() -> None:
+    answer = (
+        "Familjehemmet ska få utbildning och handledning [2]. "
+        "Vård enligt LVU beslutas när det finns påtaglig risk att barnets hälsa skadas [1]."
+    )
+    result = verify(answer, [LVU, FAMILJEHEM])
+    assert [c.doc_id for c in result.citations] == ["familjehem", "lvu"]
+    assert "[1]" in result.text.split(".")[0] and "[2]" in result.text
+    assert result.dropped_sentences == 0 and result.removed_markers == 0
+    assert "handledning" in result.citations[0].quote
+
+
+def test_citation_to_a_source_that_does_not_support_the_sentence_is_removed() -> None:
+    answer = "Familjehemmet ska få utbildning och handledning [1][2]."
+    result = verify(answer, [LVU, FAMILJEHEM])
+    assert result.removed_markers == 1
+    assert [c.doc_id for c in result.citations] == ["familjehem"]
+    assert result.text == "Familjehemmet ska få utbildning och handledning [1]."
+
+
+def test_number_without_a_source_is_never_kept() -> None:
+    result = verify("Beslutet ska prövas av förvaltningsrätten [7].", [LVU])
+    assert result.citations == []
+    assert result.text == ""
+    assert result.dropped_sentences == 1
+
+
+def test_unsupported_claim_is_dropped_and_unused_source_not_listed() -> None:
+    answer = (
+        "Beslutet ska prövas av förvaltningsrätten [1]. "
+        "Ersättningen till familjehem är 12 000 kronor per månad och barn i Göteborg [2]."
+    )
+    result = verify(answer, [LVU, FAMILJEHEM])
+    # 'arvode' and 'omkostnadsersättning' do not make '12 000 kronor per månad i Göteborg'.
+    assert result.dropped_sentences == 1
+    assert [c.doc_id for c in result.citations] == ["lvu"]
+
+
+def test_uncited_claim_is_dropped_but_framing_line_stays() -> None:
+    answer = (
+        "Så här beskriver underlaget det:\n\n"
+        "Det är alltid bäst att flytta barnet. Beslutet ska prövas av förvaltningsrätten [1]."
+    )
+    result = verify(answer, [LVU])
+    assert result.text.startswith("Så här beskriver underlaget det:")
+    assert "alltid bäst" not in result.text
+    assert result.dropped_sentences == 1
+
+
+def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
+    assert (
+        normalise_markers("Barnets hälsa skadas. [1] Nästa.") == "Barnets hälsa skadas [1]. Nästa."
+    )
+    result = verify("Beslutet ska prövas av förvaltningsrätten. [1]", [LVU])
+    assert result.text == "Beslutet ska prövas av förvaltningsrätten [1]."

@@ -1,0 +1,91 @@
+"""Shared fixtures: no network, isolated settings, and one real index of the sample corpus.
+
+Tests use real in-process backends (embedded Qdrant on disk, SQLite, the bundled offline
+e5 model) instead of mocks; the only thing blocked is the network beyond this machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kunskap.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_MANIFEST = REPO_ROOT / "corpus_manifest.yaml"
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+_real_connect = socket.socket.connect
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX path
+        return True
+    if not isinstance(address, tuple) or not address:
+        return False
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_local(address):
+        raise NetworkBlocked(f"tests may not reach the network: {address!r}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_network() -> Iterator[None]:
+    # Like pydantic-ai's ALLOW_MODEL_REQUESTS = False: a test that would call out fails loudly.
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _clean_kunskap_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's own KUNSKAP_* variables or .env must not leak into tests.
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("KUNSKAP_"):
+            monkeypatch.delenv(key)
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings over an isolated data dir, ignoring any .env file."""
+    return Settings(_env_file=None, data_dir=data_dir, manifest=SAMPLE_MANIFEST, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus ingested once per test session into its own data dir."""
+    from ingest.pipeline import run_ingest
+
+    data_dir = tmp_path_factory.mktemp("sample-index")
+    report = run_ingest(make_settings(data_dir))
+    assert report.ok, report.failures
+    assert report.chunks > 100
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_services(sample_index_dir: Path):  # type: ignore[no-untyped-def]
+    """Services over the sample index, without a needs store (tests that need one add it)."""
+    from assistant.services import build_services
+
+    services = build_services(make_settings(sample_index_dir), with_needs=False)
+    yield services
+    services.close()

@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from ingest.manifest import ManifestError, load_manifest
+from tests.conftest import SAMPLE_MANIFEST
+
+ENTRY = """
+  - id: {id}
+    title: Titel
+    path: a.txt
+    doc_type: {doc_type}
+    publisher: GR
+    areas: [{area}]
+    published: 2024-01-02
+"""
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "manifest.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_sample_manifest_is_valid_and_every_path_exists() -> None:
+    manifest = load_manifest(SAMPLE_MANIFEST)
+    assert len(manifest.sources) == 6
+    for source in manifest.sources:
+        assert source.resolved_path(manifest.base_dir).exists(), source.path
+        assert source.license and source.attribution
+
+
+def test_unknown_area_names_entry_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:" + ENTRY.format(id="x1", doc_type="faq", area="barn"))
+    with pytest.raises(ManifestError) as err:
+        load_manifest(path)
+    message = str(err.value)
+    assert "source 'x1' (#1)" in message and "field 'areas" in message and "\n" not in message
+
+
+def test_bad_doc_type_is_one_clear_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:" + ENTRY.format(id="x2", doc_type="blogg", area="aldre"))
+    with pytest.raises(ManifestError, match=r"source 'x2' \(#1\): field 'doc_type'"):
+        load_manifest(path)
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    entry = ENTRY.format(id="dup", doc_type="faq", area="aldre")
+    with pytest.raises(ManifestError, match=r"source 'dup' \(#2\): field 'id': duplicate id"):
+        load_manifest(write(tmp_path, "sources:" + entry + entry))
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"not valid YAML \(line \d+\)"):
+        load_manifest(write(tmp_path, "sources:\n  - id: [unclosed\n"))
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="manifest not found"):
+        load_manifest(tmp_path / "nope.yaml")
+
+
+def test_unknown_field_is_rejected(tmp_path: Path) -> None:
+    body = "sources:" + ENTRY.format(id="x3", doc_type="faq", area="aldre") + "    colour: red\n"
+    with pytest.raises(ManifestError, match=r"field 'colour'"):
+        load_manifest(write(tmp_path, body))

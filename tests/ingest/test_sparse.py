@@ -1,0 +1,33 @@
+from ingest.sparse import analyze, document_vector, query_vector, term_index
+
+
+def test_stems_fold_diacritics_and_drop_stopwords() -> None:
+    assert analyze("Socialtjänstens insatser för barnen") == analyze(
+        "socialtjanstens insatser barn"
+    )
+    assert "och" not in " ".join(analyze("barn och unga"))
+
+
+def test_ocr_spelling_and_correct_spelling_meet_on_one_term() -> None:
+    assert analyze("behöver")[0] == analyze("behover")[0]
+
+
+def test_document_vector_saturates_repeated_terms() -> None:
+    indices, values = document_vector("barn barn barn barn barn familjehem")
+    weights = dict(zip(indices, values, strict=True))
+    barn, familjehem = term_index(analyze("barn")[0]), term_index(analyze("familjehem")[0])
+    assert weights[barn] > weights[familjehem]
+    # BM25 saturation: five occurrences weigh far less than five times one.
+    assert weights[barn] < 3 * weights[familjehem]
+
+
+def test_query_vector_has_unit_weights_and_sorted_unique_indices() -> None:
+    indices, values = query_vector("LVU LVU omhändertagande")
+    assert indices == sorted(set(indices))
+    assert set(values) == {1.0}
+    assert len(indices) == 2
+
+
+def test_empty_text_gives_empty_vectors() -> None:
+    assert document_vector("") == ([], [])
+    assert query_vector("och i på") == ([], [])
