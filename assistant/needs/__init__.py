@@ -1,1 +1,1 @@
-"""Knowledge needs: redact, log, group, review and export the questions the material cannot answer."""
+"""Knowledge needs: redact, log, group, review and export what the material cannot answer."""

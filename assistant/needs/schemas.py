@@ -1,0 +1,167 @@
+"""Shapes and vocabularies of the needs register: statuses, reasons, and API models.
+
+Slugs are stored; the Swedish labels are what analysts read (page, exports, CLI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Reason = Literal["no_evidence", "low_confidence", "negative_feedback"]
+REASONS: dict[str, str] = {
+    "no_evidence": "inget underlag",
+    "low_confidence": "osäkert svar",
+    "negative_feedback": "negativ återkoppling",
+}
+
+# The review workflow: ny → granskad → bekräftat behov | avvisad → vidarebefordrad → besvarad.
+STATUSES: dict[str, str] = {
+    "ny": "ny",
+    "granskad": "granskad",
+    "bekraftat_behov": "bekräftat behov",
+    "avvisad": "avvisad",
+    "vidarebefordrad": "vidarebefordrad",
+    "besvarad": "besvarad",
+}
+# Allowed moves. Going back one step is allowed so that a mistake can be undone, and an
+# answered or rejected need can be reopened when the questions keep coming.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "ny": frozenset({"granskad", "avvisad"}),
+    "granskad": frozenset({"bekraftat_behov", "avvisad", "ny"}),
+    "bekraftat_behov": frozenset({"vidarebefordrad", "avvisad", "granskad"}),
+    "avvisad": frozenset({"ny", "granskad"}),
+    "vidarebefordrad": frozenset({"besvarad", "bekraftat_behov"}),
+    "besvarad": frozenset({"vidarebefordrad", "ny"}),
+}
+REJECT_REASONS: dict[str, str] = {
+    "redan_besvarad": "redan besvarat av ett kunskapsstöd",
+    "utanfor_uppdraget": "utanför uppdraget",
+    "dubblett": "dubblett",
+}
+FORWARD_TARGETS = ("RSS", "SKR")
+Status = Literal["ny", "granskad", "bekraftat_behov", "avvisad", "vidarebefordrad", "besvarad"]
+
+
+class SourceHit(BaseModel):
+    doc_id: str
+    title: str = ""
+    score: float = 0.0
+
+
+class QuestionPublic(BaseModel):
+    id: str
+    text: str
+    language: str
+    area: str
+    reason: str
+    top_sources: list[SourceHit]
+    session: str | None = Field(None, description="First characters of the session hash.")
+    index_version: str
+    app_version: str
+    comment: str | None = None
+    created_at: dt.datetime
+
+
+class NeedPublic(BaseModel):
+    id: str
+    representative: str
+    area: str
+    area_label: str
+    areas: dict[str, int]
+    status: str
+    status_label: str
+    reject_reason: str | None = None
+    assignee: str | None = None
+    target_group: str | None = None
+    support_type: str | None = None
+    forwarded_to: str | None = None
+    answer_url: str | None = None
+    reasons: dict[str, int]
+    question_count: int
+    session_count: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    examples: list[str] = Field(default_factory=list)
+    locked: bool = False
+
+
+class NotePublic(BaseModel):
+    id: int
+    author: str
+    text: str
+    created_at: dt.datetime
+
+
+class AuditPublic(BaseModel):
+    id: int
+    need_id: str | None
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    at: dt.datetime
+
+
+class NeedDetail(NeedPublic):
+    questions: list[QuestionPublic] = Field(default_factory=list)
+    notes: list[NotePublic] = Field(default_factory=list)
+    audit: list[AuditPublic] = Field(default_factory=list)
+
+
+class NeedUpdate(BaseModel):
+    """What an analyst may change on a need. Unset fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    reject_reason: Literal["redan_besvarad", "utanfor_uppdraget", "dubblett"] | None = None
+    assignee: str | None = Field(None, max_length=200)
+    representative: str | None = Field(None, min_length=1, max_length=1000)
+    area: str | None = None
+    target_group: str | None = Field(None, max_length=500)
+    support_type: str | None = Field(None, max_length=500)
+    forwarded_to: str | None = Field(None, max_length=200)
+    answer_url: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=4000)
+
+
+class NeedFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    text: str | None = None
+    sort: Literal["count", "last_seen", "first_seen", "sessions"] = "count"
+    include_merged: bool = False
+    limit: int = Field(500, ge=1, le=10000)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_id: str
+    source_ids: list[str] = Field(min_length=1)
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question_ids: list[str] = Field(min_length=1)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Stats(BaseModel):
+    per_area: dict[str, int]
+    per_month: dict[str, int]
+    per_status: dict[str, int]
+    top: list[NeedPublic]
