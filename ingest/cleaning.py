@@ -26,6 +26,8 @@ _MARKER = re.compile(
     re.IGNORECASE,
 )
 _PAGE_NUMBER_ONLY = re.compile(r"^(?:sida\s*)?\d{1,4}(?:\s*(?:av|/|\()\s*\d{1,4}\)?)?$", re.I)
+_LONE_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+$")
+_PERSON = re.compile(r"^[A-ZÅÄÖÉ][\w'-]+(?: [A-ZÅÄÖÉ][\w'-]+)+, [A-ZÅÄÖ][\w .-]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–✓]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+[A-ZÅÄÖ]")
@@ -104,9 +106,14 @@ def _extract_markers(lines: list[_Line]) -> list[_Line]:
 
 
 def _is_protected(text: str) -> bool:
-    """Lines never taken for headers: list items, Markdown headings, labels, questions."""
+    """Lines never taken for headers: list items, headings, labels, questions, names."""
     s = text.strip()
-    return bool(_LIST_ITEM.match(s) or _MD_HEADING.match(s) or s.endswith((":", "?")))
+    return bool(
+        _LIST_ITEM.match(s)
+        or _MD_HEADING.match(s)
+        or s.endswith((":", "?"))
+        or _PERSON.match(s)  # attendance lists repeat people: "Maria Havseng, Kungälv"
+    )
 
 
 def _drop_repeated_lines(lines: list[_Line]) -> int:
@@ -142,6 +149,12 @@ def _drop_repeated_lines(lines: list[_Line]) -> int:
         ):
             doomed.add(i)
     removed = 0
+    for line in lines:
+        # Section numbers the OCR tore from their headings ("2.1.2" alone on a line) would
+        # otherwise split the sentence that runs across a page break.
+        if _LONE_SECTION_NUMBER.match(line.text.strip()):
+            line.text = ""
+            removed += 1
     for i in sorted(doomed):
         if lines[i].marker is not None or not lines[i].text.strip():
             continue
@@ -160,7 +173,10 @@ def _drop_pdf_furniture(lines: list[_Line], n_pages: int) -> int:
     for i, line in enumerate(lines):
         if line.page is not None and line.text.strip():
             by_page.setdefault(line.page, []).append(i)
-    zones = {p: idx[:2] + idx[-2:] for p, idx in by_page.items()}
+    # Two lines at each end hold a two-line header; short pages get one, or the body goes too.
+    zones = {
+        p: idx[:2] + idx[-2:] if len(idx) >= 6 else idx[:1] + idx[-1:] for p, idx in by_page.items()
+    }
 
     def shape(text: str) -> str:  # page numbers differ from page to page
         return re.sub(r"\d+", "#", _norm(text))

@@ -229,7 +229,6 @@ def _load_html(file: Path) -> _Loaded:
             tag.replace_with("\n")
         elif tag.name == "li":
             tag.insert(0, "\n- ")
-            tag.append("\n")
         elif tag.name in ("td", "th"):
             tag.append(" | ")
         elif tag.name in _BLOCK_TAGS:
