@@ -138,7 +138,7 @@ class NeedFilter(BaseModel):
     text: str | None = None
     sort: Literal["count", "last_seen", "first_seen", "sessions"] = "count"
     include_merged: bool = False
-    limit: int = Field(500, ge=1, le=10000)
+    limit: int = Field(default=500, ge=1, le=10000)
 
 
 class MergeIn(BaseModel):

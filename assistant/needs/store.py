@@ -335,7 +335,7 @@ class NeedsStore:
         if not rows:
             return None
         ids = [r[0] for r in rows]
-        matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        matrix = np.stack([np.frombuffer(r[1] or b"", dtype=np.float32) for r in rows])
         sims = matrix @ vector
         order = [
             i for i in np.argsort(-sims)[:5] if sims[i] + grouping.WORD_WEIGHT >= self.threshold
@@ -453,7 +453,7 @@ class NeedsStore:
                 q = q.where(Need.last_seen >= _day_start(flt.since))
             if flt.until:
                 q = q.where(Need.first_seen < _day_start(flt.until + dt.timedelta(days=1)))
-            order = {
+            order: Any = {
                 "count": Need.question_count.desc(),
                 "sessions": Need.session_count.desc(),
                 "last_seen": Need.last_seen.desc(),
@@ -750,13 +750,11 @@ class NeedsStore:
         need = s.get(Need, need_id)
         if need is None:
             return
-        hashes = set(
-            s.scalars(
-                select(Question.session_hash).where(
-                    Question.need_id == need_id, Question.session_hash.is_not(None)
-                )
-            )
-        )
+        hashes = {
+            h
+            for h in s.scalars(select(Question.session_hash).where(Question.need_id == need_id))
+            if h is not None
+        }
         on_record = s.scalar(
             select(func.count()).select_from(Question).where(Question.need_id == need_id)
         )

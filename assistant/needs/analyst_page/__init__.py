@@ -1,0 +1,1 @@
+"""Static files of the analyst page (/analys); shipped as package data."""
