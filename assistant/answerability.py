@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.retrieval import Hit
-from ingest.sparse import analyze, fold
+from ingest.sparse import analyze, fold, matched_terms
 from kunskap.settings import AnswerSettings
 
 # Words that say what kind of question it is rather than what it is about.
@@ -83,6 +83,10 @@ def specific_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(specific) if t not in _GENERIC_TERMS]
 
 
+def asks_for_number(question: str) -> bool:
+    return bool(_AMOUNT_Q.search(question) or _COUNT_Q.search(question) or _DATE_Q.search(question))
+
+
 def asked_fact_present(question: str, evidence: str) -> tuple[bool, str]:
     if _AMOUNT_Q.search(question) and not _AMOUNT_EVIDENCE.search(evidence):
         return False, "asks for an amount the evidence does not give"
@@ -103,7 +107,7 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.
     lexical = language == "sv"
-    covered = [t for t in terms if t in evidence_terms]
+    covered = matched_terms(terms, evidence_terms)
     coverage = len(covered) / len(terms) if terms else 1.0
     missing_specific = [
         t
@@ -112,7 +116,7 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
     ]
     dense_margin = (best - settings.min_dense_score) / max(1 - settings.min_dense_score, 1e-6)
     confidence = max(0.0, min(1.0, 0.5 + dense_margin)) * (coverage if lexical else 1.0)
-    missing = [t for t in terms if t not in evidence_terms]
+    missing = [t for t in terms if t not in covered]
 
     if best < settings.min_dense_score:
         return Verdict(

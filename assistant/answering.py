@@ -212,6 +212,7 @@ def answer_events(
             language=language,
             query_vec=query_vec,
             embed=embed if language != "sv" else None,
+            wants_number=answerability.asks_for_number(standalone),
         )
         verified = citations.verify(text, hits, quotes=quotes, embed=embed)
         if mode == "llm":

@@ -8,13 +8,14 @@ itself, and keeps each source's sentences in reading order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.retrieval import Hit, jaccard
-from ingest.sparse import analyze
+from ingest.sparse import analyze, matched_terms
 from kunskap.text import split_sentences
 
 INTRO = {
@@ -23,6 +24,14 @@ INTRO = {
 }
 MIN_WORDS = 5
 REDUNDANT_JACCARD = 0.6
+ECHO_JACCARD = 0.6  # a source sentence this close to the question restates it
+MAX_LIST_ITEMS = 10
+
+_DIGIT = re.compile(r"\d")
+# A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
+_COMPLETE = re.compile(r"[.!?…\"”)]$")
+_EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -36,23 +45,71 @@ class Candidate:
     score: float = 0.0
 
 
-def _candidates(hits: list[Hit]) -> list[Candidate]:
+def _list_item_text(item: str) -> str:
+    item = item.strip().strip("*").rstrip("?.!;, ")
+    if len(item) > 1 and item[0].isupper() and not item[1].isupper():
+        item = item[0].lower() + item[1:]
+    return item
+
+
+def _lists(text: str) -> list[str]:
+    """Lists introduced by a line ending in ':' become one readable sentence each.
+
+    Meeting notes answer many questions with a bullet list ("Frågor att ställa inför
+    förändring:" followed by twenty short questions); single items are too short to quote
+    on their own, and the list read as one sentence is what the user asked for.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    found = []
+    for i, line in enumerate(lines):
+        if not line.endswith(":") or _LIST_ITEM.match(line):
+            continue
+        items: list[str] = []
+        for following in lines[i + 1 :]:
+            if not following or (following.endswith(":") and not items):
+                continue  # blank lines and a second intro line may sit before the items
+            match = _LIST_ITEM.match(following)
+            if not match:
+                break
+            items.append(_list_item_text(match.group(1)))
+        if len(items) >= 2:
+            shown = items[:MAX_LIST_ITEMS]
+            more = " med flera" if len(items) > MAX_LIST_ITEMS else ""
+            found.append(f"{line.strip('*# ')} {'; '.join(shown)}{more}.")
+    return found
+
+
+def _plain(text: str) -> str:
+    return " ".join(_EMPHASIS.sub(r"\1", text).split())
+
+
+def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits):
-        for pos, sentence in enumerate(split_sentences(hit.text)):
-            sentence = " ".join(sentence.split())
+        sentences = split_sentences(hit.text)
+        if sentences and not _COMPLETE.search(sentences[-1].strip()):
+            sentences = sentences[:-1]  # the chunk was cut mid-sentence: not quotable
+        pieces = [*sentences, *_lists(hit.text)]
+        for pos, piece in enumerate(pieces):
+            sentence = _plain(piece)
             if len(sentence.split()) < MIN_WORDS or sentence.endswith(":"):
                 continue
-            out.append(Candidate(rank, pos, sentence, set(analyze(sentence))))
+            terms = set(analyze(sentence))
+            if sentence.endswith("?") and jaccard(terms, question_terms) >= ECHO_JACCARD:
+                continue
+            out.append(Candidate(rank, pos, sentence, terms))
     return out
 
 
-def _score_lexical(cands: list[Candidate], key_terms: list[str], hits: list[Hit]) -> None:
-    weights = {t: 1.0 for t in key_terms}
+def _score_lexical(
+    cands: list[Candidate], key_terms: list[str], hits: list[Hit], wants_number: bool
+) -> None:
     for c in cands:
-        overlap = sum(weights.get(t, 0.0) for t in c.terms)
+        overlap = len(matched_terms(key_terms, c.terms))
         length_norm = max(len(c.terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
+        if wants_number and _DIGIT.search(c.text):
+            c.score += 0.5
 
 
 def _score_semantic(cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn) -> None:
@@ -69,15 +126,16 @@ def select_sentences(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
+    wants_number: bool = False,
 ) -> list[Candidate]:
-    cands = _candidates(hits[:4])
+    cands = _candidates(hits[:4], set(key_terms))
     if not cands:
         return []
     if language != "sv" and embed is not None and query_vec is not None:
         _score_semantic(cands, query_vec, embed)
     else:
-        _score_lexical(cands, key_terms, hits)
-        cands = [c for c in cands if c.terms & set(key_terms)] or cands[:1]
+        _score_lexical(cands, key_terms, hits, wants_number)
+        cands = [c for c in cands if matched_terms(key_terms, c.terms)] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
         if any(jaccard(cand.terms, other.terms) >= REDUNDANT_JACCARD for other in chosen):
@@ -100,6 +158,7 @@ def compose(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
+    wants_number: bool = False,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
     chosen = select_sentences(
@@ -109,6 +168,7 @@ def compose(
         language=language,
         query_vec=query_vec,
         embed=embed,
+        wants_number=wants_number,
     )
     if not chosen:
         return "", {}

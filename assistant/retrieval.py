@@ -20,7 +20,8 @@ from ingest.sparse import analyze, query_vector
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
-_SENTENCE_END = re.compile(r"[.!?:;\"”)]\s*$")
+# A chunk ending like this finished its thought; one ending in ':' introduces what follows.
+_SENTENCE_END = re.compile(r"[.!?\"”)]\s*$")
 
 
 class Hit(BaseModel):

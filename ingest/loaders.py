@@ -352,7 +352,9 @@ def _load_jsonl(file: Path, doc_id: str, rel: str, entry: SourceEntry, load: Sou
             title = metadata.get("section_hint") or rid
         load.documents.append(
             RawDocument(
-                doc_id=f"{doc_id}/{rid}",
+                # A JSONL source's lines are documents in their own right ("faq-042"), as the
+                # evaluation sets name them; in a folder the file's id keeps them apart.
+                doc_id=rid if doc_id == entry.id else f"{doc_id}/{rid}",
                 title=str(title).strip(),
                 pages=[RawPage(body.replace("\r\n", "\n"))],
                 metadata=metadata,

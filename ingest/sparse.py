@@ -11,6 +11,7 @@ suffixes), then folded, so `behöver`, `behover` and OCR's `behover` meet on one
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -95,3 +96,27 @@ def document_vector(text: str) -> tuple[list[int], list[float]]:
 
 def query_vector(text: str) -> tuple[list[int], list[float]]:
     return _to_sparse(dict.fromkeys((term_index(t) for t in analyze(text)), 1.0))
+
+
+def _related(a: str, b: str) -> bool:
+    """Two stems that the Snowball stemmer left apart but a reader would match.
+
+    Swedish inflection and compounding defeat a light stemmer: `deltog`/`deltagare`
+    (shared start) and `anmälan`/`orosanmälan` (a compound ending in the other word).
+    """
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4:
+        return False
+    common = len(os.path.commonprefix([short, long_]))
+    if common >= max(4, len(short) - 2) and len(long_) - len(short) <= 4:
+        return True
+    return len(short) >= 5 and long_.endswith(short)
+
+
+def matched_terms(wanted: set[str] | list[str], available: set[str]) -> set[str]:
+    """The terms of ``wanted`` found in ``available``, exactly or as a related stem."""
+    found = set()
+    for term in wanted:
+        if term in available or any(_related(term, other) for other in available):
+            found.add(term)
+    return found

@@ -210,7 +210,7 @@ def test_jsonl_bad_line_and_duplicate_id_fail_alone(tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     result = load_source(entry("faq.jsonl"), tmp_path)
-    assert [d.doc_id for d in result.documents] == ["test-source/a", "test-source/b"]
+    assert [d.doc_id for d in result.documents] == ["a", "b"]
     a, b = result.documents
     assert a.title == "Frågor om LVU"
     assert a.metadata["url"] == "https://x.se/a"
