@@ -107,7 +107,7 @@ def _related(a: str, b: str) -> bool:
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) < 4:
         return False
-    common = len(os.path.commonprefix([short, long_]))
+    common = len(os.path.commonprefix([short, long_]))  # noqa: RUF071 - characters wanted
     if common >= max(4, len(short) - 2) and len(long_) - len(short) <= 4:
         return True
     return len(short) >= 5 and long_.endswith(short)
