@@ -193,7 +193,7 @@ def answer_events(
                 yield AnswerDelta(text=delta)
             raw = "".join(pieces).strip()
             if raw and refusal_for(language) not in raw:
-                verified = citations.verify(raw, hits, embed=embed)
+                verified = citations.verify(raw, hits, embed=embed if language != "sv" else None)
                 mode = "llm"
             elif raw:
                 result = abstain(min(verdict.confidence, 0.49))
@@ -214,7 +214,9 @@ def answer_events(
             embed=embed if language != "sv" else None,
             wants_number=answerability.asks_for_number(standalone),
         )
-        verified = citations.verify(text, hits, quotes=quotes, embed=embed)
+        verified = citations.verify(
+            text, hits, quotes=quotes, embed=embed if language != "sv" else None
+        )
         if mode == "llm":
             mode = "extractive_fallback"
         if services.llm is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answerability import specific_terms
 from assistant.models import Citation
 from assistant.retrieval import Hit
 from ingest.sparse import analyze
@@ -82,6 +83,11 @@ def best_quote(claim: str, source: str, max_sentences: int = 2) -> str:
 def _supported(
     claim: str, source: str, embed: EmbedFn | None, cache: dict[str, np.ndarray]
 ) -> tuple[bool, str]:
+    source_terms = set(analyze(source))
+    # A name, acronym or number the source never mentions cannot be supported by it,
+    # however close the rest of the sentence is ("… godkännas av IVO" from a text without IVO).
+    if any(t not in source_terms for t in specific_terms(claim)):
+        return False, ""
     if lexical_support(claim, source) >= LEXICAL_SUPPORT:
         return True, best_quote(claim, source)
     if embed is None:
@@ -107,6 +113,8 @@ def verify(
 ) -> VerifiedAnswer:
     """Check every [n] in ``answer`` against ``sources`` (1-based), renumber, build citations.
 
+    ``embed`` enables a meaning-based check for claims in another language than the sources
+    (an English answer quoting Swedish text); same-language claims must share their words.
     ``quotes`` may give, per source number, the exact sentences a composer took from it
     (extractive answers); otherwise the best supporting sentences are looked up.
     ``keep_uncited`` decides whether a sentence without any citation may stay (the refusal

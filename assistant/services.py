@@ -35,18 +35,22 @@ class Services:
 
 def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
     from assistant.llm import build_llm
-    from ingest.embedding import build_embedding
+    from ingest.embedding import build_embedding, embed_queries
     from ingest.index_store import open_qdrant
 
+    embedding = build_embedding(settings)
     needs = None
     if with_needs:
         from assistant.needs.store import NeedsStore
 
-        needs = NeedsStore.from_settings(settings)
+        # Needs are grouped by comparing questions with questions: the query side of e5.
+        needs = NeedsStore.from_settings(
+            settings, embed=lambda texts: embed_queries(embedding, texts)
+        )
     return Services(
         settings=settings,
         qdrant=open_qdrant(settings),
-        embedding=build_embedding(settings),
+        embedding=embedding,
         needs=needs,
         llm=build_llm(settings),
     )

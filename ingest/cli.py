@@ -45,15 +45,23 @@ def ingest(
         err_console.print(f"[red]FEL[/red] {line}", markup=True, highlight=False)
     for line in report.warnings:
         err_console.print(f"[yellow]VARNING[/yellow] {line}", highlight=False)
+    # One row per figure: readable in a narrow terminal and in CI logs alike.
     table = Table(title=f"Inläsning klar – samling {report.collection or '–'}")
-    for column in ("dokument", "sidor", "chunkar", "nya", "ändrade", "oförändrade",
-                   "borttagna", "misslyckade", "sekunder", "punkter i index"):  # fmt: skip
-        table.add_column(column, justify="right")
-    table.add_row(
-        str(report.documents), str(report.pages), str(report.chunks), str(report.new),
-        str(report.updated), str(report.unchanged), str(report.removed), str(report.failed),
-        f"{report.seconds:.1f}", str(report.points_total),
-    )  # fmt: skip
+    table.add_column("mått")
+    table.add_column("värde", justify="right")
+    for label, value in (
+        ("dokument", report.documents),
+        ("sidor (inlästa nu)", report.pages),
+        ("chunkar (skrivna nu)", report.chunks),
+        ("nya", report.new),
+        ("ändrade", report.updated),
+        ("oförändrade", report.unchanged),
+        ("borttagna", report.removed),
+        ("misslyckade", report.failed),
+        ("sekunder", f"{report.seconds:.1f}"),
+        ("punkter i index", report.points_total),
+    ):
+        table.add_row(label, str(value))
     console.print(table)
     if not report.ok:
         raise typer.Exit(code=1)

@@ -66,7 +66,8 @@ def _clean_kunskap_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings over an isolated data dir, ignoring any .env file."""
-    return Settings(_env_file=None, data_dir=data_dir, manifest=SAMPLE_MANIFEST, **overrides)  # type: ignore[call-arg]
+    values: dict[str, object] = {"manifest": SAMPLE_MANIFEST, **overrides}
+    return Settings(_env_file=None, data_dir=data_dir, **values)  # type: ignore[call-arg]
 
 
 SAMPLE_INDEX_CACHE = REPO_ROOT / "build" / "test-index"

@@ -1,0 +1,187 @@
+"""The whole answer path over the real sample index (embedded Qdrant, offline e5)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from assistant.answering import QuestionError, answer
+from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
+from assistant.services import Services
+from kunskap.settings import Settings
+from tests.utils.llm import ScriptedLLM, openai_compatible_server
+
+ANSWERABLE = "Vilka frågor bör man ställa inför en förändring av arbetssätt?"
+
+
+def with_llm(services: Services, llm: object) -> Services:
+    return replace(services, llm=llm)
+
+
+def assert_citations_consistent(result) -> None:  # type: ignore[no-untyped-def]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
+    assert markers == {c.n for c in result.citations}
+    for c in result.citations:
+        assert c.quote
+        # The quote is taken from the cited chunk (markdown emphasis aside).
+        words = [w for w in re.findall(r"\w+", c.quote.lower()) if len(w) > 3][:8]
+        assert all(w in c.text.lower() for w in words), (c.quote, c.text)
+
+
+def test_answerable_question_gets_verified_citations(sample_services: Services) -> None:
+    result = answer(ANSWERABLE, services=sample_services, log_needs=False)
+    assert result.answered
+    assert result.mode == "extractive"
+    assert result.citations
+    assert result.citations[0].doc_id == "gr-natverk-2023-03-24"
+    assert "vad kostar det" in result.answer.lower()
+    assert_citations_consistent(result)
+    assert {"embed", "retrieve", "judge", "compose", "total"} <= result.timings_ms.keys()
+
+
+def test_question_outside_the_material_abstains(sample_services: Services) -> None:
+    result = answer(
+        "Vilka regler gäller för färdtjänst för personer över 65 år inom LSS?",
+        services=sample_services,
+        log_needs=False,
+    )
+    assert not result.answered
+    assert result.answer == REFUSAL_SV
+    assert result.citations == []
+
+
+def test_near_miss_asking_for_an_amount_abstains(sample_services: Services) -> None:
+    # Familjehem is covered by the FAQ, but no amount of compensation is given anywhere.
+    result = answer(
+        "Hur mycket får ett familjehem i arvode per månad i kronor?",
+        services=sample_services,
+        log_needs=False,
+    )
+    assert not result.answered
+
+
+def test_english_question_finds_swedish_sources(sample_services: Services) -> None:
+    result = answer(
+        "How many people took part in the FoU Välfärd dialogue conference?",
+        services=sample_services,
+        log_needs=False,
+    )
+    assert result.language == "en"
+    assert result.answered, result
+    assert result.answer.startswith("Here is what the sources say")
+    assert any(c.doc_id == "fou-valfard-dialogkonferens-2016" for c in result.citations)
+
+
+def test_english_unanswerable_gets_english_refusal(sample_services: Services) -> None:
+    result = answer(
+        "What is the maximum daily allowance for asylum seekers in Norway in 2024?",
+        services=sample_services,
+        log_needs=False,
+    )
+    assert not result.answered
+    assert result.answer == REFUSAL_EN
+
+
+def test_filters_narrow_the_sources(sample_services: Services) -> None:
+    result = answer(
+        "Vad är beprövad erfarenhet?",
+        services=sample_services,
+        filters=SearchFilters(doc_types=["minnesanteckningar"]),
+        log_needs=False,
+    )
+    assert result.citations
+    assert {c.doc_type for c in result.citations} == {"minnesanteckningar"}
+
+
+def test_follow_up_without_llm_carries_the_previous_question(sample_services: Services) -> None:
+    history = [
+        HistoryTurn(role="user", content="Vad gäller vid vård av barn enligt LVU?"),
+        HistoryTurn(role="assistant", content="…"),
+    ]
+    result = answer(
+        "Och när ska den upphöra?", history=history, services=sample_services, log_needs=False
+    )
+    assert "LVU" in result.question
+    assert result.answered
+    assert "upphöra" in result.answer
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_empty_or_too_long_question_is_refused(sample_services: Services, question: str) -> None:
+    with pytest.raises(QuestionError):
+        answer(question, services=sample_services, log_needs=False)
+
+
+def source_number(services: Services, question: str, needle: str) -> int:
+    """Which [n] the answer step will give the hit that contains ``needle``."""
+    from assistant.retrieval import Retriever
+
+    hits = Retriever(services).search(question)
+    return next(i for i, h in enumerate(hits, start=1) if needle in h.text)
+
+
+def test_llm_answer_keeps_supported_and_drops_invented_citations(sample_services: Services) -> None:
+    n = source_number(sample_services, ANSWERABLE, "Vad kostar det?")
+    llm = ScriptedLLM(
+        replies=[
+            f"Man bör fråga vad det kostar och vilka effekter det kommer att få [{n}]. "
+            f"Metoden ska alltid godkännas av IVO innan den införs [{n}]. "
+            "Enligt [9] är det gratis."
+        ]
+    )
+    result = answer(ANSWERABLE, services=with_llm(sample_services, llm), log_needs=False)
+    assert result.mode == "llm"
+    assert "IVO" not in result.answer and "[9]" not in result.answer
+    assert "kostar" in result.answer
+    assert_citations_consistent(result)
+    # The sources went to the model as delimited data, numbered.
+    assert "<källor>" in llm.seen[-1] and "[1]" in llm.seen[-1]
+
+
+def test_llm_refusal_becomes_an_abstention(sample_services: Services) -> None:
+    llm = ScriptedLLM(replies=[REFUSAL_SV])
+    result = answer(ANSWERABLE, services=with_llm(sample_services, llm), log_needs=False)
+    assert not result.answered and result.answer == REFUSAL_SV
+
+
+def test_llm_failure_falls_back_to_extractive_and_says_so(sample_services: Services) -> None:
+    llm = ScriptedLLM(replies=[], fail_with="connection refused")
+    result = answer(ANSWERABLE, services=with_llm(sample_services, llm), log_needs=False)
+    assert result.answered
+    assert result.mode == "extractive_fallback"
+    assert result.notice and "Språkmodellen" in result.notice
+
+
+def test_real_openai_compatible_endpoint_over_http(sample_services: Services) -> None:
+    from assistant.llm import build_llm
+
+    n = source_number(sample_services, ANSWERABLE, "Vad kostar det?")
+    reply = f"Man bör fråga vad det kostar och vilka effekter det får [{n}]."
+    with openai_compatible_server([reply]) as server:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=sample_services.settings.data_dir,
+            llm={"base_url": f"http://127.0.0.1:{server.server_port}/v1", "model": "fake"},
+        )
+        llm = build_llm(settings)
+        result = answer(ANSWERABLE, services=with_llm(sample_services, llm), log_needs=False)
+    assert result.mode == "llm"
+    assert result.answer.startswith("Man bör fråga vad det kostar")
+    assert server.requests[0]["model"] == "fake"
+    assert server.requests[0]["stream"] is True
+
+
+def test_unreachable_endpoint_falls_back(sample_services: Services) -> None:
+    from assistant.llm import build_llm
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=sample_services.settings.data_dir,
+        llm={"base_url": "http://127.0.0.1:9/v1", "model": "fake", "timeout_s": 2},
+    )
+    result = answer(
+        ANSWERABLE, services=with_llm(sample_services, build_llm(settings)), log_needs=False
+    )
+    assert result.mode == "extractive_fallback" and result.answered
