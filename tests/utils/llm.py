@@ -19,13 +19,14 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
 )
 from llama_index.core.llms.custom import CustomLLM
+from pydantic import Field
 
 
 class ScriptedLLM(CustomLLM):
     """Answers every chat with the next scripted reply; records what it was asked."""
 
     replies: list[str]
-    seen: list[str] = []
+    seen: list[str] = Field(default_factory=list)
     fail_with: str | None = None
 
     @property
