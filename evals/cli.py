@@ -1,9 +1,193 @@
-"""`kunskap eval` (filled in by the evaluation-harness work)."""
+"""`kunskap eval`: run the evaluation, print a table, write JSON, Markdown and plots.
+
+With ``--check`` it is the CI gate: exit 1 when any metric falls below (or, for metrics
+where less is better, rises above) its threshold in ``evals/thresholds.yaml``.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
 import typer
+
+THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
+DEFAULT_REPORT = Path("build/eval-report")
+
+
+def load_thresholds(path: Path) -> dict[str, Any]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or set(data) - {"min", "max"}:
+        raise typer.BadParameter(f"{path}: expected top-level keys 'min' and/or 'max'")
+    return data
+
+
+def default_data_dir(collection: str) -> Path:
+    # Keyed by the collection name, which hashes what shapes the vectors: a change of model
+    # or chunking gets a fresh index instead of scoring stale vectors.
+    return Path("build") / "eval-index" / collection
+
+
+def _print_tables(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.report import targets
+
+    console = Console()
+    for name, entry in results["datasets"].items():
+        table = Table(title=f"{name}: retrieval, document level ({entry['n_answerable']} q)")
+        for col in ("system", "hit@1", "hit@5", "hit@10", "recall@10", "MRR@10", "nDCG@10"):
+            table.add_column(col, justify="left" if col == "system" else "right")
+        for system, r in entry["retrieval"].items():
+            d = r["doc"]
+            table.add_row(
+                system,
+                *(
+                    f"{d[m]:.3f}"
+                    for m in ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
+                ),
+            )
+        console.print(table)
+        s = entry.get("answers", {}).get("summary")
+        if s:
+            abst = s.get("abstention") or {}
+
+            def f(v: Any) -> str:
+                return "–" if v is None else f"{v:.3f}"
+
+            console.print(
+                f"  answers: {s['answered']}/{s['n']} answered, key facts "
+                f"{f(s['key_fact_coverage'])}, citation P/R {f(s['citation_precision'])}/"
+                f"{f(s['citation_recall'])}, abstention P/R/F1 {f(abst.get('precision'))}/"
+                f"{f(abst.get('recall'))}/{f(abst.get('f1'))}, false abstention "
+                f"{f(s['false_abstention_rate'])}, CRAG {f(s['crag_score'])}"
+            )
+            lat = s["latency_ms"]
+            console.print(
+                "  latency p50/p95 ms: "
+                + ", ".join(
+                    f"{stage} {lat[stage]['p50']:.0f}/{lat[stage]['p95']:.0f}"
+                    for stage in ("embed", "retrieve", "compose", "total")
+                    if stage in lat
+                )
+            )
+    if "api" in results:
+        api = results["api"]
+        console.print(
+            f"POST /api/ask ({api['mode']}): p50 {api['p50']:.0f} ms, p95 {api['p95']:.0f} ms"
+        )
+    for row in targets(results):
+        mark = "met" if row["met"] else "NOT met"
+        console.print(f"target {row['what']}: {row['measured']:.3f} (goal {row['target']}) {mark}")
 
 
 def register(app: typer.Typer) -> None:
     """Attach the `eval` command to the main app."""
+
+    @app.command("eval")
+    def eval_command(
+        dataset: list[str] = typer.Option(
+            None,
+            "--dataset",
+            help="Dataset name (e.g. sample_qa, v1/sample_qa) or path to a .jsonl; repeat or "
+            "give a comma list. Default: every shipped dataset of the newest version.",
+        ),
+        report: Path = typer.Option(
+            DEFAULT_REPORT, "--report", help="Folder for report.json, report.md and plots."
+        ),
+        markdown: Path | None = typer.Option(
+            None,
+            "--markdown",
+            help="Write the Markdown report here instead of <report>/report.md (e.g. "
+            "docs/eval-report.md with --report docs/eval).",
+        ),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print the metrics as JSON instead of tables."
+        ),
+        check: bool = typer.Option(
+            False, "--check", help="Exit 1 when a metric misses evals/thresholds.yaml."
+        ),
+        thresholds: Path = typer.Option(THRESHOLDS, "--thresholds", help="Thresholds file."),
+        data_dir: Path | None = typer.Option(
+            None,
+            "--data-dir",
+            help="Index location. Default: build/eval-index/<collection>, ingested from the "
+            "manifest when missing and brought up to date (incrementally) otherwise.",
+        ),
+        systems: str | None = typer.Option(
+            None, "--systems", help="Comma list of retrieval systems (default: all)."
+        ),
+        answers: bool = typer.Option(True, "--answers/--no-answers", help="Score answers."),
+        api: bool = typer.Option(True, "--api/--no-api", help="Time POST /api/ask in-process."),
+    ) -> None:
+        """Evaluate retrieval, answers, abstention and latency against the baselines."""
+        from assistant.services import build_services
+        from evals import datasets as ds
+        from evals import harness
+        from evals import report as rep
+        from ingest.pipeline import run_ingest
+        from kunskap.settings import get_settings
+
+        def say(msg: str) -> None:
+            print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+        try:
+            loaded = ds.load_many(dataset)
+        except ds.DatasetError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--dataset") from None
+        limits = load_thresholds(thresholds) if check else {}
+
+        settings = get_settings()
+        settings = settings.model_copy(
+            update={"data_dir": data_dir or default_data_dir(settings.collection_name())}
+        )
+        services = build_services(settings, with_needs=False)
+        try:
+            say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
+            ingest = run_ingest(settings, client=services.qdrant, embedding=services.embedding)
+            if not ingest.ok:
+                for failure in ingest.failures:
+                    say(f"ingest failure: {failure}")
+                raise typer.Exit(2)
+            say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
+            options = harness.EvalOptions(
+                systems=tuple(s.strip() for s in systems.split(",")) if systems else None,
+                answers=answers,
+                api=api,
+            )
+            results = harness.run(services, loaded, options, progress=say)
+        finally:
+            services.close()
+
+        flat = harness.flatten(results)
+        failures = harness.check(flat, limits, harness.evaluated(results)) if check else []
+        written = rep.write(
+            results,
+            report,
+            markdown_path=markdown,
+            failures=failures,
+            thresholds_checked=check,
+        )
+        if as_json:
+            payload = {
+                "metrics": flat,
+                "targets": rep.targets(results),
+                "failures": [f.__dict__ for f in failures],
+                "report": {k: str(v) for k, v in written.items()},
+            }
+            print(json.dumps(payload, ensure_ascii=False, indent=1))
+        else:
+            _print_tables(results)
+            say("wrote " + ", ".join(str(p) for p in written.values()))
+        if check:
+            if failures:
+                for failure in failures:
+                    print(f"FAILED {failure.line()}", file=sys.stderr)
+                raise typer.Exit(1)
+            say(f"all {sum(len(v or {}) for v in limits.values())} thresholds met")

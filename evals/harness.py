@@ -1,0 +1,568 @@
+"""Run every retrieval system and the assistant over the datasets and score them.
+
+Retrieval is scored at two levels. **Document**: a retrieved chunk is a hit when it belongs
+to a gold document. **Passage** (datasets with gold quotes): a hit when it belongs to the
+gold document *and* contains at least half of the quote's words in order, after
+normalising case, diacritics and whitespace (so a chunk whose OCR damage was repaired still
+matches the damaged quote). k counts retrieved chunks, as the answer step sees them.
+
+Answers come from ``assistant.answering.answer`` (the real path, without logging needs),
+and are scored for key facts, ALCE citation precision/recall, abstention and CRAG.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from assistant.citations import lexical_support
+from assistant.models import Answer
+from assistant.services import Services
+from evals import metrics
+from evals.baselines import RetrievalSystem, build_systems, load_chunks
+from evals.datasets import Dataset, EvalItem
+from kunskap.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+K = 10
+PASSAGE_OVERLAP = 0.5  # share of a gold quote's words a chunk must hold, in order
+# The judge is deliberately stricter than the verifier inside the assistant (0.5), so the
+# evaluation is not the verifier grading itself.
+JUDGE_LEXICAL_SUPPORT = 0.6
+JUDGE_EMBEDDING_SUPPORT = 0.84  # e5 cosine claim ↔ best passage sentence (cross-language)
+CORRECT_MIN_COVERAGE = 0.5  # an answer with at least half its key facts counts as correct
+STAGES = ("embed", "retrieve", "postprocess", "judge", "compose", "total")
+
+Progress = Callable[[str], None]
+
+
+# --- gold documents ------------------------------------------------------------------------
+
+
+class DocResolver:
+    """Maps the ids a dataset uses to the index's doc_ids.
+
+    Datasets name a document by its index doc_id, its source id (a single-document source),
+    its file name or stem, or the last part of a JSONL doc_id ("faq-042" for "src/faq-042").
+    """
+
+    def __init__(self, doc_ids: set[str], aliases: dict[str, str]) -> None:
+        self.doc_ids = doc_ids
+        self.aliases = aliases
+
+    @classmethod
+    def from_services(cls, services: Services) -> DocResolver:
+        chunks = load_chunks(services)
+        per_source: dict[str, set[str]] = {}
+        aliases: dict[str, str] = {}
+        for c in chunks:
+            per_source.setdefault(c.source_id, set()).add(c.doc_id)
+            if c.path:
+                name = c.path.rsplit("/", 1)[-1]
+                for alias in (c.path, name, name.rsplit(".", 1)[0]):
+                    aliases.setdefault(alias, c.doc_id)
+            aliases.setdefault(c.doc_id.rsplit("/", 1)[-1], c.doc_id)
+        for source, docs in per_source.items():
+            if len(docs) == 1:
+                aliases.setdefault(source, next(iter(docs)))
+        return cls({c.doc_id for c in chunks}, aliases)
+
+    def resolve(self, gold_id: str) -> str:
+        if gold_id in self.doc_ids:
+            return gold_id
+        return self.aliases.get(gold_id, gold_id)
+
+    def unknown(self, gold_ids: list[str]) -> list[str]:
+        return sorted({g for g in gold_ids if self.resolve(g) not in self.doc_ids})
+
+
+@lru_cache(maxsize=65536)
+def _overlap(quote: str, passage: str) -> float:
+    return metrics.quote_overlap(quote, passage)
+
+
+def passage_matches(item: EvalItem, hit_doc: str, text: str, resolver: DocResolver) -> set[int]:
+    """Indices of the gold quotes this retrieved chunk contains."""
+    return {
+        i
+        for i, g in enumerate(item.gold_quotes)
+        if resolver.resolve(g.doc_id) == hit_doc and _overlap(g.quote, text) >= PASSAGE_OVERLAP
+    }
+
+
+# --- retrieval -----------------------------------------------------------------------------
+
+
+def _latency(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(metrics.percentile(values, 50), 2),
+        "p95": round(metrics.percentile(values, 95), 2),
+        "mean": round(metrics.mean(values), 2),
+    }
+
+
+def _means(rows: list[dict[str, float]]) -> dict[str, float]:
+    if not rows:
+        return {}
+    return {key: round(metrics.mean([r[key] for r in rows]), 4) for key in rows[0]}
+
+
+def evaluate_retrieval(
+    system: RetrievalSystem, dataset: Dataset, resolver: DocResolver, k: int = K
+) -> dict[str, Any]:
+    """Mean retrieval metrics of one system on the answerable questions of one dataset."""
+    doc_rows: list[dict[str, float]] = []
+    passage_rows: list[dict[str, float]] = []
+    totals: list[float] = []
+    per_question = []
+    for item in dataset.items:
+        if not item.answerable or not item.gold_doc_ids:
+            continue
+        hits, timings = system.search(item.question, k)
+        # The query embedding is cached across systems, so it is left out of search latency.
+        totals.append(sum(v for stage, v in timings.items() if stage != "embed"))
+        gold_docs = {resolver.resolve(g) for g in item.gold_doc_ids}
+        doc_matches = [{h.doc_id} & gold_docs for h in hits]
+        doc_rows.append(metrics.retrieval_scores(doc_matches, set(gold_docs)))  # type: ignore[arg-type]
+        if item.gold_quotes:
+            quotes = set(range(len(item.gold_quotes)))
+            pmatches = [passage_matches(item, h.doc_id, h.text, resolver) for h in hits]
+            passage_rows.append(metrics.retrieval_scores(pmatches, quotes))  # type: ignore[arg-type]
+        per_question.append(
+            {"id": item.id, "retrieved": [h.doc_id for h in hits], "hit@5": doc_rows[-1]["hit@5"]}
+        )
+    result: dict[str, Any] = {
+        "n": len(doc_rows),
+        "doc": _means(doc_rows),
+        "latency_ms": _latency(totals),
+        "per_question": per_question,
+    }
+    if passage_rows:
+        result["passage"] = _means(passage_rows)
+        result["n_passage"] = len(passage_rows)
+    return result
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+@dataclass
+class SupportJudge:
+    """Does a set of passages support a claim? Lexical, e5 for other languages, or an LLM."""
+
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    llm: Any = None
+    kind: str = "lexical"
+    _cache: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)
+
+    @classmethod
+    def for_services(cls, services: Services) -> SupportJudge:
+        from ingest.embedding import embed_passages
+
+        def embed(texts: list[str]) -> np.ndarray:
+            return embed_passages(services.embedding, texts)
+
+        if services.llm is not None:
+            return cls(embed=embed, llm=services.llm, kind="llm")
+        return cls(embed=embed, kind="lexical+embedding")
+
+    def entails(self, claim: str, passages: list[str], *, cross_language: bool = False) -> bool:
+        key = (claim, tuple(passages))
+        if key not in self._cache:
+            self._cache[key] = self._entails(claim, passages, cross_language)
+        return self._cache[key]
+
+    def _entails(self, claim: str, passages: list[str], cross_language: bool) -> bool:
+        if not passages:
+            return False
+        joined = "\n".join(passages)
+        if self.llm is not None:
+            try:
+                return _llm_entails(self.llm, claim, joined)
+            except Exception as exc:  # a flaky endpoint falls back to the offline check
+                log.warning("LLM judge failed, judging lexically: %s", type(exc).__name__)
+        if lexical_support(claim, joined) >= JUDGE_LEXICAL_SUPPORT:
+            return True
+        if cross_language and self.embed is not None:
+            sentences = [s.strip() for p in passages for s in split_sentences(p) if s.strip()]
+            if sentences:
+                vectors = self.embed([claim, *sentences])
+                return bool(float(np.max(vectors[1:] @ vectors[0])) >= JUDGE_EMBEDDING_SUPPORT)
+        return False
+
+
+def _llm_entails(llm: Any, claim: str, passage: str) -> bool:
+    from assistant.llm import complete
+
+    prompt = (
+        "Premise:\n"
+        f"{passage}\n\n"
+        f"Hypothesis: {claim}\n\n"
+        "Does the premise entail the hypothesis? Answer with one word: yes or no."
+    )
+    return complete(llm, prompt).lower().lstrip("*\"' ").startswith(("yes", "ja"))
+
+
+def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
+    """Each claim of an answer with the texts of the passages it cites (framing left out)."""
+    import re
+
+    marker = re.compile(r"\s*\[(\d+)\]")
+    texts = {c.n: c.text for c in answer.citations}
+    claims = []
+    for line in answer.answer.split("\n"):
+        if not line.strip() or line.rstrip().endswith(":"):
+            continue  # "Så här beskriver underlaget det:" frames, it claims nothing
+        for sentence in split_sentences(line):
+            claim = marker.sub("", sentence).strip().lstrip("-•* ").strip()
+            if not claim or claim in {"(...)", "…"}:
+                continue
+            cited = [texts[n] for n in dict.fromkeys(int(m) for m in marker.findall(sentence))]
+            claims.append((claim, [t for t in cited if t]))
+    return claims
+
+
+def score_answer(
+    item: EvalItem, answer: Answer, resolver: DocResolver, judge: SupportJudge
+) -> dict[str, Any]:
+    abstained = not answer.answered
+    gold_docs = {resolver.resolve(g) for g in item.gold_doc_ids}
+    cited_docs = list(dict.fromkeys(c.doc_id for c in answer.citations))
+    row: dict[str, Any] = {
+        "id": item.id,
+        "question": item.question,
+        "answerable": item.answerable,
+        "abstained": abstained,
+        "confidence": answer.confidence,
+        "cited_docs": cited_docs,
+        "gold_docs": sorted(gold_docs),
+        "timings_ms": answer.timings_ms,
+        "tags": item.tags,
+    }
+    if not abstained:
+        cross = answer.language != "sv"
+        score = metrics.alce_citation_score(
+            answer_claims(answer),
+            lambda claim, passages: judge.entails(claim, passages, cross_language=cross),
+        )
+        row["citation_precision"] = score.precision
+        row["citation_recall"] = score.recall
+        row["cites_gold"] = bool(gold_docs & set(cited_docs))
+        if item.key_facts:
+            row["key_fact_coverage"] = metrics.key_fact_coverage(answer.answer, item.key_facts)
+    if item.answerable and not abstained:
+        if item.key_facts:
+            correct = row["key_fact_coverage"] >= CORRECT_MIN_COVERAGE
+        else:
+            correct = row["cites_gold"]
+    else:
+        correct = False
+    row["correct"] = correct
+    row["crag"] = metrics.crag_score(item.answerable, abstained, correct)
+    return row
+
+
+def _rate(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [float(r[key]) for r in rows if key in r]
+    return round(metrics.mean(values), 4) if values else None
+
+
+def summarise_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    answered_ok = [r for r in answerable if not r["abstained"]]
+    answered = [r for r in rows if not r["abstained"]]
+    abst = metrics.abstention_score([(r["answerable"], r["abstained"]) for r in rows])
+    with_facts = [r for r in answerable if "key_fact_coverage" in r or r["abstained"]]
+    summary: dict[str, Any] = {
+        "n": len(rows),
+        "n_answerable": abst.answerable,
+        "n_unanswerable": abst.unanswerable,
+        "answered": len(answered),
+        "key_fact_coverage": _rate(answered_ok, "key_fact_coverage"),
+        "key_fact_coverage_all": (
+            round(
+                metrics.mean([r.get("key_fact_coverage", 0.0) for r in with_facts]),
+                4,
+            )
+            if any("key_fact_coverage" in r for r in with_facts)
+            else None
+        ),
+        "citation_precision": _rate(answered, "citation_precision"),
+        "citation_recall": _rate(answered, "citation_recall"),
+        "cites_gold_doc": _rate(answered_ok, "cites_gold"),
+        "false_abstention_rate": round(abst.false_abstention_rate, 4) if abst.answerable else None,
+        "crag_score": round(metrics.mean([r["crag"] for r in rows]), 4),
+        "crag_counts": {
+            "correct": sum(1 for r in rows if r["crag"] == 1),
+            "abstained_or_missed": sum(1 for r in rows if r["crag"] == 0),
+            "wrong": sum(1 for r in rows if r["crag"] == -1),
+        },
+        "latency_ms": {
+            stage: _latency([r["timings_ms"][stage] for r in rows if stage in r["timings_ms"]])
+            for stage in STAGES
+            if any(stage in r["timings_ms"] for r in rows)
+        },
+    }
+    if abst.unanswerable:
+        summary["abstention"] = {
+            "precision": round(abst.precision, 4),
+            "recall": round(abst.recall, 4),
+            "f1": round(abst.f1, 4),
+            "true_abstain": abst.true_abstain,
+            "false_abstain": abst.false_abstain,
+            "missed": abst.missed,
+        }
+    summary["by_tag"] = _by_tag(rows)
+    return summary
+
+
+def _by_tag(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """CRAG score and answer rate per value of each simple tag (language, phrasing, …)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    tag_names = sorted(
+        {t for r in rows for t, v in r["tags"].items() if _simple(v) and t not in _FREE_TEXT}
+    )
+    for tag in tag_names:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if tag in r["tags"] and _simple(r["tags"][tag]):
+                groups.setdefault(str(r["tags"][tag]), []).append(r)
+        if len(groups) < 2 or len(groups) > 8:
+            continue  # constant or free-text tags say nothing per group
+        out[tag] = {
+            value: {
+                "n": len(g),
+                "answered": round(metrics.mean([0.0 if r["abstained"] else 1.0 for r in g]), 4),
+                "crag": round(metrics.mean([r["crag"] for r in g]), 4),
+            }
+            for value, g in sorted(groups.items())
+        }
+    return out
+
+
+_FREE_TEXT = {"notes", "gold_doc", "question", "id"}
+
+
+def _simple(value: Any) -> bool:
+    return isinstance(value, str | bool | int) and not isinstance(value, float)
+
+
+def evaluate_answers(
+    services: Services,
+    dataset: Dataset,
+    resolver: DocResolver,
+    judge: SupportJudge,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    from assistant.answering import answer
+
+    rows = []
+    for n, item in enumerate(dataset.items, start=1):
+        if progress and n % 10 == 0:
+            progress(f"{dataset.name}: answered {n}/{len(dataset.items)}")
+        result = answer(item.question, services=services, log_needs=False)
+        rows.append(score_answer(item, result, resolver, judge))
+    return {"summary": summarise_answers(rows), "per_question": rows}
+
+
+# --- the HTTP path -------------------------------------------------------------------------
+
+
+def api_latency(services: Services, questions: list[str]) -> dict[str, Any]:
+    """POST /api/ask latency, in-process through FastAPI's TestClient over the real app."""
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+
+    app = create_app(services=services, with_chat=False)
+    times: list[float] = []
+    statuses: dict[str, int] = {}
+    with TestClient(app) as client:
+        client.post("/api/ask", json={"question": questions[0]})  # warm-up, not timed
+        for question in questions:
+            t0 = time.perf_counter()
+            response = client.post("/api/ask", json={"question": question})
+            times.append((time.perf_counter() - t0) * 1000)
+            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+    return {
+        "how": "in-process FastAPI TestClient over create_app(with_chat=False), no network hop",
+        "mode": "llm" if services.llm is not None else "extractive",
+        "n": len(times),
+        "status_codes": statuses,
+        **_latency(times),
+        "samples_ms": [round(t, 2) for t in times],
+    }
+
+
+# --- the whole run -------------------------------------------------------------------------
+
+
+@dataclass
+class EvalOptions:
+    systems: tuple[str, ...] | None = None  # None: every system in baselines.SYSTEM_NAMES
+    answers: bool = True
+    api: bool = True
+    k: int = K
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run(
+    services: Services,
+    datasets: list[Dataset],
+    options: EvalOptions | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Every system on every dataset, the assistant's answers, and the API's latency."""
+    from evals.baselines import SYSTEM_NAMES
+
+    options = options or EvalOptions()
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    resolver = DocResolver.from_services(services)
+    systems = build_systems(services, options.systems or SYSTEM_NAMES)
+    # Load the model and warm caches before anything is timed.
+    services.embedding.get_query_embedding("uppvärmning")
+    results: dict[str, Any] = {
+        "meta": {
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "commit": _git_commit(),
+            "collection": services.settings.collection_name(),
+            "chunks": len(load_chunks(services)),
+            "documents": len(resolver.doc_ids),
+            "cpus": os.cpu_count(),
+            "machine": f"{platform.system()} {platform.machine()}, Python "
+            f"{platform.python_version()}",
+            "k": options.k,
+            "answer_mode": "llm" if services.llm is not None else "extractive",
+            "judge": "",
+        },
+        "systems": {s.name: s.description for s in systems},
+        "datasets": {},
+    }
+    judge = SupportJudge.for_services(services)
+    results["meta"]["judge"] = judge.kind
+    for dataset in datasets:
+        entry: dict[str, Any] = {
+            "version": dataset.version,
+            "path": str(dataset.path),
+            "kind": dataset.kind,
+            "n": len(dataset.items),
+            "n_answerable": sum(1 for i in dataset.items if i.answerable),
+            "unknown_gold_docs": resolver.unknown(
+                [g for i in dataset.items for g in i.gold_doc_ids]
+            ),
+            "retrieval": {},
+        }
+        for system in systems:
+            say(f"{dataset.name}: retrieval with {system.name}")
+            entry["retrieval"][system.name] = evaluate_retrieval(
+                system, dataset, resolver, options.k
+            )
+        if options.answers:
+            say(f"{dataset.name}: answers")
+            entry["answers"] = evaluate_answers(services, dataset, resolver, judge, say)
+        results["datasets"][dataset.name] = entry
+    if options.api:
+        questions = [i.question for d in datasets for i in d.items]
+        say(f"POST /api/ask latency over {len(questions)} questions")
+        results["api"] = api_latency(services, questions)
+    results["meta"]["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+# --- thresholds ----------------------------------------------------------------------------
+
+
+def flatten(results: dict[str, Any]) -> dict[str, float]:
+    """Every gateable number under a dotted key, e.g. ``sample_qa.retrieval.hybrid.doc.hit@5``."""
+    flat: dict[str, float] = {}
+    for name, entry in results.get("datasets", {}).items():
+        for system, r in entry.get("retrieval", {}).items():
+            for level in ("doc", "passage"):
+                for metric, value in r.get(level, {}).items():
+                    flat[f"{name}.retrieval.{system}.{level}.{metric}"] = value
+            flat[f"{name}.retrieval.{system}.latency_p95_ms"] = r["latency_ms"]["p95"]
+        summary = entry.get("answers", {}).get("summary")
+        if summary:
+            for metric in (
+                "key_fact_coverage",
+                "key_fact_coverage_all",
+                "citation_precision",
+                "citation_recall",
+                "cites_gold_doc",
+                "false_abstention_rate",
+                "crag_score",
+            ):
+                if summary.get(metric) is not None:
+                    flat[f"{name}.answers.{metric}"] = summary[metric]
+            for metric, value in summary.get("abstention", {}).items():
+                if metric in ("precision", "recall", "f1"):
+                    flat[f"{name}.answers.abstention.{metric}"] = value
+            for stage, lat in summary["latency_ms"].items():
+                flat[f"{name}.answers.latency.{stage}.p50_ms"] = lat["p50"]
+                flat[f"{name}.answers.latency.{stage}.p95_ms"] = lat["p95"]
+    if "api" in results:
+        flat["api.ask.p50_ms"] = results["api"]["p50"]
+        flat["api.ask.p95_ms"] = results["api"]["p95"]
+    return flat
+
+
+@dataclass(frozen=True)
+class Failure:
+    metric: str
+    measured: float | None
+    threshold: float
+    direction: str  # "min" or "max"
+
+    def line(self) -> str:
+        if self.measured is None:
+            return f"{self.metric}: not measured (threshold {self.direction} {self.threshold})"
+        op = "<" if self.direction == "min" else ">"
+        return f"{self.metric}: {self.measured:.4f} {op} threshold {self.threshold:.4f}"
+
+
+def evaluated(results: dict[str, Any]) -> set[str]:
+    """The first parts of the metric keys this run produced (datasets, and "api")."""
+    return set(results.get("datasets", {})) | ({"api"} if "api" in results else set())
+
+
+def check(
+    flat: dict[str, float], thresholds: dict[str, Any], scope: set[str] | None = None
+) -> list[Failure]:
+    """Metrics below their ``min`` or above their ``max``.
+
+    A threshold whose dataset was part of the run but whose metric is missing fails (a
+    metric must not vanish silently); one for a dataset not run (``scope``) is skipped.
+    """
+    failures = []
+    for direction in ("min", "max"):
+        for metric, limit in (thresholds.get(direction) or {}).items():
+            if scope is not None and metric.split(".", 1)[0] not in scope:
+                continue
+            measured = flat.get(metric)
+            if measured is None:
+                failures.append(Failure(metric, None, float(limit), direction))
+            elif (direction == "min" and measured < limit) or (
+                direction == "max" and measured > limit
+            ):
+                failures.append(Failure(metric, measured, float(limit), direction))
+    return failures
