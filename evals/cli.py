@@ -152,8 +152,8 @@ def register(app: typer.Typer) -> None:
             say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
             ingest = run_ingest(settings, client=services.qdrant, embedding=services.embedding)
             if not ingest.ok:
-                for failure in ingest.failures:
-                    say(f"ingest failure: {failure}")
+                for problem in ingest.failures:
+                    say(f"ingest failure: {problem}")
                 raise typer.Exit(2)
             say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
             options = harness.EvalOptions(
