@@ -328,6 +328,16 @@ def _find_names(text: str) -> list[tuple[int, int, str]]:
             if not is_name and i + 1 < len(tokens):
                 nxt = tokens[i + 1][2]
                 is_name = _looks_like_surname(nxt) and text[end : tokens[i + 1][0]].isspace()
+        elif (
+            _is_capitalised(tok)
+            and not _sentence_start(text, start)
+            and i + 1 < len(tokens)
+            and tokens[i + 1][2] in surnames
+            and text[end : tokens[i + 1][0]] == " "
+        ):
+            # An unknown capitalised word mid-sentence right before a known surname is a
+            # first name not on our list ("Solveig Eriksson").
+            is_name = True
         elif _is_capitalised(tok) and _looks_like_surname(tok) and tok not in _WORD_SURNAMES:
             # A place with a surname-like ending ("Falkenberg kommun") is not a person.
             nxt = tokens[i + 1][2].lower() if i + 1 < len(tokens) else ""

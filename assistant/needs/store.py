@@ -795,16 +795,21 @@ class NeedsStore:
         return counts
 
     def regroup(self, *, actor: str = "system") -> dict[str, int]:
-        """Group again the questions of needs nobody has touched (status ny, not merged or
-        split, nothing purged yet), in time order, e.g. after changing the threshold."""
+        """Group again the questions of needs nobody has touched (status ny, no analyst
+        action, nothing purged yet), in time order, e.g. after changing the threshold."""
         with self._tx() as s:
             needs = s.scalars(
                 select(Need).where(
                     Need.status == "ny", Need.locked.is_(False), Need.merged_into.is_(None)
                 )
             ).all()
+            touched = set(
+                s.scalars(select(AuditEntry.need_id).where(AuditEntry.need_id.is_not(None)))
+            )
             free: list[Need] = []
             for n in needs:
+                if n.id in touched:  # an analyst has noted or edited it: leave it alone
+                    continue
                 on_record = s.scalar(
                     select(func.count()).select_from(Question).where(Question.need_id == n.id)
                 )
@@ -858,7 +863,6 @@ class NeedsStore:
                 need.session_count = len({q.session_hash for q in qs if q.session_hash})
             s.flush()
             s.execute(delete(NeedSession).where(NeedSession.need_id.in_(old_ids)))
-            s.execute(delete(AuditEntry).where(AuditEntry.need_id.in_(old_ids)))
             s.execute(delete(Need).where(Need.id.in_(old_ids)))
             result = {
                 "questions": len(questions),

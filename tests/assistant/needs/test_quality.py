@@ -1,0 +1,28 @@
+"""Grouping and area classification, at the floors measured in docs/needs.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from evals.needs_eval import measure_areas, measure_grouping
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def test_grouping_dev_set(embed: Embed) -> None:
+    report = measure_grouping("paraphrases.jsonl", embed)
+    assert report["purity"] >= 0.94
+    assert report["split_needs"] <= 24  # of 36 true needs (measured 23.6)
+
+
+def test_grouping_heldout_set(embed: Embed) -> None:
+    report = measure_grouping("heldout.jsonl", embed)
+    assert report["purity"] >= 0.93
+    assert report["split_needs"] <= 10  # of 12 (measured 10.0)
+
+
+def test_area_accuracy(embed: Embed) -> None:
+    assert measure_areas("paraphrases.jsonl", embed)["accuracy"] >= 0.93
+    assert measure_areas("heldout.jsonl", embed)["accuracy"] >= 0.70
