@@ -1,0 +1,304 @@
+"""The harness end to end on a tiny corpus: it computes every section, and the gate bites.
+
+The corpus is three short Swedish documents and three FAQ answers written for the test,
+ingested with the real pipeline (embedded Qdrant, the bundled e5 model), so the numbers
+are real ones, only on a small scale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from evals import datasets, harness
+from evals.baselines import SYSTEM_NAMES
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.slow  # ingests a corpus and answers through the real pipeline
+
+DOCS = {
+    "placering.txt": (
+        "Placering av barn i familjehem\n\n"
+        "När ett barn placeras i familjehem ska socialnämnden följa upp placeringen. "
+        "Socialsekreteraren besöker barnet regelbundet och samtalar med barnet enskilt. "
+        "Familjehemmet får handledning och utbildning av nämnden."
+    ),
+    "beprovad.txt": (
+        "Beprövad erfarenhet i socialtjänsten\n\n"
+        "Beprövad erfarenhet är kunskap som är prövad, dokumenterad och delad av många "
+        "yrkesverksamma under lång tid. Den är en av tre kunskapskällor i evidensbaserad "
+        "praktik, tillsammans med forskning och brukarens erfarenheter."
+    ),
+    "hemtjanst.txt": (
+        "Hemtjänst för äldre\n\n"
+        "Hemtjänst ges till äldre personer som behöver stöd i vardagen, till exempel med "
+        "städning, inköp och personlig omvårdnad. Biståndshandläggaren utreder behovet."
+    ),
+}
+FAQ = [
+    {
+        "id": "faq-1",
+        "category": "Våld i nära relationer",
+        "text": "Socialtjänsten ska erbjuda skyddat boende till den som utsatts för våld "
+        "av en närstående och behöver skydd.",
+    },
+    {
+        "id": "faq-2",
+        "category": "Ekonomiskt bistånd",
+        "text": "Ekonomiskt bistånd söks hos socialtjänsten i den kommun där man bor.",
+    },
+    {
+        "id": "faq-3",
+        "category": "LVU",
+        "text": "Ett omedelbart omhändertagande enligt LVU ska underställas "
+        "förvaltningsrätten inom en vecka.",
+    },
+]
+
+RETRIEVAL = [
+    {"id": "r1", "question": "Var söker man ekonomiskt bistånd?", "gold_doc_ids": ["faq-2"]},
+    {"id": "r2", "question": "Vem erbjuder skyddat boende vid våld?", "gold_doc_ids": ["faq-1"]},
+    {
+        "id": "r3",
+        "question": "Vad gör biståndshandläggaren i hemtjänsten?",
+        "gold_doc_ids": ["hemtjanst"],
+    },
+]
+QA: list[dict[str, Any]] = [
+    {
+        "id": "q1",
+        "question": "Vad är beprövad erfarenhet?",
+        "language": "sv",
+        "answerable": True,
+        "gold": [
+            {
+                "doc_id": "beprovad",
+                "quote": "Beprövad erfarenhet är kunskap som är prövad, dokumenterad och delad "
+                "av många yrkesverksamma under lång tid.",
+            }
+        ],
+        "key_facts": ["dokumenterad", "forskning | vetenskap"],
+        "phrasing": "source_words",
+    },
+    {
+        "id": "q2",
+        "question": "Hur följer socialnämnden upp en placering i familjehem?",
+        "language": "sv",
+        "answerable": True,
+        "gold": [
+            {
+                "doc_id": "placering",
+                "quote": "Socialsekreteraren besöker barnet regelbundet och samtalar med barnet "
+                "enskilt.",
+            }
+        ],
+        "key_facts": ["besöker barnet"],
+        "phrasing": "paraphrase",
+    },
+    {
+        "id": "q3",
+        "question": "Hur många kronor kostar hemtjänst per timme i Göteborg?",
+        "language": "sv",
+        "answerable": False,
+        "gold": [],
+        "key_facts": [],
+        "phrasing": "source_words",
+    },
+]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny corpus with its manifest, ingested once, and the two datasets."""
+    from ingest.pipeline import run_ingest
+
+    root = tmp_path_factory.mktemp("tiny-eval")
+    sources = []
+    for name, text in DOCS.items():
+        (root / name).write_text(text, encoding="utf-8")
+        sources.append(
+            {
+                "id": name.removesuffix(".txt"),
+                "title": text.split("\n", 1)[0],
+                "path": name,
+                "doc_type": "kunskapsstod",
+                "publisher": "Testkommunen",
+                "areas": ["overgripande"],
+            }
+        )
+    _write_jsonl(root / "faq.jsonl", FAQ)
+    sources.append(
+        {
+            "id": "faq",
+            "title": "Frågor och svar",
+            "path": "faq.jsonl",
+            "doc_type": "faq",
+            "publisher": "Testkommunen",
+            "areas": ["overgripande"],
+        }
+    )
+    manifest = root / "manifest.yaml"
+    manifest.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), "utf-8")
+    data_dir = root / "data"
+    report = run_ingest(make_settings(data_dir, manifest=manifest))
+    assert report.ok, report.failures
+    return {
+        "root": root,
+        "manifest": manifest,
+        "data_dir": data_dir,
+        "retrieval": _write_jsonl(root / "tiny_retrieval.jsonl", RETRIEVAL),
+        "qa": _write_jsonl(root / "tiny_qa.jsonl", QA),
+    }
+
+
+@pytest.fixture(scope="module")
+def results(tiny: dict[str, Path]) -> dict[str, Any]:
+    from assistant.services import build_services
+
+    services = build_services(
+        make_settings(tiny["data_dir"], manifest=tiny["manifest"]), with_needs=False
+    )
+    try:
+        loaded = [datasets.load(tiny["retrieval"]), datasets.load(tiny["qa"])]
+        return harness.run(services, loaded)
+    finally:
+        services.close()
+
+
+def test_every_system_is_scored_on_every_dataset(results: dict[str, Any]) -> None:
+    assert set(results["datasets"]) == {"tiny_retrieval", "tiny_qa"}
+    for entry in results["datasets"].values():
+        assert list(entry["retrieval"]) == list(SYSTEM_NAMES)
+        assert entry["unknown_gold_docs"] == []  # "hemtjanst" and "faq-2" resolve to the index
+        for r in entry["retrieval"].values():
+            assert 0.0 <= r["doc"]["ndcg@10"] <= 1.0
+            assert r["doc"]["hit@10"] >= r["doc"]["hit@1"]
+    qa = results["datasets"]["tiny_qa"]
+    assert qa["retrieval"]["hybrid"]["n"] == 2  # only answerable questions are retrieval-scored
+    assert "passage" in qa["retrieval"]["hybrid"]
+    assert "passage" not in results["datasets"]["tiny_retrieval"]["retrieval"]["hybrid"]
+
+
+def test_a_tiny_corpus_is_easy(results: dict[str, Any]) -> None:
+    # Six documents, each about something else: every real retriever finds the gold one.
+    for name in ("dense", "hybrid", "llamaindex_vector"):
+        assert results["datasets"]["tiny_retrieval"]["retrieval"][name]["doc"]["hit@5"] == 1.0
+        assert results["datasets"]["tiny_qa"]["retrieval"][name]["passage"]["hit@5"] == 1.0
+
+
+def test_answers_are_scored(results: dict[str, Any]) -> None:
+    summary = results["datasets"]["tiny_qa"]["answers"]["summary"]
+    assert summary["n"] == 3 and summary["n_unanswerable"] == 1
+    assert summary["abstention"]["recall"] == 1.0  # no amount in the corpus: abstain
+    rows = {r["id"]: r for r in results["datasets"]["tiny_qa"]["answers"]["per_question"]}
+    assert rows["q3"]["crag"] == 1
+    for row in rows.values():
+        assert row["crag"] in (-1, 0, 1)
+        if not row["abstained"]:
+            assert 0.0 <= row["citation_precision"] <= 1.0
+            assert 0.0 <= row["key_fact_coverage"] <= 1.0
+    assert set(summary["latency_ms"]) >= {"embed", "retrieve", "compose", "total"}
+    assert results["api"]["n"] == 6 and results["api"]["status_codes"] == {"200": 6}
+
+
+def test_flatten_and_check(results: dict[str, Any]) -> None:
+    flat = harness.flatten(results)
+    key = "tiny_retrieval.retrieval.hybrid.doc.hit@5"
+    assert flat[key] == 1.0
+    assert harness.check(flat, {"min": {key: 1.0}}) == []
+    failures = harness.check(flat, {"min": {key: 1.01}})
+    assert [f.metric for f in failures] == [key]
+    assert "1.0000 < threshold 1.0100" in failures[0].line()
+    assert harness.check(flat, {"max": {"api.ask.p95_ms": 0.0}})[0].direction == "max"
+    # A metric that vanished from a dataset that ran fails; another dataset's is skipped.
+    scope = harness.evaluated(results)
+    assert harness.check(flat, {"min": {"tiny_qa.retrieval.hybrid.doc.gone": 0.1}}, scope)
+    assert harness.check(flat, {"min": {"sample_qa.retrieval.hybrid.doc.hit@5": 0.9}}, scope) == []
+
+
+def test_report_files(results: dict[str, Any], tmp_path: Path) -> None:
+    from evals import report
+
+    written = report.write(results, tmp_path / "r", markdown_path=tmp_path / "doc" / "eval.md")
+    text = written["markdown"].read_text(encoding="utf-8")
+    assert "| `hybrid` |" in text and "## Targets of the assistant issue" in text
+    assert "(../r/metrics.png)" in text  # figure links are relative to the Markdown file
+    assert (tmp_path / "r" / "metrics.png").stat().st_size > 1000
+    assert (tmp_path / "r" / "latency.png").exists()
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["meta"]["k"] == 10
+
+
+def test_cli_check_fails_when_a_threshold_is_above_the_measured_value(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kunskap.cli import app
+
+    monkeypatch.setenv("KUNSKAP_MANIFEST", str(tiny["manifest"]))
+    monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
+    strict = tmp_path / "thresholds.yaml"
+    strict.write_text(
+        yaml.safe_dump(
+            {
+                "min": {
+                    "tiny_retrieval.retrieval.hybrid.doc.hit@5": 1.0,
+                    "tiny_retrieval.retrieval.bm25_plain.doc.mrr@10": 1.01,
+                }
+            }
+        )
+    )
+    args = [
+        "eval",
+        "--dataset",
+        f"{tiny['retrieval']}",
+        "--data-dir",
+        str(tiny["data_dir"]),
+        "--report",
+        str(tmp_path / "out"),
+        "--no-answers",
+        "--no-api",
+        "--systems",
+        "bm25_plain,hybrid",
+        "--thresholds",
+        str(strict),
+        "--check",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "FAILED tiny_retrieval.retrieval.bm25_plain.doc.mrr@10" in result.output
+    assert "hybrid.doc.hit@5" not in result.output.split("FAILED", 1)[1]
+    assert (tmp_path / "out" / "report.md").exists()
+
+    strict.write_text(yaml.safe_dump({"min": {"tiny_retrieval.retrieval.hybrid.doc.hit@5": 1.0}}))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"]["tiny_retrieval.retrieval.hybrid.doc.hit@5"] == 1.0
+
+
+def test_dataset_errors_name_the_line(tmp_path: Path) -> None:
+    bad = _write_jsonl(tmp_path / "bad.jsonl", [RETRIEVAL[0], {"id": "x", "question": "?"}])
+    with pytest.raises(datasets.DatasetError, match=r"bad.jsonl:2"):
+        datasets.load(bad)
+    with pytest.raises(datasets.DatasetError, match="no dataset"):
+        datasets.load("does_not_exist")
+
+
+def test_shipped_datasets_load() -> None:
+    loaded = {d.name: d for d in datasets.load_many(None)}
+    assert loaded["swefaq_retrieval"].kind == "retrieval"
+    assert len(loaded["swefaq_retrieval"].items) == 53
+    qa = loaded["sample_qa"]
+    assert qa.kind == "qa"
+    assert any(not i.answerable for i in qa.items)
+    assert all(i.gold_quotes for i in qa.items if i.answerable)
+    assert datasets.load("v1/sample_qa").path == qa.path
