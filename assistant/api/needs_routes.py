@@ -208,8 +208,6 @@ def _filter(
     )
 
 
-
-
 @router.get("/api/needs", response_model=list[NeedPublic])
 def list_needs(
     request: Request,
