@@ -116,7 +116,8 @@ def markdown(
         f"- run: {meta['created']}, commit `{meta['commit']}`, {meta['seconds']} s",
         f"- index: collection `{meta['collection']}`, {meta['documents']} documents, "
         f"{meta['chunks']} chunks",
-        f"- machine: {meta['machine']}, {meta['cpus']} CPUs",
+        f"- machine: {meta['machine']}, {meta['cpus']} CPUs, load average (1/5/15 min) "
+        f"{meta.get('load_average')} at the start, {meta.get('load_average_end')} at the end",
         f"- answers: {meta['answer_mode']} mode; citation judge: {meta['judge']}",
         "- datasets: "
         + ", ".join(
