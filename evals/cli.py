@@ -45,10 +45,24 @@ def save_thresholds(path: Path, data: dict[str, Any]) -> None:
     path.write_text(THRESHOLDS_HEADER + "\n" + body, encoding="utf-8")
 
 
+def ingest_code_digest() -> str:
+    """A hash of the ingest code: a change to cleaning or chunking code re-ingests."""
+    import hashlib
+
+    import ingest
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(ingest.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def default_data_dir(collection: str) -> Path:
-    # Keyed by the collection name, which hashes what shapes the vectors: a change of model
-    # or chunking gets a fresh index instead of scoring stale vectors.
-    return Path("build") / "eval-index" / collection
+    # Keyed by the collection name (a hash of what shapes the vectors) and by the ingest
+    # code, whose changes do not always change the collection name or the document hashes:
+    # either change gets a fresh index instead of scoring stale chunks.
+    return Path("build") / "eval-index" / f"{collection}-{ingest_code_digest()}"
 
 
 def _print_tables(results: dict[str, Any]) -> None:
