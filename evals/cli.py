@@ -203,6 +203,11 @@ def register(app: typer.Typer) -> None:
             services.close()
 
         flat = harness.flatten(results)
+        if raise_thresholds:
+            current = load_thresholds(thresholds) if thresholds.exists() else {}
+            limits = harness.raised_thresholds(flat, current)
+            save_thresholds(thresholds, limits)
+            say(f"thresholds in {thresholds} raised to this run's numbers where higher")
         failures = harness.check(flat, limits, harness.evaluated(results)) if check else []
         written = rep.write(
             results,
@@ -211,10 +216,6 @@ def register(app: typer.Typer) -> None:
             failures=failures,
             thresholds_checked=check,
         )
-        if raise_thresholds:
-            current = load_thresholds(thresholds) if thresholds.exists() else {}
-            save_thresholds(thresholds, harness.raised_thresholds(flat, current))
-            say(f"thresholds in {thresholds} raised to this run's numbers where higher")
         if as_json:
             payload = {
                 "metrics": flat,

@@ -244,6 +244,7 @@ def score_answer(
         "answerable": item.answerable,
         "abstained": abstained,
         "confidence": answer.confidence,
+        "answer": answer.answer,
         "cited_docs": cited_docs,
         "gold_docs": sorted(gold_docs),
         "timings_ms": answer.timings_ms,
@@ -422,6 +423,20 @@ def _load_average() -> list[float] | None:
         return None
 
 
+def _uncommitted() -> list[str]:
+    """Changed product files in the working tree: the run measured those, not the commit."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", "assistant", "ingest", "kunskap", "prompts"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return [line[3:] for line in out.stdout.splitlines() if line.strip()]
+    except (OSError, subprocess.SubprocessError):
+        return []
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(
@@ -452,6 +467,7 @@ def run(
         "meta": {
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "commit": _git_commit(),
+            "uncommitted": _uncommitted(),
             "collection": services.settings.collection_name(),
             "chunks": len(load_chunks(services)),
             "documents": len(resolver.doc_ids),
