@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from assistant.retrieval import Hit
 from ingest.sparse import analyze, fold, matched_terms
 from kunskap.settings import AnswerSettings
+from kunskap.text import split_sentences
 
 # Words that say what kind of question it is rather than what it is about.
 _GENERIC_TERMS = set(
@@ -28,6 +29,9 @@ _GENERIC_TERMS = set(
         "vad hur vilken vilket vilka varför när var vem vems gäller innebär betyder "
         "menas står säger enligt göra gör behöver bör måste kunna får finns ska skulle "
         "fråga frågor svar beskriv förklara berätta exempel olika viktigt viktiga "
+        "fick få ta tog tar vill ville fram ge ger gav kom komma sa säga tycker gjort gör "
+        "många mycket "
+        "diskussionen diskussionerna anteckningarna rapporten texten dokumentet materialet "
         "what how which why when where who mean means does say says according describe "
         "explain tell example important should must need"
     )
@@ -42,19 +46,40 @@ _AMOUNT_Q = re.compile(
 )
 _AMOUNT_EVIDENCE = re.compile(r"\d[\d\s]*\s?(kr\b|kronor|sek\b|:-|procent|%)", re.IGNORECASE)
 _COUNT_Q = re.compile(r"\b(hur många|antal\w*|how many|number of)\b", re.IGNORECASE)
+# "när" asks for a time only when it opens the question ("Måste man dokumentera när …" does not).
 _DATE_Q = re.compile(
-    r"\b(när|vilket år|vilket datum|vilken dag|datum|årtal|sedan när|when|what year|what date)\b",
+    r"(^|[:–-]\s*)när\b|\b(vilket år|vilket datum|vilken dag|datum|årtal|sedan när"
+    r"|sen när|ansökningsdag|sista dag|deadline|when|what year|what date)\b",
     re.IGNORECASE,
 )
+_DURATION_Q = re.compile(
+    r"\b(hur lång tid|hur länge|inom hur|max(imal)? tid|hur många (dagar|veckor|månader|år|timmar)"
+    r"|how long|within how)\b",
+    re.IGNORECASE,
+)
+_DURATION_EVIDENCE = re.compile(
+    r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|fjorton|trettio)\s+"
+    r"(dag|dagar|dygn|vecka|veckor|månad|månader|år|timme|timmar)\b",
+    re.IGNORECASE,
+)
+_CONTACT_Q = re.compile(
+    r"\b(telefonnummer|telefon|ringa|e-post|mejl|öppettider|phone|e-?mail|opening hours)\b",
+    re.IGNORECASE,
+)
+_CONTACT_EVIDENCE = re.compile(
+    r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b"  # phone number
+    r"|@\w+\.\w+"  # e-mail
+    r"|\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}"  # opening hours
+)
+_COUNTED = re.compile(r"\b(?:hur många|how many)\s+(?:\S*\d\S*\s+)?([^\W\d_]{3,})", re.IGNORECASE)
 _DATE_EVIDENCE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|"
     r"september|oktober|november|december)\b",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = re.compile(
-    r"\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|femtio|hundra"
-    r"|\d+)\b",
-    re.IGNORECASE,
+_NUMBER_WORD = (
+    r"(\d[\d\s]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio"
+    r"|hundra|tusen)"
 )
 
 
@@ -71,28 +96,105 @@ def key_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(analyze(question)) if t not in _GENERIC_TERMS]
 
 
-def specific_terms(question: str) -> list[str]:
-    """Terms the evidence must contain literally: acronyms, numbers, names, long compounds."""
+def specific_terms(question: str, *, names: bool = True) -> list[str]:
+    """Terms the evidence must contain: acronyms, numbers and names.
+
+    Names are only recognised in Swedish questions: an English question's capitalised
+    words ("Gothenburg", "Swedish") are translations the Swedish sources cannot contain.
+    """
     specific: list[str] = []
     words = re.findall(r"[^\W_]+", question)
     for i, word in enumerate(words):
         is_acronym = bool(_ACRONYM.fullmatch(word))
-        is_name = i > 0 and word[:1].isupper() and not is_acronym and len(word) > 2
-        if is_acronym or word.isdigit() or is_name or len(word) >= 13:
+        is_name = names and i > 0 and word[:1].isupper() and not is_acronym and len(word) > 2
+        if is_acronym or word.isdigit() or is_name:
             specific.extend(analyze(word))
     return [t for t in dict.fromkeys(specific) if t not in _GENERIC_TERMS]
 
 
+def _compound_found(term: str, evidence_terms: set[str]) -> bool:
+    """A long Swedish compound counts as present when its two parts are ("göteborgsrapport"
+    in a text about Göteborg that calls itself a rapport)."""
+    for cut in range(4, len(term) - 2):
+        head, tail = term[:cut], term[cut:]
+        heads = {head, head[:-1]} if head.endswith("s") and len(head) > 4 else {head}
+        if any(matched_terms([h], evidence_terms) for h in heads) and matched_terms(
+            [tail], evidence_terms
+        ):
+            return True
+    return False
+
+
+def term_present(term: str, evidence_terms: set[str], evidence_text: str) -> bool:
+    if matched_terms([term], evidence_terms) or fold(term) in evidence_text:
+        return True
+    return len(term) >= 10 and _compound_found(term, evidence_terms)
+
+
 def asks_for_number(question: str) -> bool:
-    return bool(_AMOUNT_Q.search(question) or _COUNT_Q.search(question) or _DATE_Q.search(question))
+    return any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q))
 
 
-def asked_fact_present(question: str, evidence: str) -> tuple[bool, str]:
-    if _AMOUNT_Q.search(question) and not _AMOUNT_EVIDENCE.search(evidence):
+def _count_present(question: str, evidence: str, *, lexical: bool) -> bool:
+    """A count needs a number next to what is counted ("50 personer", "sju moment")."""
+    counted = _COUNTED.search(question)
+    noun = analyze(counted.group(1)) if counted and lexical else []
+    if not noun or not _looks_like_noun(counted.group(1)):  # type: ignore[union-attr]
+        # Verbs ("hur många deltog") name no counted thing, and an English noun cannot be
+        # matched against Swedish text: any number in the evidence will have to do.
+        return bool(_NUMBER.search(evidence))
+    for match in re.finditer(_NUMBER_WORD + r"\s+([^\W\d_]+)(?:[\s/]+([^\W\d_]+))?", evidence):
+        following = {t for word in match.groups()[1:] if word for t in analyze(word)}
+        if matched_terms(noun, following):
+            return True
+    return False
+
+
+def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list[str]) -> bool:
+    """The asked-for kind of fact stands in a sentence about the question's topic.
+
+    A sentence is read with the one before it, which often names the subject
+    ("FoU i Väst … Den har funnits sedan 1999").
+    """
+    sentences = split_sentences(evidence)
+    for i, current in enumerate(sentences):
+        if not pattern.search(current):
+            continue
+        sentence = f"{sentences[i - 1]} {current}" if i else current
+        if not terms or len(matched_terms(terms, set(analyze(sentence)))) >= max(1, len(terms) / 3):
+            return True
+    return False
+
+
+_VERB_AFTER_COUNT = re.compile(r"(ade|ades|de|des|te|tes|dde|og|ogs|ick|ickt|om|ar sig)$")
+
+
+def _looks_like_noun(word: str) -> bool:
+    """'hur många deltog' counts people with a verb; 'hur många dagar' names the unit.
+
+    Past-tense endings mark the verb; anything else is taken as the counted noun, which is
+    the stricter reading (a number must stand next to it).
+    """
+    return not _VERB_AFTER_COUNT.search(word.lower())
+
+
+def asked_fact_present(
+    question: str, evidence: str, *, lexical: bool = True, terms: list[str] | None = None
+) -> tuple[bool, str]:
+    topic = (terms or []) if lexical else []
+    if _AMOUNT_Q.search(question) and not _in_a_relevant_sentence(
+        _AMOUNT_EVIDENCE, evidence, topic
+    ):
         return False, "asks for an amount the evidence does not give"
-    if _DATE_Q.search(question) and not _DATE_EVIDENCE.search(evidence):
+    if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
+        _DURATION_EVIDENCE, evidence, topic
+    ):
+        return False, "asks for a duration the evidence does not give"
+    if _DATE_Q.search(question) and not _in_a_relevant_sentence(_DATE_EVIDENCE, evidence, topic):
         return False, "asks for a date the evidence does not give"
-    if _COUNT_Q.search(question) and not _NUMBER.search(evidence):
+    if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
+        return False, "asks for contact details the evidence does not give"
+    if _COUNT_Q.search(question) and not _count_present(question, evidence, lexical=lexical):
         return False, "asks for a count the evidence does not give"
     return True, ""
 
@@ -102,8 +204,14 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
         return Verdict(False, 0.0, "no hits")
     best = max(h.dense_score for h in hits)
     top = sorted(hits, key=lambda h: h.dense_score, reverse=True)[:3]
-    evidence = " ".join(f"{h.title} {h.section or ''} {h.text}" for h in top)
+    # What the reader sees of a source counts as evidence too: its title, section, type
+    # ("FoU-rapport") and date.
+    evidence = " ".join(
+        f"{h.title} {h.section or ''} {h.doc_type_label} {h.published or ''} {h.text}" for h in top
+    )
+    body = " ".join(h.text for h in top)
     evidence_terms = set(analyze(evidence))
+    evidence_folded = fold(evidence.lower())
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.
     lexical = language == "sv"
@@ -111,14 +219,16 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
     coverage = len(covered) / len(terms) if terms else 1.0
     missing_specific = [
         t
-        for t in specific_terms(question)
-        if t not in evidence_terms and fold(t) not in fold(evidence.lower())
+        for t in specific_terms(question, names=lexical)
+        if not term_present(t, evidence_terms, evidence_folded)
     ]
-    dense_margin = (best - settings.min_dense_score) / max(1 - settings.min_dense_score, 1e-6)
+    floor = settings.min_dense_score if lexical else settings.min_dense_score_cross_language
+    dense_margin = (best - floor) / max(1 - floor, 1e-6)
     confidence = max(0.0, min(1.0, 0.5 + dense_margin)) * (coverage if lexical else 1.0)
     missing = [t for t in terms if t not in covered]
 
-    if best < settings.min_dense_score:
+    threshold = settings.min_dense_score if lexical else settings.min_dense_score_cross_language
+    if best < threshold:
         return Verdict(
             False, confidence, f"best similarity {best:.3f} below threshold", terms, missing
         )
@@ -129,7 +239,7 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
             False, confidence, f"specific terms missing: {', '.join(missing_specific)}", terms,
             missing_specific,
         )  # fmt: skip
-    ok, why = asked_fact_present(question, evidence)
+    ok, why = asked_fact_present(question, body, lexical=lexical, terms=terms)
     if not ok:
         return Verdict(False, confidence, why, terms, missing)
     return Verdict(True, confidence, "answerable", terms, missing)

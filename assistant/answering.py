@@ -8,6 +8,7 @@ it streams (``AnswerDelta``… then one ``AnswerDone``), for the API and the cha
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Literal
@@ -28,6 +29,7 @@ from assistant.models import (
     StreamEvent,
     refusal_for,
 )
+from assistant.needs.redact import redact
 from assistant.prompts import load_prompt
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services, build_services
@@ -38,6 +40,7 @@ from kunskap.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+_PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ_]+\]")
 LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska"}
 NeedReason = Literal["no_evidence", "low_confidence"]
 
@@ -49,6 +52,11 @@ LLM_FALLBACK_NOTICE = {
 
 class QuestionError(ValueError):
     """The question cannot be asked (empty or too long). The message is for the user."""
+
+
+def searchable(question: str) -> str:
+    redacted = redact(question).text
+    return " ".join(_PLACEHOLDER.sub(" ", redacted).split()) or redacted
 
 
 def validate_question(question: str) -> str:
@@ -138,7 +146,9 @@ def answer_events(
     t_start = time.perf_counter()
     question = validate_question(question)
     language = question_language(question)
-    standalone = standalone_question(question, history, services.llm)
+    # Client details say nothing about the topic and must not steer the search (nor be
+    # echoed back in the answer object): search with the redacted question.
+    standalone = searchable(standalone_question(question, history, services.llm))
 
     retriever = Retriever(services)
     hits = retriever.search(standalone, filters=filters)

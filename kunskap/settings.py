@@ -97,6 +97,11 @@ class AnswerSettings(_Group):
         0.80,
         description="Cosine similarity (e5) the best hit must reach to count as evidence.",
     )
+    min_dense_score_cross_language: float = Field(
+        0.82,
+        description="The same for a question in another language than the sources, which "
+        "cannot be checked word by word and so needs a closer match in meaning.",
+    )
     min_term_coverage: float = Field(
         0.5,
         ge=0,
@@ -136,7 +141,11 @@ class NeedsSettings(_Group):
         "data dir.",
     )
     group_similarity: float = Field(
-        0.86, gt=0, le=1, description="Cosine similarity at which questions join one need."
+        0.86,
+        gt=0,
+        le=1,
+        description="How alike a question must be to join an existing need (higher is "
+        "stricter; applied on the centred similarity scale described in docs/needs.md).",
     )
 
 
