@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 import kunskap
 from assistant.api import ask_routes, needs_routes, openai_routes
+from assistant.api.docs_routes import add_local_docs
 from assistant.api.security import SecurityHeadersMiddleware
 from assistant.services import Services, build_services
 from kunskap.settings import Settings, get_settings
@@ -42,11 +43,14 @@ def create_app(
         description="Källhänvisade svar ur socialtjänstens kunskapsstöd, och ett register över "
         "kunskapsbehov.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets below, not from a CDN
+        redoc_url=None,
     )
     if services is not None:
         # Available before startup too, for test clients that skip the lifespan.
         app.state.services = services
     app.add_middleware(SecurityHeadersMiddleware)
+    add_local_docs(app)
     app.include_router(ask_routes.router)
     app.include_router(openai_routes.router)
     app.include_router(needs_routes.router)
