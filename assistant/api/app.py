@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = services is None
         app.state.services = services or build_services(settings)
+        if own and app.state.services.needs is not None:
+            # A few seconds of embedding that would otherwise delay the first refusal.
+            threading.Thread(target=app.state.services.needs.warm_up, daemon=True).start()
         try:
             yield
         finally:

@@ -200,6 +200,11 @@ class NeedsStore:
             self._embed_fn = lambda batch: embed_queries(model, batch)
         return self._embed_fn(texts)
 
+    def warm_up(self) -> None:
+        """Embed the reference questions now, so the first logged need does not wait for it."""
+        _ = self.centring.mean
+        self.classifier.classify("Vilket stöd finns för barn och unga i familjehem?")
+
     @property
     def centring(self) -> grouping.Centring:
         if self._centring is None:
