@@ -30,7 +30,7 @@ _GENERIC_TERMS = set(
         "menas står säger enligt göra gör behöver bör måste kunna får finns ska skulle "
         "fråga frågor svar beskriv förklara berätta exempel olika viktigt viktiga "
         "fick få ta tog tar vill ville fram ge ger gav kom komma sa säga tycker gjort gör "
-        "många mycket "
+        "många mycket lång länge tid "
         "diskussionen diskussionerna anteckningarna rapporten texten dokumentet materialet "
         "what how which why when where who mean means does say says according describe "
         "explain tell example important should must need"
@@ -40,15 +40,15 @@ _GENERIC_TERMS = set(
 _ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
 _NUMBER = re.compile(r"\d")
 _AMOUNT_Q = re.compile(
-    r"\b(hur mycket|kostar|kostade|kostnad\w*|belopp\w*|kronor|pris\w*|summa|ersättning\w*"
-    r"|how much|cost\w*|amount|price)\b",
+    r"\b(hur mycket|vad kostar|vad kostade|belopp\w*|kronor|summa|how much|what does it cost)\b",
     re.IGNORECASE,
 )
 _AMOUNT_EVIDENCE = re.compile(r"\d[\d\s]*\s?(kr\b|kronor|sek\b|:-|procent|%)", re.IGNORECASE)
 _COUNT_Q = re.compile(r"\b(hur många|antal\w*|how many|number of)\b", re.IGNORECASE)
-# "när" asks for a time only when it opens the question ("Måste man dokumentera när …" does not).
+# "när" asks for a time only when it opens the question ("Måste man dokumentera när …" does
+# not) and is not followed by a modal verb ("När kan det bli aktuellt …" asks for conditions).
 _DATE_Q = re.compile(
-    r"(^|[:–-]\s*)när\b|\b(vilket år|vilket datum|vilken dag|datum|årtal|sedan när"
+    r"(^|[:–-]\s*)när\b(?!\s+(kan|ska|skall|bör|får|måste|behöver|kommer)\b)|\b(vilket år|vilket datum|vilken dag|datum|årtal|sedan när"
     r"|sen när|ansökningsdag|sista dag|deadline|when|what year|what date)\b",
     re.IGNORECASE,
 )
