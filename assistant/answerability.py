@@ -48,8 +48,9 @@ _COUNT_Q = re.compile(r"\b(hur många|antal\w*|how many|number of)\b", re.IGNORE
 # "när" asks for a time only when it opens the question ("Måste man dokumentera när …" does
 # not) and is not followed by a modal verb ("När kan det bli aktuellt …" asks for conditions).
 _DATE_Q = re.compile(
-    r"(^|[:–-]\s*)när\b(?!\s+(kan|ska|skall|bör|får|måste|behöver|kommer)\b)|\b(vilket år|vilket datum|vilken dag|datum|årtal|sedan när"
-    r"|sen när|ansökningsdag|sista dag|deadline|when|what year|what date)\b",
+    r"(^|[:–-]\s*)när\b(?!\s+(kan|ska|skall|bör|får|måste|behöver|kommer)\b)"
+    r"|\b(vilket år|vilket datum|vilken dag|datum|årtal|sedan när|sen när|ansökningsdag"
+    r"|sista dag|deadline|when|what year|what date)\b",
     re.IGNORECASE,
 )
 _DURATION_Q = re.compile(
