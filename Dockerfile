@@ -25,6 +25,7 @@ COPY corpus ./corpus
 COPY corpus_manifest.yaml ./
 COPY .chainlit ./.chainlit
 COPY public ./public
+COPY chainlit.md chainlit_sv-SE.md ./
 
 RUN useradd --system --uid 10001 kunskap && mkdir -p /data && chown kunskap /data
 USER kunskap
