@@ -125,6 +125,10 @@ class Retriever:
         t2 = time.perf_counter()
         q_terms = set(analyze(question))
         hits = [self._to_hit(p, qvec, q_terms) for p in raw]
+        # Fused (RRF) scores tie often, and Qdrant breaks ties by storage order, which differs
+        # between a freshly written collection and one loaded from disk. Breaking them by
+        # meaning (the e5 similarity), then by position, gives the same answer either way.
+        hits.sort(key=lambda h: (-h.score, -h.dense_score, h.doc_id, h.chunk_index))
         hits = self._dedupe_and_cap(hits, top_k)
         self._attach_neighbours(hits)
         t3 = time.perf_counter()

@@ -184,14 +184,18 @@ def register(app: typer.Typer) -> None:
         settings = settings.model_copy(
             update={"data_dir": data_dir or default_data_dir(settings.collection_name())}
         )
+        say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
+        # Ingest with its own Qdrant client and query with a new one, as `kunskap ingest` and
+        # `kunskap serve` do: embedded Qdrant ranks sparse hits slightly differently in the
+        # process that just wrote a collection than after loading it from disk, and the
+        # gate must measure what users get, the same on every run.
+        ingest = run_ingest(settings)
+        if not ingest.ok:
+            for problem in ingest.failures:
+                say(f"ingest failure: {problem}")
+            raise typer.Exit(2)
         services = build_services(settings, with_needs=False)
         try:
-            say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
-            ingest = run_ingest(settings, client=services.qdrant, embedding=services.embedding)
-            if not ingest.ok:
-                for problem in ingest.failures:
-                    say(f"ingest failure: {problem}")
-                raise typer.Exit(2)
             say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
             options = harness.EvalOptions(
                 systems=tuple(s.strip() for s in systems.split(",")) if systems else None,
