@@ -1,0 +1,88 @@
+"""Embedding backends: the bundled offline e5, and an OpenAI-compatible /embeddings endpoint
+served by a real local HTTP server so the real client code runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from ingest.embedding import build_embedding, embed_passages
+from kunskap.settings import EmbeddingSettings
+
+
+def test_bundled_e5_separates_topics_and_uses_query_prefix() -> None:
+    model = build_embedding(EmbeddingSettings())
+    passages = embed_passages(
+        model,
+        [
+            "Socialnämnden ska utreda en orosanmälan om ett barn utan dröjsmål.",
+            "Vaccination mot covid-19 erbjuds personal inom vård och omsorg.",
+        ],
+    )
+    query = np.asarray(model.get_query_embedding("Vad gör socialtjänsten vid en orosanmälan?"))
+    assert passages.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-3)
+    assert passages[0] @ query > passages[1] @ query
+
+
+@contextmanager
+def embeddings_server(requests: list[dict]) -> Iterator[int]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+            data = [
+                {"index": i, "embedding": [float(len(text)), 1.0, 0.0]}
+                for i, text in enumerate(body["input"])
+            ]
+            payload = json.dumps({"object": "list", "data": data[::-1]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_openai_compatible_endpoint_is_called_in_order_and_normalised() -> None:
+    requests: list[dict] = []
+    with embeddings_server(requests) as port:
+        model = build_embedding(
+            EmbeddingSettings(
+                backend="openai",
+                model="bge-m3",
+                base_url=f"http://127.0.0.1:{port}/v1",
+                api_key="nyckel-123",
+                passage_prefix="",
+            )
+        )
+        vectors = embed_passages(model, ["kort", "en längre text"])
+    assert requests[0]["path"] == "/v1/embeddings"
+    assert requests[0]["model"] == "bge-m3"
+    assert requests[0]["auth"] == "Bearer nyckel-123"
+    # Rows come back in input order (the server answered in reverse) and unit length.
+    assert vectors[0][0] < vectors[1][0]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1)
+
+
+def test_misconfigured_backends_fail_with_the_setting_to_fix() -> None:
+    with pytest.raises(ValueError, match="KUNSKAP_EMBEDDING_BASE_URL"):
+        build_embedding(EmbeddingSettings(backend="openai"))
+    with pytest.raises(ValueError, match="KUNSKAP_EMBEDDING_MODEL_PATH"):
+        build_embedding(EmbeddingSettings(backend="sentence_transformers"))
