@@ -128,7 +128,7 @@ def select_sentences(
     embed: EmbedFn | None = None,
     wants_number: bool = False,
 ) -> list[Candidate]:
-    cands = _candidates(hits[:4], set(key_terms))
+    cands = _candidates(hits, set(key_terms))
     if not cands:
         return []
     if language != "sv" and embed is not None and query_vec is not None:

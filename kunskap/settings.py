@@ -108,7 +108,7 @@ class AnswerSettings(_Group):
         le=1,
         description="Share of the question's key terms the evidence must contain.",
     )
-    max_sentences: int = Field(4, ge=1, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer.")
     low_confidence: float = Field(
         0.5, ge=0, le=1, description="Answers below this confidence are logged as needs."
     )
