@@ -37,6 +37,7 @@ _GENERIC_TERMS = set(
     )
 )
 
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 _ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
 _NUMBER = re.compile(r"\d")
 _AMOUNT_Q = re.compile(
@@ -105,7 +106,9 @@ def specific_terms(question: str, *, names: bool = True) -> list[str]:
     words ("Gothenburg", "Swedish") are translations the Swedish sources cannot contain.
     """
     specific: list[str] = []
-    words = re.findall(r"[^\W_]+", question)
+    # A parenthetical qualifies the question ("… (6 oktober 2021)", copied with the date the
+    # page was written); what it holds is context, not the fact asked for.
+    words = re.findall(r"[^\W_]+", _PARENTHETICAL.sub(" ", question))
     for i, word in enumerate(words):
         is_acronym = bool(_ACRONYM.fullmatch(word))
         is_name = names and i > 0 and word[:1].isupper() and not is_acronym and len(word) > 2
