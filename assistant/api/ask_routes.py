@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 import kunskap
-from assistant.answering import QuestionError, answer_events, stream_answer
+from assistant.answering import QuestionError, answer, stream_answer
 from assistant.feedback import record_feedback
 from assistant.models import (
     Answer,
@@ -73,17 +73,13 @@ def ask(body: AskRequest, services: ServicesDep) -> Any:
     try:
         if body.stream:
             return _stream(body, services)
-        final = None
-        for event in answer_events(
+        return answer(
             body.question,
             history=body.history,
             filters=body.filters,
             services=services,
             session_id=body.session_id,
-        ):
-            if isinstance(event, AnswerDone):
-                final = event.answer
-        return final
+        )
     except QuestionError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     except index_store.IndexUnavailable as exc:

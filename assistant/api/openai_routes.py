@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.answering import QuestionError, answer_events, stream_answer, validate_question
+from assistant.answering import QuestionError, answer, stream_answer, validate_question
 from assistant.api.ask_routes import ServicesDep, unavailable
 from assistant.models import Answer, AnswerDone, Citation, HistoryTurn
 from assistant.retrieval import Retriever
@@ -115,13 +115,7 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
         validate_question(question)
         Retriever(services).ensure_ready()
         if not body.stream:
-            final = None
-            for event in answer_events(
-                question, history=history, services=services, session_id=body.user
-            ):
-                if isinstance(event, AnswerDone):
-                    final = event.answer
-            assert final is not None
+            final = answer(question, history=history, services=services, session_id=body.user)
             return _completion(final, completion_id)
     except QuestionError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
@@ -134,14 +128,14 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
             question, history=history, services=services, session_id=body.user
         ):
             if isinstance(event, AnswerDone):
-                answer = event.answer
+                final = event.answer
                 # The streamed text was the draft; the verified answer and its sources close it.
                 yield _chunk(
                     completion_id,
-                    {"content": format_sources(answer.citations)},
+                    {"content": format_sources(final.citations)},
                     "stop",
-                    citations=[c.model_dump(mode="json") for c in answer.citations],
-                    answered=answer.answered,
+                    citations=[c.model_dump(mode="json") for c in final.citations],
+                    answered=final.answered,
                 )
             else:
                 yield _chunk(completion_id, {"content": event.text})

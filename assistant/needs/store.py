@@ -138,6 +138,17 @@ def _clean_sources(top_sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _audit_public(entry: AuditEntry) -> AuditPublic:
+    return AuditPublic(
+        id=entry.id,
+        need_id=entry.need_id,
+        actor=entry.actor,
+        action=entry.action,
+        detail=entry.detail or {},
+        at=entry.at,
+    )
+
+
 class NeedsStore:
     def __init__(
         self,
@@ -515,33 +526,13 @@ class NeedsStore:
                     NotePublic(id=n.id, author=n.author, text=n.text, created_at=n.created_at)
                     for n in notes
                 ],
-                audit=[
-                    AuditPublic(
-                        id=a.id,
-                        need_id=a.need_id,
-                        actor=a.actor,
-                        action=a.action,
-                        detail=a.detail or {},
-                        at=a.at,
-                    )
-                    for a in audit
-                ],
+                audit=[_audit_public(a) for a in audit],
             )
 
     def audit_log(self, limit: int = 200) -> list[AuditPublic]:
         with self._sessions() as s:
             rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-            return [
-                AuditPublic(
-                    id=a.id,
-                    need_id=a.need_id,
-                    actor=a.actor,
-                    action=a.action,
-                    detail=a.detail or {},
-                    at=a.at,
-                )
-                for a in rows
-            ]
+            return [_audit_public(a) for a in rows]
 
     def stats(self, top: int = 10) -> Stats:
         needs = self.list_needs(NeedFilter(limit=10000))
