@@ -26,6 +26,7 @@ MIN_WORDS = 5
 REDUNDANT_JACCARD = 0.6
 ECHO_JACCARD = 0.6  # a source sentence this close to the question restates it
 MAX_LIST_ITEMS = 10
+SEMANTIC_HITS = 3
 
 _DIGIT = re.compile(r"\d")
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
@@ -128,10 +129,14 @@ def select_sentences(
     embed: EmbedFn | None = None,
     wants_number: bool = False,
 ) -> list[Candidate]:
-    cands = _candidates(hits, set(key_terms))
+    semantic = language != "sv" and embed is not None and query_vec is not None
+    # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
+    # slowest stage of an English question) within the latency budget.
+    cands = _candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
     if not cands:
         return []
-    if language != "sv" and embed is not None and query_vec is not None:
+    if semantic:
+        assert embed is not None and query_vec is not None
         _score_semantic(cands, query_vec, embed)
     else:
         _score_lexical(cands, key_terms, hits, wants_number)
