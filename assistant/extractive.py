@@ -149,10 +149,10 @@ def select_sentences(
         if len(chosen) == max_sentences:
             break
     # Read each source in its own order, sources in order of relevance.
-    best_rank = {c.hit_rank: min(x.score for x in chosen) for c in chosen}
+    best_score: dict[int, float] = {}
     for c in chosen:
-        best_rank[c.hit_rank] = max(best_rank[c.hit_rank], c.score)
-    return sorted(chosen, key=lambda c: (-best_rank[c.hit_rank], c.hit_rank, c.position))
+        best_score[c.hit_rank] = max(best_score.get(c.hit_rank, c.score), c.score)
+    return sorted(chosen, key=lambda c: (-best_score[c.hit_rank], c.hit_rank, c.position))
 
 
 def compose(

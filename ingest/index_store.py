@@ -137,10 +137,12 @@ def scroll_payloads(
             return
 
 
-def _doc_filter(doc_id: str) -> models.Filter:
-    return models.Filter(
-        must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))]
-    )
+def _match(key: str, value: str) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _delete_where(client: QdrantClient, collection: str, flt: models.Filter) -> None:
+    client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
 
 
 def replace_document(
@@ -157,43 +159,18 @@ def replace_document(
     the document missing; if writing fails, the new points are removed again so no
     half-written document stays in the index.
     """
+    this_doc, this_version = _match("doc_id", doc_id), _match("doc_hash", doc_hash)
     try:
         for start in range(0, len(points), 256):
             client.upsert(collection, points=points[start : start + 256], wait=True)
     except Exception:
-        client.delete(
-            collection,
-            points_selector=models.FilterSelector(
-                filter=models.Filter(
-                    must=[
-                        models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id)),
-                        models.FieldCondition(
-                            key="doc_hash", match=models.MatchValue(value=doc_hash)
-                        ),
-                    ]
-                )
-            ),
-            wait=True,
-        )
+        _delete_where(client, collection, models.Filter(must=[this_doc, this_version]))
         raise
-    client.delete(
-        collection,
-        points_selector=models.FilterSelector(
-            filter=models.Filter(
-                must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
-                must_not=[
-                    models.FieldCondition(key="doc_hash", match=models.MatchValue(value=doc_hash))
-                ],
-            )
-        ),
-        wait=True,
-    )
+    _delete_where(client, collection, models.Filter(must=[this_doc], must_not=[this_version]))
 
 
 def delete_document(client: QdrantClient, collection: str, doc_id: str) -> None:
-    client.delete(
-        collection, points_selector=models.FilterSelector(filter=_doc_filter(doc_id)), wait=True
-    )
+    _delete_where(client, collection, models.Filter(must=[_match("doc_id", doc_id)]))
 
 
 def count_points(client: QdrantClient, collection: str) -> int:
