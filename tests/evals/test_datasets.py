@@ -1,12 +1,13 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ and v2/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
-schema, every gold quote is really in the named source, the counts the issue asks for
-hold, and the checked-in sha256 sums still match (v1 never changes; a new version goes in
-evals/datasets/v2/).
+schema, every gold quote is really in the named source, the counts the issues ask for
+hold, and the checked-in sha256 sums still match (a version never changes; a new one goes
+in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind held-out set
+``heldout_qa``, so every check below runs on both versions.
 
-Run ``python -m tests.evals.test_datasets`` to print the counts block for the README
-(``--write`` puts it between the README's ``counts`` markers).
+Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
+(``--write`` puts each between its README's ``counts`` markers).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +26,32 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from evals import datasets as shipped_datasets
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-V1 = REPO_ROOT / "evals" / "datasets" / "v1"
+DATASETS_DIR = REPO_ROOT / "evals" / "datasets"
 MANIFEST = REPO_ROOT / "corpus_manifest.yaml"
 SHARED_QUESTIONS = REPO_ROOT.parent / "shared" / "evals" / "swefaq_dev_questions_public.jsonl"
 
-DATASETS = {
-    "swefaq_retrieval": V1 / "swefaq_retrieval.jsonl",
-    "sample_qa": V1 / "sample_qa.jsonl",
+# version -> its datasets, and the ones it adds (described by its README's counts block)
+VERSIONS: dict[str, tuple[str, ...]] = {
+    "v1": ("swefaq_retrieval", "sample_qa"),
+    "v2": ("swefaq_retrieval", "sample_qa", "heldout_qa"),
 }
-SCHEMAS = {name: V1 / "schema" / f"{name}.schema.json" for name in DATASETS}
-SHA_FILE = V1 / "MANIFEST.sha256"
-README = V1 / "README.md"
+NEW_IN: dict[str, tuple[str, ...]] = {
+    "v1": ("sample_qa", "swefaq_retrieval"),
+    "v2": ("heldout_qa",),
+}
+QA_NAMES = ("sample_qa", "heldout_qa")
+FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
+QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
+SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
+# Everything of v1 except its README and manifest is copied into v2 unchanged.
+V1_COPIES = sorted(
+    p.relative_to(DATASETS_DIR / "v1").as_posix()
+    for p in (DATASETS_DIR / "v1").rglob("*")
+    if p.is_file() and p.name not in {"README.md", "MANIFEST.sha256"}
+)
 
 # Seed 004 is OCR text (å/ä/ö misread): its quotes keep the damage, its key facts do not,
 # so the lexical key-fact check below cannot apply to it.
@@ -47,11 +64,59 @@ SEED_DOCS = [
     "goteborg-kunskapsbaserad-socialtjanst-2025",
 ]
 PNR = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)")
+ASKS_WHEN_OR_HOW_MUCH = re.compile(r"\b(när|hur lång tid|hur mycket|inom hur många)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Required:
+    """What the issue asked of a QA set: minimums, and a range for the paraphrase share."""
+
+    answerable: int
+    english: int
+    paraphrase: tuple[float, float]
+    two_hop: int
+    faq: int
+    unanswerable: int
+    near_miss: int
+    asks_when_or_how_much: int
+    user: int
+    personal_data: int
+
+
+REQUIRED = {
+    "sample_qa": Required(45, 6, (0.35, 0.65), 5, 5, 20, 8, 3, 12, 3),
+    "heldout_qa": Required(28, 6, (0.30, 0.45), 3, 5, 12, 8, 3, 6, 3),
+}
+UNANSWERABLE_AREAS = (
+    "funktionshinder",
+    "barn_och_unga",
+    "vuxna_beroende",
+    "aldre",
+    "ekonomiskt_bistand",
+    "vald_i_nara_relationer",
+)
+
+
+def path_of(version: str, name: str) -> Path:
+    return DATASETS_DIR / version / f"{name}.jsonl"
+
+
+def schema_of(version: str, name: str) -> Path:
+    return DATASETS_DIR / version / "schema" / f"{name}.schema.json"
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+@cache
+def records(version: str, name: str) -> tuple[dict[str, Any], ...]:
+    return tuple(load_jsonl(path_of(version, name)))
+
+
+def file_id(param: tuple[str, str]) -> str:
+    return "/".join(param)
 
 
 def load_corpus() -> dict[str, str]:
@@ -73,55 +138,91 @@ def corpus() -> dict[str, str]:
     return load_corpus()
 
 
-@pytest.fixture(scope="module")
-def qa() -> list[dict[str, Any]]:
-    return load_jsonl(DATASETS["sample_qa"])
+@pytest.fixture(params=QA_FILES, ids=file_id)
+def qa(request: pytest.FixtureRequest) -> tuple[dict[str, Any], ...]:
+    return records(*request.param)
 
 
-@pytest.fixture(scope="module")
-def swefaq() -> list[dict[str, Any]]:
-    return load_jsonl(DATASETS["swefaq_retrieval"])
+@pytest.fixture(params=SWEFAQ_FILES, ids=file_id)
+def swefaq(request: pytest.FixtureRequest) -> tuple[dict[str, Any], ...]:
+    return records(*request.param)
 
 
 # ---------------------------------------------------------------- schema and ids
 
 
-@pytest.mark.parametrize("name", sorted(DATASETS))
-def test_every_line_matches_its_schema(name: str) -> None:
-    schema = json.loads(SCHEMAS[name].read_text(encoding="utf-8"))
+@pytest.mark.parametrize("file", FILES, ids=file_id)
+def test_every_line_matches_its_schema(file: tuple[str, str]) -> None:
+    schema = json.loads(schema_of(*file).read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
     Draft202012Validator.check_schema(schema)
     validator = Draft202012Validator(schema)
     errors = []
-    for n, record in enumerate(load_jsonl(DATASETS[name]), 1):
+    for n, record in enumerate(records(*file), 1):
         errors += [f"line {n}: {e.message}" for e in validator.iter_errors(record)]
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.parametrize("name", sorted(DATASETS))
-def test_ids_are_unique(name: str) -> None:
-    ids = [r["id"] for r in load_jsonl(DATASETS[name])]
+@pytest.mark.parametrize("file", FILES, ids=file_id)
+def test_ids_are_unique(file: tuple[str, str]) -> None:
+    ids = [r["id"] for r in records(*file)]
     duplicates = [i for i, c in Counter(ids).items() if c > 1]
     assert not duplicates
 
 
-def test_schema_rejects_unknown_fields_and_bad_enums(qa: list[dict[str, Any]]) -> None:
-    validator = Draft202012Validator(json.loads(SCHEMAS["sample_qa"].read_text("utf-8")))
-    good = qa[0]
+@pytest.mark.parametrize("file", QA_FILES, ids=file_id)
+def test_schema_rejects_unknown_fields_and_bad_enums(file: tuple[str, str]) -> None:
+    validator = Draft202012Validator(json.loads(schema_of(*file).read_text("utf-8")))
+    good = records(*file)[0]
     assert validator.is_valid(good)
     assert not validator.is_valid({**good, "extra": 1})
     assert not validator.is_valid({**good, "language": "de"})
     assert not validator.is_valid({**good, "area": "barn"})
     assert not validator.is_valid({**good, "key_facts": ["a", "b", "c", "d"]})
     assert not validator.is_valid({**good, "answerable": False})  # gold and facts given
+    assert not validator.is_valid({**good, "id": "x001"})
+
+
+def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
+    validator = Draft202012Validator(json.loads(schema_of("v2", "heldout_qa").read_text("utf-8")))
+    good = records("v2", "heldout_qa")[0]
+    assert good["id"].startswith("ho")
+    assert not validator.is_valid({**good, "id": "qa001"})
+
+
+# ---------------------------------------------------------------- versions
+
+
+@pytest.mark.parametrize("name", V1_COPIES)
+def test_v2_copies_of_v1_are_byte_identical(name: str) -> None:
+    copy = DATASETS_DIR / "v2" / name
+    assert copy.is_file(), f"v2 lacks {name}"
+    assert copy.read_bytes() == (DATASETS_DIR / "v1" / name).read_bytes(), name
+
+
+def test_the_harness_uses_v2_with_every_dataset() -> None:
+    assert shipped_datasets.versions()[-1] == "v2"
+    assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS["v2"])
+    heldout = shipped_datasets.load("heldout_qa")
+    assert heldout.version == "v2" and heldout.kind == "qa"
+    assert len(heldout.items) == len(records("v2", "heldout_qa"))
+
+
+def test_heldout_questions_are_new() -> None:
+    seen = {r["question"].strip().lower() for r in records("v1", "sample_qa")}
+    quotes = {(g["doc_id"], g["quote"]) for r in records("v1", "sample_qa") for g in r["gold"]}
+    for record in records("v2", "heldout_qa"):
+        assert record["question"].strip().lower() not in seen, record["id"]
+        for gold in record["gold"]:
+            assert (gold["doc_id"], gold["quote"]) not in quotes, record["id"]
 
 
 # ---------------------------------------------------------------- SweFAQ retrieval
 
 
 def test_swefaq_has_the_53_questions_with_existing_gold(
-    swefaq: list[dict[str, Any]], corpus: dict[str, str]
+    swefaq: tuple[dict[str, Any], ...], corpus: dict[str, str]
 ) -> None:
     assert len(swefaq) == 53
     assert sum(1 for doc_id in corpus if doc_id.startswith("faq-")) == 110
@@ -131,7 +232,7 @@ def test_swefaq_has_the_53_questions_with_existing_gold(
 
 
 @pytest.mark.skipif(not SHARED_QUESTIONS.exists(), reason="../shared is not present")
-def test_swefaq_questions_are_copied_unchanged(swefaq: list[dict[str, Any]]) -> None:
+def test_swefaq_questions_are_copied_unchanged(swefaq: tuple[dict[str, Any], ...]) -> None:
     original = {r["id"]: r for r in load_jsonl(SHARED_QUESTIONS)}
     assert set(original) == {r["id"] for r in swefaq}
     for record in swefaq:
@@ -140,11 +241,11 @@ def test_swefaq_questions_are_copied_unchanged(swefaq: list[dict[str, Any]]) -> 
             assert record[field] == source[field], (record["id"], field)
 
 
-# ---------------------------------------------------------------- sample QA content
+# ---------------------------------------------------------------- QA content
 
 
 def test_every_gold_quote_occurs_verbatim_in_its_source(
-    qa: list[dict[str, Any]], corpus: dict[str, str]
+    qa: tuple[dict[str, Any], ...], corpus: dict[str, str]
 ) -> None:
     problems = []
     for record in qa:
@@ -156,7 +257,7 @@ def test_every_gold_quote_occurs_verbatim_in_its_source(
     assert not problems, "\n".join(problems)
 
 
-def test_unanswerable_items_have_no_gold_and_no_key_facts(qa: list[dict[str, Any]]) -> None:
+def test_unanswerable_items_have_no_gold_and_no_key_facts(qa: tuple[dict[str, Any], ...]) -> None:
     for record in qa:
         if not record["answerable"]:
             assert record["gold"] == [] and record["key_facts"] == [], record["id"]
@@ -166,13 +267,15 @@ def test_unanswerable_items_have_no_gold_and_no_key_facts(qa: list[dict[str, Any
             assert not record["near_miss"], record["id"]
 
 
-def test_two_hop_items_cite_two_passages(qa: list[dict[str, Any]]) -> None:
+def test_two_hop_items_cite_two_passages(qa: tuple[dict[str, Any], ...]) -> None:
     for record in qa:
         if record["hops"] == 2:
             assert len({(g["doc_id"], g["quote"]) for g in record["gold"]}) >= 2, record["id"]
 
 
-def test_personal_data_is_declared_and_occurs_in_the_question(qa: list[dict[str, Any]]) -> None:
+def test_personal_data_is_declared_and_occurs_in_the_question(
+    qa: tuple[dict[str, Any], ...],
+) -> None:
     for record in qa:
         assert record["contains_personal_data"] == bool(record["personal_data"]), record["id"]
         for value in record["personal_data"]:
@@ -182,7 +285,7 @@ def test_personal_data_is_declared_and_occurs_in_the_question(qa: list[dict[str,
             assert number in record["personal_data"], (record["id"], number)
 
 
-def test_key_facts_are_found_in_the_clean_gold_quotes(qa: list[dict[str, Any]]) -> None:
+def test_key_facts_are_found_in_the_clean_gold_quotes(qa: tuple[dict[str, Any], ...]) -> None:
     """For sources without OCR damage one alternative of each key fact is in the quotes."""
     problems = []
     for record in qa:
@@ -197,70 +300,79 @@ def test_key_facts_are_found_in_the_clean_gold_quotes(qa: list[dict[str, Any]]) 
     assert not problems, "\n".join(problems)
 
 
-def test_counts_asked_for_in_the_issue(qa: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("file", QA_FILES, ids=file_id)
+def test_counts_asked_for_in_the_issue(file: tuple[str, str]) -> None:
+    qa, need = records(*file), REQUIRED[file[1]]
     answerable = [r for r in qa if r["answerable"]]
     unanswerable = [r for r in qa if not r["answerable"]]
 
     def on(doc_id: str) -> int:
         return sum(1 for r in answerable if any(g["doc_id"] == doc_id for g in r["gold"]))
 
-    assert len(answerable) >= 45
-    assert sum(r["language"] == "en" for r in answerable) >= 6
+    assert len(answerable) >= need.answerable
+    assert sum(r["language"] == "en" for r in answerable) >= need.english
     paraphrased = sum(r["phrasing"] == "paraphrase" for r in answerable) / len(answerable)
-    assert 0.35 <= paraphrased <= 0.65, paraphrased
-    assert sum(r["hops"] == 2 for r in answerable) >= 5
+    assert need.paraphrase[0] <= paraphrased <= need.paraphrase[1], paraphrased
+    assert sum(r["hops"] == 2 for r in answerable) >= need.two_hop
     assert on("goteborg-kunskapsbaserad-socialtjanst-2025") >= 8
     for doc_id in SEED_DOCS[:4]:
         assert on(doc_id) >= 2, doc_id
     faq_items = [r for r in answerable if any(g["doc_id"].startswith("faq-") for g in r["gold"])]
-    assert len(faq_items) >= 5
+    assert len(faq_items) >= need.faq
 
-    assert len(unanswerable) >= 20
-    assert sum(r["near_miss"] for r in unanswerable) >= 8
+    assert len(unanswerable) >= need.unanswerable
+    near_misses = [r for r in unanswerable if r["near_miss"]]
+    assert len(near_misses) >= need.near_miss
+    asks = sum(bool(ASKS_WHEN_OR_HOW_MUCH.search(r["question"])) for r in near_misses)
+    assert asks >= need.asks_when_or_how_much, asks
+    assert any(not r["near_miss"] for r in unanswerable)
     areas = {r["area"] for r in unanswerable}
-    for area in (
-        "funktionshinder",
-        "barn_och_unga",
-        "vuxna_beroende",
-        "aldre",
-        "ekonomiskt_bistand",
-        "vald_i_nara_relationer",
-    ):
+    for area in UNANSWERABLE_AREAS:
         assert area in areas, area
 
     users = [r for r in qa if r["style"] == "user"]
-    assert len(users) >= 12
+    assert len(users) >= need.user
     assert any(r["answerable"] for r in users) and any(not r["answerable"] for r in users)
     with_pd = [r for r in qa if r["contains_personal_data"]]
-    assert len(with_pd) >= 3
+    assert len(with_pd) >= need.personal_data
     assert any(r["answerable"] for r in with_pd) and any(not r["answerable"] for r in with_pd)
 
 
-# ---------------------------------------------------------------- immutability and README
+# ---------------------------------------------------------------- immutability and READMEs
 
 
-def test_sha256_manifest_matches_the_files() -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_sha256_manifest_matches_the_files(version: str) -> None:
+    folder = DATASETS_DIR / version
     listed: dict[str, str] = {}
-    for line in SHA_FILE.read_text(encoding="utf-8").splitlines():
+    for line in (folder / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             digest, name = line.split(maxsplit=1)
             listed[name.strip().lstrip("*")] = digest
-    required = {p.relative_to(V1).as_posix() for p in [*DATASETS.values(), *SCHEMAS.values()]}
+    required = {
+        p.relative_to(folder).as_posix()
+        for name in VERSIONS[version]
+        for p in (path_of(version, name), schema_of(version, name))
+    }
     assert required <= set(listed), required - set(listed)
     for name, digest in listed.items():
-        actual = hashlib.sha256((V1 / name).read_bytes()).hexdigest()
-        assert actual == digest, f"{name} changed: v1 is immutable, put changes in v2/"
+        actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert actual == digest, f"{version}/{name} changed: a version is immutable"
 
 
-def test_readme_counts_are_the_computed_ones() -> None:
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_readme_counts_are_the_computed_ones(version: str) -> None:
+    text = (DATASETS_DIR / version / "README.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- counts:start -->\n(.*?)<!-- counts:end -->", text, re.S)
     assert match, "README has no counts block"
-    assert match.group(1) == counts_block(), "run: python -m tests.evals.test_datasets --write"
+    assert match.group(1) == counts_block(version), (
+        "run: python -m tests.evals.test_datasets --write"
+    )
 
 
-def test_readme_keeps_the_attribution() -> None:
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_readme_keeps_the_attribution(version: str) -> None:
+    text = (DATASETS_DIR / version / "README.md").read_text(encoding="utf-8")
     for needle in (
         "SuperLim 2 / SweFAQ, Språkbanken Text, CC BY 4.0",
         "Socialstyrelsen",
@@ -268,12 +380,18 @@ def test_readme_keeps_the_attribution() -> None:
         "Göteborgsregionen (GR)",
         "FoU Välfärd",
         "Göteborgs Stad",
-        "evals/datasets/v2/",
+        f"evals/datasets/v{int(version[1:]) + 1}/",
     ):
         assert needle in text, needle
 
 
-# ---------------------------------------------------------------- counts for the README
+def test_v2_readme_states_the_held_out_rule() -> None:
+    text = (DATASETS_DIR / "v2" / "README.md").read_text(encoding="utf-8")
+    for needle in ("blind", "2026-11-23", "evals/thresholds.yaml", "never"):
+        assert needle in text, needle
+
+
+# ---------------------------------------------------------------- counts for the READMEs
 
 
 def _table(title: str, counter: Counter[str]) -> list[str]:
@@ -284,9 +402,7 @@ def _table(title: str, counter: Counter[str]) -> list[str]:
     return [*rows, ""]
 
 
-def counts_block() -> str:
-    qa = load_jsonl(DATASETS["sample_qa"])
-    swefaq = load_jsonl(DATASETS["swefaq_retrieval"])
+def _qa_counts(name: str, qa: tuple[dict[str, Any], ...]) -> list[str]:
     ans = [r for r in qa if r["answerable"]]
     una = [r for r in qa if not r["answerable"]]
 
@@ -294,7 +410,7 @@ def counts_block() -> str:
         return "answerable" if r["answerable"] else "unanswerable"
 
     lines = [
-        f"`sample_qa.jsonl`: {len(qa)} items, {len(ans)} answerable, {len(una)} unanswerable.",
+        f"`{name}.jsonl`: {len(qa)} items, {len(ans)} answerable, {len(una)} unanswerable.",
         "",
     ]
     lines += _table("answerable × language", Counter(r["language"] for r in ans))
@@ -318,25 +434,39 @@ def counts_block() -> str:
         Counter(f"{str(r['contains_personal_data']).lower()} ({kind(r)})" for r in qa),
     )
     lines += _table("area", Counter(f"{r['area']} ({kind(r)})" for r in qa))
-    lines += [f"`swefaq_retrieval.jsonl`: {len(swefaq)} questions.", ""]
+    return lines
+
+
+def _swefaq_counts(swefaq: tuple[dict[str, Any], ...]) -> list[str]:
+    lines = [f"`swefaq_retrieval.jsonl`: {len(swefaq)} questions.", ""]
     lines += _table("source", Counter(r["source"] for r in swefaq))
     lines += _table("category", Counter(r["category"] for r in swefaq))
+    return lines
+
+
+def counts_block(version: str) -> str:
+    """The counts of the datasets a version adds, as its README shows them."""
+    lines: list[str] = []
+    for name in NEW_IN[version]:
+        data = records(version, name)
+        lines += _qa_counts(name, data) if name in QA_NAMES else _swefaq_counts(data)
     return "\n".join(lines)
 
 
-def _write_readme() -> None:
-    text = README.read_text(encoding="utf-8")
+def _write_readme(version: str) -> None:
+    readme = DATASETS_DIR / version / "README.md"
     new = re.sub(
         r"(<!-- counts:start -->\n).*?(<!-- counts:end -->)",
-        lambda m: m.group(1) + counts_block() + m.group(2),
-        text,
+        lambda m: m.group(1) + counts_block(version) + m.group(2),
+        readme.read_text(encoding="utf-8"),
         flags=re.S,
     )
-    README.write_text(new, encoding="utf-8")
+    readme.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":
-    if "--write" in sys.argv:
-        _write_readme()
-    else:
-        print(counts_block())
+    for v in [a for a in sys.argv[1:] if a in VERSIONS] or list(VERSIONS):
+        if "--write" in sys.argv:
+            _write_readme(v)
+        else:
+            print(f"## {v}\n\n{counts_block(v)}")
