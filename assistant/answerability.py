@@ -75,15 +75,37 @@ _CONTACT_EVIDENCE = re.compile(
     r"|\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}"  # opening hours
 )
 _COUNTED = re.compile(r"\b(?:hur många|how many)\s+(?:\S*\d\S*\s+)?([^\W\d_]{3,})", re.IGNORECASE)
+# A year or a day of a month; or a sentence about the date itself, which answers by saying
+# where it is given ("Sista datum för … kommer att stå i e-postmeddelandet").
 _DATE_EVIDENCE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|"
-    r"september|oktober|november|december)\b",
+    r"september|oktober|november|december)\b|\b(datum|datumet|sista dag|sista dagen)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORD = (
     r"(\d[\d\s]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio"
     r"|hundra|tusen)"
 )
+
+
+# Comparison forms the Snowball stemmer cannot relate to their base word ("gamla byggnader"
+# vs "äldre byggnader"); each line is one word. "liten" and "låg" are left out: once
+# stemmed and folded they collide with other words ("lita", "lag").
+_IRREGULAR_FORMS = (
+    "gammal gamla äldre äldst",
+    "stor stora större störst",
+    "god goda bra bättre bäst",
+    "dålig dåliga sämre sämst",
+    "ung unga yngre yngst",
+    "hög höga högre högst",
+)
+_FORM_GROUPS = [set(analyze(line)) for line in _IRREGULAR_FORMS]
+
+
+def with_irregular_forms(terms: set[str]) -> set[str]:
+    """``terms`` plus the other forms of any irregularly compared adjective among them."""
+    extra = {form for group in _FORM_GROUPS if terms & group for form in group}
+    return terms | extra
 
 
 @dataclass
@@ -215,7 +237,7 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
         f"{h.title} {h.section or ''} {h.doc_type_label} {h.published or ''} {h.text}" for h in top
     )
     body = " ".join(h.text for h in top)
-    evidence_terms = set(analyze(evidence))
+    evidence_terms = with_irregular_forms(set(analyze(evidence)))
     evidence_folded = fold(evidence.lower())
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.

@@ -35,10 +35,12 @@ class Services:
 
 def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
     from assistant.llm import build_llm
-    from ingest.embedding import build_embedding, embed_queries
+    from ingest.embedding import build_embedding, embed_queries, with_cache
     from ingest.index_store import open_qdrant
 
     embedding = build_embedding(settings)
+    if settings.embedding.cache_entries:
+        embedding = with_cache(embedding, max_entries=settings.embedding.cache_entries)
     needs = None
     if with_needs:
         from assistant.needs.store import NeedsStore

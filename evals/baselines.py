@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from assistant.retrieval import Mode, Retriever
 from assistant.services import Services
 from ingest import index_store
+from ingest.embedding import with_cache
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -197,36 +196,6 @@ class LlamaIndexVector:
         return found, {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
 
 
-class CachedQueryEmbedding(BaseEmbedding):
-    """Remembers query vectors, so five systems asked the same question embed it once.
-
-    Used only for the retrieval comparison, whose latency is reported without the query
-    embedding; the answer path and the API are timed with the real, uncached model.
-    """
-
-    _inner: BaseEmbedding = PrivateAttr()
-    _queries: dict[str, list[float]] = PrivateAttr(default_factory=dict)
-
-    def __init__(self, inner: BaseEmbedding) -> None:
-        super().__init__(model_name=inner.model_name)
-        self._inner = inner
-        self._queries = {}
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        if query not in self._queries:
-            self._queries[query] = self._inner.get_query_embedding(query)
-        return self._queries[query]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._inner.get_text_embedding(text)
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._inner.get_text_embedding_batch(texts)
-
-
 SYSTEM_NAMES = ("bm25_plain", "llamaindex_vector", "sparse", "dense", "hybrid")
 
 
@@ -235,12 +204,13 @@ def build_systems(
 ) -> list[RetrievalSystem]:
     """The named systems over the collection ``services`` points at, in report order.
 
-    They share one query-embedding cache (see ``CachedQueryEmbedding``).
+    They share one query-embedding cache, so five systems asked the same question embed it
+    once.
     """
     unknown = set(names) - set(SYSTEM_NAMES)
     if unknown:
         raise ValueError(f"unknown systems {sorted(unknown)}; known: {', '.join(SYSTEM_NAMES)}")
-    services = dataclasses.replace(services, embedding=CachedQueryEmbedding(services.embedding))
+    services = dataclasses.replace(services, embedding=with_cache(services.embedding))
     chunks = load_chunks(services, with_vectors="llamaindex_vector" in names)
     systems: list[RetrievalSystem] = []
     for name in names:

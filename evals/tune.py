@@ -21,7 +21,8 @@ from typing import Any
 
 from evals import datasets as ds
 from evals import harness
-from evals.baselines import CachedQueryEmbedding, PipelineSystem
+from evals.baselines import PipelineSystem
+from ingest.embedding import with_cache
 from kunskap.settings import Settings, get_settings
 
 TUNABLE = {
@@ -131,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     if not services.qdrant.collection_exists(base.collection_name()):
         print(f"no index in {base.data_dir}: run `kunskap eval` once first", file=sys.stderr)
         return 2
-    services = dataclasses.replace(services, embedding=CachedQueryEmbedding(services.embedding))
+    services = dataclasses.replace(
+        services, embedding=with_cache(services.embedding, max_entries=1_000_000)
+    )
     resolver = harness.DocResolver.from_services(services)
     metrics = ["hit@5", "ndcg@10", "answered", "false_abst", "abst_recall", "key_facts", "crag"]
     header = ["change"] + [f"{d.name[:10]} {m}" for d in loaded for m in metrics]

@@ -65,6 +65,12 @@ class EmbeddingSettings(_Group):
         "passage: ", description="Prefix e5-style models expect on passages."
     )
     batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
+    cache_entries: int = Field(
+        4096,
+        ge=0,
+        description="Query and sentence vectors the running assistant remembers (each side); "
+        "0 turns the cache off.",
+    )
 
 
 class ChunkingSettings(_Group):

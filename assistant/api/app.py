@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import kunskap
+from assistant import answering
 from assistant.api import ask_routes, needs_routes, openai_routes
 from assistant.api.docs_routes import add_local_docs
 from assistant.api.security import SecurityHeadersMiddleware
@@ -17,6 +18,12 @@ from assistant.services import Services, build_services
 from kunskap.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+
+def _warm_up(services: Services) -> None:
+    answering.warm_up(services)
+    if services.needs is not None:
+        services.needs.warm_up()
 
 
 def create_app(
@@ -32,9 +39,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = services is None
         app.state.services = services or build_services(settings)
-        if own and app.state.services.needs is not None:
-            # A few seconds of embedding that would otherwise delay the first refusal.
-            threading.Thread(target=app.state.services.needs.warm_up, daemon=True).start()
+        if own:
+            # A few seconds of model and data loading that would otherwise delay the first
+            # answer and the first refusal.
+            threading.Thread(target=_warm_up, args=(app.state.services,), daemon=True).start()
         try:
             yield
         finally:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from ingest.embedding import build_embedding, embed_passages
+from ingest.embedding import CachingEmbedding, build_embedding, embed_passages, with_cache
 from kunskap.settings import EmbeddingSettings
 
 
@@ -79,6 +79,38 @@ def test_openai_compatible_endpoint_is_called_in_order_and_normalised() -> None:
     # Rows come back in input order (the server answered in reverse) and unit length.
     assert vectors[0][0] < vectors[1][0]
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1)
+
+
+def test_cache_embeds_each_text_once_and_forgets_the_oldest() -> None:
+    requests: list[dict] = []
+    with embeddings_server(requests) as port:
+        inner = build_embedding(
+            EmbeddingSettings(backend="openai", base_url=f"http://127.0.0.1:{port}/v1")
+        )
+        cached = with_cache(inner, max_entries=2)
+        assert isinstance(cached, CachingEmbedding) and with_cache(cached) is cached
+
+        first = embed_passages(cached, ["a", "bb", "a"])
+        again = embed_passages(cached, ["bb", "ccc"])  # "a" is now the oldest of three
+        embed_passages(cached, ["a"])
+        query = cached.get_query_embedding("a")  # questions have their own cache
+        cached.get_query_embedding("a")
+        cached.clear()
+        embed_passages(cached, ["ccc"])
+        uncached = embed_passages(inner, ["a"])
+
+    sent = [r["input"] for r in requests]
+    assert sent == [
+        ["passage: a", "passage: bb"],
+        ["passage: ccc"],
+        ["passage: a"],
+        ["query: a"],
+        ["passage: ccc"],
+        ["passage: a"],
+    ]
+    assert np.array_equal(first[0], first[2]) and np.array_equal(first[1], again[0])
+    assert np.allclose(first[0], uncached[0])
+    assert len(query) == 3
 
 
 def test_misconfigured_backends_fail_with_the_setting_to_fix() -> None:

@@ -1,0 +1,125 @@
+"""The answerability judge on hand-made evidence: each rule both ways (answer / abstain)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answerability import judge, key_terms, specific_terms, with_irregular_forms
+from assistant.retrieval import Hit
+from ingest.sparse import analyze
+from kunskap.settings import AnswerSettings
+
+SETTINGS = AnswerSettings()
+
+
+def hit(text: str, *, dense: float = 0.88, title: str = "Frågor och svar") -> Hit:
+    return Hit(
+        chunk_id="c1",
+        doc_id="d1",
+        source_id="s1",
+        title=title,
+        text=text,
+        score=1.0,
+        dense_score=dense,
+        term_coverage=0.0,
+        doc_type="faq",
+        doc_type_label="Frågor och svar",
+    )
+
+
+def verdict(question: str, text: str, *, dense: float = 0.88, language: str = "sv"):  # type: ignore[no-untyped-def]
+    return judge(question, [hit(text, dense=dense)], SETTINGS, language=language)
+
+
+def test_no_hits_or_weak_similarity_abstains() -> None:
+    assert not judge("Vad är LVU?", [], SETTINGS, language="sv").answerable
+    weak = verdict("Vad gäller för familjehem?", "Familjehem utreds av socialtjänsten.", dense=0.7)
+    assert not weak.answerable and "below threshold" in weak.reason
+
+
+def test_key_terms_must_be_covered() -> None:
+    text = "Familjehem utreds av socialtjänsten innan ett barn placeras."
+    assert verdict("Hur utreds familjehem innan placering?", text).answerable
+    off_topic = verdict("Hur beräknas riksnormen för försörjningsstöd till ensamstående?", text)
+    assert not off_topic.answerable and off_topic.reason.startswith("key-term coverage")
+
+
+def test_irregular_comparison_counts_as_the_same_word() -> None:
+    text = "Några av de äldre byggnaderna behöver ersättas av nya som uppfyller moderna krav."
+    assert verdict("Varför ska gamla byggnader ersättas?", text).answerable
+    assert analyze("gamla")[0] in with_irregular_forms(set(analyze("äldre")))
+    # Words that collide with others once stemmed and folded are not grouped: "lag" (law).
+    assert with_irregular_forms({"lag"}) == {"lag"}
+
+
+def test_specific_terms_must_occur_in_the_evidence() -> None:
+    text = "Tvångsvård av barn och unga regleras i LVU."
+    assert verdict("Vad reglerar LVU?", text).answerable
+    missing = verdict("Vad reglerar LVM om tvångsvård?", text)
+    assert not missing.answerable and "lvm" in missing.reason
+    assert "goteborg" in specific_terms("Vad gör Göteborg?")
+    assert specific_terms("What does Gothenburg do?", names=False) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_fact"),
+    [
+        (
+            "Hur mycket kostar en plats på kvinnojouren?",
+            "En plats på kvinnojouren ges efter ett beslut om bistånd.",
+            "En plats på kvinnojouren kostar 1 200 kronor per dygn.",
+        ),
+        (
+            "Hur många moment har modellen för kunskapsbehov?",
+            "Modellen för kunskapsbehov består av flera moment i en cykel.",
+            "Modellen för kunskapsbehov består av sju moment i en cykel.",
+        ),
+        (
+            "Hur lång tid tar det att få besked om ansökan?",
+            "Beredningsgruppen går igenom varje ansökan och ger besked.",
+            "Räkna med minst två-tre veckor efter ansökan innan ni får besked.",
+        ),
+        (
+            "När infördes den nya socialtjänstlagen?",
+            "Den nya socialtjänstlagen betonar kunskap och förebyggande arbete.",
+            "Den nya socialtjänstlagen trädde i kraft den 1 juli 2025.",
+        ),
+        (
+            "När är sista svarsdag för leverantören?",
+            "Leverantören skickar in sitt svar till Socialstyrelsen.",
+            "Sista datum för leverantören att skicka in svar står i e-postmeddelandet.",
+        ),
+        (
+            "Vilket telefonnummer har jouren?",
+            "Jouren svarar dygnet runt.",
+            "Jouren svarar dygnet runt på 031-123 45 67.",
+        ),
+    ],
+)
+def test_asked_for_fact_must_be_in_the_evidence(
+    question: str, without: str, with_fact: str
+) -> None:
+    near_miss = verdict(question, without)
+    assert not near_miss.answerable and near_miss.reason.startswith("asks for")
+    assert verdict(question, with_fact).answerable
+
+
+def test_a_count_needs_the_number_next_to_what_is_counted() -> None:
+    question = "Hur många moment har modellen?"
+    assert not verdict(question, "Modellen prövades 2024 och har flera moment.").answerable
+    assert verdict(question, "Modellen har sju moment och prövades 2024.").answerable
+
+
+def test_english_questions_are_judged_by_meaning_alone() -> None:
+    text = "Beprövad erfarenhet är erfarenhet som dokumenterats och prövats av flera."
+    question = "What is proven experience?"
+    assert verdict(question, text, dense=0.85, language="en").answerable
+    # A cross-language match needs more similarity than a Swedish one.
+    assert not verdict(question, text, dense=0.81, language="en").answerable
+    assert verdict("Vad är beprövad erfarenhet?", text, dense=0.81).answerable
+
+
+def test_question_words_are_not_key_terms() -> None:
+    assert key_terms("Vad innebär beprövad erfarenhet enligt rapporten?") == analyze(
+        "beprövad erfarenhet"
+    )
