@@ -50,6 +50,15 @@ _MINIMAL_SCHEMA: dict[str, Any] = {
 }
 
 
+# Datasets named so are held out: reported by every run, never tuned on and never gated
+# (a gate on them would make every regression a reason to look at their items).
+HELDOUT_PREFIX = "heldout_"
+
+
+def is_heldout(name: str) -> bool:
+    return name.startswith(HELDOUT_PREFIX)
+
+
 class DatasetError(ValueError):
     """A dataset cannot be found or does not match its schema. The message says where."""
 
@@ -83,6 +92,10 @@ class Dataset:
     @property
     def label(self) -> str:
         return self.name
+
+    @property
+    def heldout(self) -> bool:
+        return is_heldout(self.name)
 
 
 def versions() -> list[str]:

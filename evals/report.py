@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from evals.datasets import is_heldout
 from evals.harness import Failure
 
 # The assistant issue's targets, checked in the report (the CI gate is thresholds.yaml).
@@ -100,6 +101,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _false_abstentions(summary: dict[str, Any]) -> str:
+    rate = _f(summary["false_abstention_rate"])
+    split = summary.get("false_abstentions")
+    if not split or summary["false_abstention_rate"] in (None, 0):
+        return rate
+    return (
+        f"{rate} ({split['gold_in_evidence']} gold in evidence, "
+        f"{split['gold_not_retrieved']} not retrieved)"
+    )
+
+
 def markdown(
     results: dict[str, Any],
     *,
@@ -126,7 +138,9 @@ def markdown(
         f"- answers: {meta['answer_mode']} mode; citation judge: {meta['judge']}",
         "- datasets: "
         + ", ".join(
-            f"`{n}` ({e['version']}, {e['n']} questions, {e['n_answerable']} answerable)"
+            f"`{n}` ({e['version']}, {e['n']} questions, {e['n_answerable']} answerable"
+            + (", **held out**: never tuned on, not gated" if is_heldout(n) else "")
+            + ")"
             for n, e in results["datasets"].items()
         ),
         "",
@@ -203,7 +217,7 @@ def markdown(
                     _f(abst.get("precision")),
                     _f(abst.get("recall")),
                     _f(abst.get("f1")),
-                    _f(s["false_abstention_rate"]),
+                    _false_abstentions(s),
                     f"{_f(s['crag_score'])} (+{c['correct']} / 0×{c['abstained_or_missed']} / "
                     f"−{c['wrong']})",
                 ]
@@ -239,6 +253,10 @@ def markdown(
             "wrong −1; on an unanswerable question abstaining is correct and any answer wrong. "
             "An answer is correct when it holds at least half its key facts (no key facts: when "
             "it cites a gold document).",
+            "- false abst.: share of answerable questions the assistant declined; in brackets "
+            "how many of them had a gold document among the evidence (the answerability rules "
+            "declined) and how many not (retrieval missed it: answering would have meant "
+            "answering from other documents).",
         ]
         for name, s in answered.items():
             if not s.get("by_tag"):

@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     from evals.cli import default_data_dir
 
     parser = argparse.ArgumentParser(prog="python -m evals.tune", description=__doc__)
-    parser.add_argument("--dataset", action="append", help="name or path (default: all)")
+    parser.add_argument(
+        "--dataset", action="append", help="name or path (default: all but the held-out ones)"
+    )
     parser.add_argument("--data-dir", type=Path, help="index (default: as `kunskap eval`)")
     parser.add_argument(
         "--vary",
@@ -126,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--vary {spec!r}: use KEY=V1,V2 with KEY one of {', '.join(TUNABLE)}")
         grid[key] = [TUNABLE[key](v) for v in values.split(",")]
     grid = grid or default_grid(base)
-    loaded = ds.load_many(args.dataset)
+    loaded = [d for d in ds.load_many(args.dataset) if not (d.heldout and not args.dataset)]
+    if any(d.heldout for d in loaded):
+        parser.error("held-out datasets are for reporting, never for tuning")
 
     services = build_services(base, with_needs=False)
     if not services.qdrant.collection_exists(base.collection_name()):
