@@ -1,10 +1,13 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ and v2/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/, v2/ and v3/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
 hold, and the checked-in sha256 sums still match (a version never changes; a new one goes
 in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind held-out set
-``heldout_qa``, so every check below runs on both versions.
+``heldout_qa``; v3 is v2 unchanged (checked byte for byte) plus the blind development set
+``dev_qa``, so every check below runs on every version. No QA set repeats a question or
+a gold quote of an earlier one, and ``dev_qa`` (tuned on) never cites a passage that
+overlaps a ``heldout_qa`` gold quote.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -37,21 +40,35 @@ SHARED_QUESTIONS = REPO_ROOT.parent / "shared" / "evals" / "swefaq_dev_questions
 VERSIONS: dict[str, tuple[str, ...]] = {
     "v1": ("swefaq_retrieval", "sample_qa"),
     "v2": ("swefaq_retrieval", "sample_qa", "heldout_qa"),
+    "v3": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa"),
 }
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
     "v2": ("heldout_qa",),
+    "v3": ("dev_qa",),
 }
-QA_NAMES = ("sample_qa", "heldout_qa")
+QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa")
 FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
 QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
 SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
-# Everything of v1 except its README and manifest is copied into v2 unchanged.
-V1_COPIES = sorted(
-    p.relative_to(DATASETS_DIR / "v1").as_posix()
-    for p in (DATASETS_DIR / "v1").rglob("*")
-    if p.is_file() and p.name not in {"README.md", "MANIFEST.sha256"}
-)
+
+
+def _copied_files(older: str) -> list[str]:
+    """Everything of a version except its README and manifest, copied unchanged into the next."""
+    return sorted(
+        p.relative_to(DATASETS_DIR / older).as_posix()
+        for p in (DATASETS_DIR / older).rglob("*")
+        if p.is_file() and p.name not in {"README.md", "MANIFEST.sha256"}
+    )
+
+
+# (newer version, older version, file): v2 copies all of v1, v3 all of v2.
+COPIES = [
+    (newer, older, name)
+    for newer, older in (("v2", "v1"), ("v3", "v2"))
+    for name in _copied_files(older)
+]
+NEWEST = list(VERSIONS)[-1]
 
 # Seed 004 is OCR text (å/ä/ö misread): its quotes keep the damage, its key facts do not,
 # so the lexical key-fact check below cannot apply to it.
@@ -86,6 +103,7 @@ class Required:
 REQUIRED = {
     "sample_qa": Required(45, 6, (0.35, 0.65), 5, 5, 20, 8, 3, 12, 3),
     "heldout_qa": Required(28, 6, (0.30, 0.45), 3, 5, 12, 8, 3, 6, 3),
+    "dev_qa": Required(32, 6, (0.35, 0.50), 4, 5, 12, 9, 3, 8, 3),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -189,33 +207,75 @@ def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
     good = records("v2", "heldout_qa")[0]
     assert good["id"].startswith("ho")
     assert not validator.is_valid({**good, "id": "qa001"})
+    assert not validator.is_valid({**good, "id": "dv001"})
+
+
+def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
+    schema = json.loads(schema_of("v3", "dev_qa").read_text("utf-8"))
+    assert schema["$id"].endswith("/v3/schema/dev_qa.schema.json")
+    validator = Draft202012Validator(schema)
+    good = records("v3", "dev_qa")[0]
+    assert good["id"].startswith("dv")
+    for other in ("qa001", "ho001"):
+        assert not validator.is_valid({**good, "id": other})
 
 
 # ---------------------------------------------------------------- versions
 
 
-@pytest.mark.parametrize("name", V1_COPIES)
-def test_v2_copies_of_v1_are_byte_identical(name: str) -> None:
-    copy = DATASETS_DIR / "v2" / name
-    assert copy.is_file(), f"v2 lacks {name}"
-    assert copy.read_bytes() == (DATASETS_DIR / "v1" / name).read_bytes(), name
+@pytest.mark.parametrize("copy", COPIES, ids=lambda c: f"{c[0]}/{c[2]}")
+def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str, str]) -> None:
+    newer, older, name = copy
+    path = DATASETS_DIR / newer / name
+    assert path.is_file(), f"{newer} lacks {name}"
+    assert path.read_bytes() == (DATASETS_DIR / older / name).read_bytes(), name
 
 
-def test_the_harness_uses_v2_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == "v2"
-    assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS["v2"])
-    heldout = shipped_datasets.load("heldout_qa")
-    assert heldout.version == "v2" and heldout.kind == "qa"
-    assert len(heldout.items) == len(records("v2", "heldout_qa"))
+def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
+    assert shipped_datasets.versions()[-1] == NEWEST == "v3"
+    assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
+    for name in ("heldout_qa", "dev_qa"):
+        loaded = shipped_datasets.load(name)
+        assert loaded.version == NEWEST and loaded.kind == "qa", name
+        assert len(loaded.items) == len(records(NEWEST, name)), name
+    assert shipped_datasets.load("heldout_qa").heldout
+    assert not shipped_datasets.load("dev_qa").heldout  # the development set is tuned on
 
 
-def test_heldout_questions_are_new() -> None:
-    seen = {r["question"].strip().lower() for r in records("v1", "sample_qa")}
-    quotes = {(g["doc_id"], g["quote"]) for r in records("v1", "sample_qa") for g in r["gold"]}
-    for record in records("v2", "heldout_qa"):
+# each QA set (version, name) and the earlier sets it must not repeat
+NEW_QA_SETS = [
+    (("v2", "heldout_qa"), (("v1", "sample_qa"),)),
+    (("v3", "dev_qa"), (("v1", "sample_qa"), ("v2", "heldout_qa"))),
+]
+
+
+@pytest.mark.parametrize(("new", "earlier"), NEW_QA_SETS, ids=[file_id(n) for n, _ in NEW_QA_SETS])
+def test_questions_and_quotes_are_new(
+    new: tuple[str, str], earlier: tuple[tuple[str, str], ...]
+) -> None:
+    seen = {r["question"].strip().lower() for e in earlier for r in records(*e)}
+    quotes = {(g["doc_id"], g["quote"]) for e in earlier for r in records(*e) for g in r["gold"]}
+    for record in records(*new):
         assert record["question"].strip().lower() not in seen, record["id"]
         for gold in record["gold"]:
             assert (gold["doc_id"], gold["quote"]) not in quotes, record["id"]
+
+
+def _span(corpus: dict[str, str], gold: dict[str, str]) -> tuple[str, int, int]:
+    start = corpus[gold["doc_id"]].index(gold["quote"])
+    return gold["doc_id"], start, start + len(gold["quote"])
+
+
+def test_dev_evidence_never_overlaps_held_out_evidence(corpus: dict[str, str]) -> None:
+    """Tuning on dev_qa must not tune on the passages heldout_qa is measured on."""
+    held = [_span(corpus, g) for r in records("v3", "heldout_qa") for g in r["gold"]]
+    problems = []
+    for record in records("v3", "dev_qa"):
+        for gold in record["gold"]:
+            doc, start, end = _span(corpus, gold)
+            if any(d == doc and s < end and start < e for d, s, e in held):
+                problems.append(f"{record['id']}: {gold['quote'][:60]!r}")
+    assert not problems, "\n".join(problems)
 
 
 # ---------------------------------------------------------------- SweFAQ retrieval
@@ -389,6 +449,29 @@ def test_v2_readme_states_the_held_out_rule() -> None:
     text = (DATASETS_DIR / "v2" / "README.md").read_text(encoding="utf-8")
     for needle in ("blind", "2026-11-23", "evals/thresholds.yaml", "never"):
         assert needle in text, needle
+
+
+def test_v3_readme_says_what_dev_qa_is_for() -> None:
+    text = (DATASETS_DIR / "v3" / "README.md").read_text(encoding="utf-8")
+    needles = ("blind", "2026-11-23", "tuning", "heldout_qa", "held out", "evals/thresholds.yaml")
+    for needle in needles:
+        assert needle in text, needle
+
+
+def test_dev_qa_has_the_answerable_questions_that_are_easy_to_decline() -> None:
+    """when/how long/how often/how many answered by a period, an event or in words."""
+    answerable = [r for r in records("v3", "dev_qa") if r["answerable"]]
+    near_misses = [r for r in records("v3", "dev_qa") if r["near_miss"]]
+
+    def asking(pattern: str, items: list[dict[str, Any]]) -> int:
+        return sum(bool(re.search(pattern, r["question"], re.I)) for r in items)
+
+    assert asking(r"\b(när|when)\b", answerable) >= 4
+    assert asking(r"\b(hur (länge|ofta|många|lång tid)|how often)\b", answerable) >= 6
+    assert sum(len(r["question"]) <= 25 for r in answerable) >= 3  # short questions
+    kinds = (r"\bnär\b", r"\bhur lång tid\b", r"\bhur mycket\b", r"\bhur många\b", r"\bvem\b")
+    for pattern in kinds:
+        assert asking(pattern, near_misses) >= 1, pattern
 
 
 # ---------------------------------------------------------------- counts for the READMEs
