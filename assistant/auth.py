@@ -203,18 +203,22 @@ def current_principal(request: Request) -> Principal | None:
     return None
 
 
-def _unauthorised() -> HTTPException:
+def _unauthorised(request: Request) -> HTTPException:
+    # No Basic challenge for the analyst page's own requests (they carry the CSRF header): a
+    # browser answers one with its native password dialog, and the page never gets the 401
+    # that sends the analyst to the login form when the session has ended.
+    from_page = request.headers.get(CSRF_HEADER) == "kunskap"
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "inloggning krävs",
-        headers={"WWW-Authenticate": 'Basic realm="kunskap-analys"'},
+        headers=None if from_page else {"WWW-Authenticate": 'Basic realm="kunskap-analys"'},
     )
 
 
 def require_analyst(request: Request) -> Principal:
     principal = current_principal(request)
     if principal is None:
-        raise _unauthorised()
+        raise _unauthorised(request)
     # A cross-site form cannot set a custom header; SameSite=Strict covers the rest.
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     if principal.via == "cookie" and unsafe and request.headers.get(CSRF_HEADER) != "kunskap":

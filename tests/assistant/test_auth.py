@@ -68,6 +68,16 @@ def test_local_mode_rules(tmp_path: Path) -> None:
     assert client.post("/admin", headers=basic("root", PASSWORD)).status_code == 200
 
 
+def test_no_basic_challenge_for_the_analyst_page(tmp_path: Path) -> None:
+    """Scripts are offered HTTP Basic; the page's own requests are not, because a browser
+    would answer the challenge with its password dialog instead of the page's login form."""
+    client, _ = build(tmp_path)
+    script = client.get("/analyst")
+    assert script.headers["WWW-Authenticate"] == 'Basic realm="kunskap-analys"'
+    page = client.get("/analyst", headers={"X-Requested-With": "kunskap"})
+    assert page.status_code == 401 and "WWW-Authenticate" not in page.headers
+
+
 def test_cookie_is_signed_and_expires(tmp_path: Path) -> None:
     client, _ = build(tmp_path)
     settings = client.app.state.services.settings  # type: ignore[attr-defined]

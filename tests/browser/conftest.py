@@ -1,4 +1,8 @@
-"""The real server over the sample corpus, and Debian's Chromium driven by Playwright.
+"""The real server, and Debian's Chromium driven by Playwright.
+
+Two servers: ``chat_server`` over its own ingested sample corpus (the chat needs an index),
+and ``analyst_server`` over an empty data dir with local login and one analyst account (the
+analyst page reads only the needs register, so it starts in seconds).
 
 No ``playwright install``: the browser is /usr/bin/chromium from Debian
 (scripts/install_system_deps.sh installs it when missing).
@@ -13,12 +17,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.conftest import REPO_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -55,12 +66,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server_env(data_dir: Path) -> dict[str, str]:
+def _server_env(data_dir: Path, auth_mode: str = "none") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUNSKAP_", "CHAINLIT_"))}
     env.update(
         KUNSKAP_DATA_DIR=str(data_dir),
         KUNSKAP_MANIFEST=str(REPO_ROOT / "corpus_manifest.yaml"),
-        KUNSKAP_AUTH_MODE="none",
+        KUNSKAP_AUTH_MODE=auth_mode,
         KUNSKAP_LOG_LEVEL="WARNING",
         # Chainlit would load a developer's .env from the working directory.
         CHAINLIT_ENV_FILE=".env.does-not-exist",
@@ -99,11 +110,13 @@ def chat_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-@pytest.fixture(scope="module")
-def chat_server(chat_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kunskap serve` on a free local port; yields its base URL."""
+@contextmanager
+def _serve(data_dir: Path, env: dict[str, str], log_path: Path, artifact: str) -> Iterator[str]:
+    """`kunskap serve` on a free local port until the block ends; yields its base URL.
+
+    The server's log is copied to test-artifacts/``artifact`` afterwards.
+    """
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
@@ -117,7 +130,7 @@ def chat_server(chat_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
                 str(port),
             ],
             cwd=REPO_ROOT,
-            env=_server_env(chat_data_dir),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -134,7 +147,7 @@ def chat_server(chat_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
                     pass
                 if time.monotonic() > deadline:
                     pytest.fail(f"kunskap serve did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
+                time.sleep(0.2)
             yield base
         finally:
             proc.terminate()
@@ -144,4 +157,101 @@ def chat_server(chat_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
                 proc.kill()
                 proc.wait()
             ARTIFACTS.mkdir(exist_ok=True)
-            shutil.copy(log_path, ARTIFACTS / "browser-serve.log")
+            shutil.copy(log_path, ARTIFACTS / artifact)
+
+
+@pytest.fixture(scope="module")
+def chat_server(chat_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`kunskap serve` over the ingested sample corpus, no login; yields its base URL."""
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with _serve(chat_data_dir, _server_env(chat_data_dir), log_path, "browser-serve.log") as base:
+        yield base
+
+
+@dataclass(frozen=True)
+class AnalystSite:
+    base_url: str
+    username: str
+    password: str
+    data_dir: Path
+
+
+ANALYST_USER = "fou-analytiker"
+ANALYST_PASSWORD = "granska-behoven-42"
+
+
+@pytest.fixture(scope="module")
+def analyst_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystSite]:
+    """`kunskap serve` with local login over an empty data dir and an empty needs register,
+    with one analyst account made by `kunskap needs user add`.
+
+    No index and no `kunskap ingest`: the analyst page reads only the needs register, and
+    thumbs-down feedback (POST /api/feedback) logs knowledge needs without one.
+    """
+    data_dir = tmp_path_factory.mktemp("analyst-data")
+    env = _server_env(data_dir, auth_mode="local")
+    added = subprocess.run(
+        [sys.executable, "-m", "kunskap.cli", "needs", "user", "add", ANALYST_USER],
+        cwd=REPO_ROOT,
+        env={**env, "KUNSKAP_NEW_USER_PASSWORD": ANALYST_PASSWORD},
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    log_path = tmp_path_factory.mktemp("serve-analyst") / "serve.log"
+    with _serve(data_dir, env, log_path, "analyst-serve.log") as base:
+        yield AnalystSite(base, ANALYST_USER, ANALYST_PASSWORD, data_dir)
+
+
+@dataclass
+class Traffic:
+    """What a browser context asked for (HTTP and WebSocket) and what its pages reported."""
+
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def hosts(self) -> set[str | None]:
+        return {
+            urlsplit(url).hostname
+            for url in self.requests
+            if not url.startswith(("data:", "blob:"))
+        }
+
+    def csp_violations(self) -> list[str]:
+        return [e for e in self.console_errors if "Content Security Policy" in e]
+
+
+@contextmanager
+def chromium_context(
+    pw: Playwright, chromium_path: Path, traffic: Traffic, **context_options: Any
+) -> Iterator[BrowserContext]:
+    """Debian's Chromium, one context whose every request and console error land in
+    ``traffic``; closed when the block ends."""
+    browser = pw.chromium.launch(
+        executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
+    )
+    options: dict[str, Any] = {
+        "viewport": {"width": 1280, "height": 860},
+        "locale": "sv-SE",
+        "service_workers": "block",
+        **context_options,
+    }
+    context = browser.new_context(**options)
+    context.on("request", lambda r: traffic.requests.append(r.url))
+    context.on("websocket", lambda ws: traffic.requests.append(ws.url))
+
+    def watch(page: Any) -> None:
+        page.on(
+            "console",
+            lambda m: traffic.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: traffic.page_errors.append(str(exc)))
+
+    context.on("page", watch)
+    try:
+        yield context
+    finally:
+        context.close()
+        browser.close()

@@ -7,13 +7,12 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from assistant.chat.texts import STARTERS
 from assistant.models import REFUSAL_SV
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import Traffic, chromium_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,79 +77,63 @@ def test_chat_in_a_real_browser(
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    requests: list[str] = []
-    console_errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 860}, locale="sv-SE", service_workers="block"
-        )
-        context.on("request", lambda r: requests.append(r.url))
-        context.on("websocket", lambda ws: requests.append(ws.url))
+    traffic = Traffic()
+    requests = traffic.requests
+    with sync_playwright() as pw, chromium_context(pw, chromium_path, traffic) as context:
         page = context.new_page()
-        page.on(
-            "console",
-            lambda m: console_errors.append(m.text) if m.type == "error" else None,
-        )
-        try:
-            page.goto(f"{chat_server}/")
-            expect(page.locator("#chat-input")).to_be_visible(timeout=30_000)
-            expect(page.locator("#starters")).to_contain_text(STARTERS[0].label)
-            expect(page.get_by_text("Skriv inte personuppgifter").first).to_be_visible()
-            assert page.locator("html").get_attribute("lang") == "sv"
-            assert page.locator("#chat-input").get_attribute("aria-label") == "Din fråga"
-            page.screenshot(path=str(artifacts_dir / "chat-01-welcome.png"))
+        page.goto(f"{chat_server}/")
+        expect(page.locator("#chat-input")).to_be_visible(timeout=30_000)
+        expect(page.locator("#starters")).to_contain_text(STARTERS[0].label)
+        expect(page.get_by_text("Skriv inte personuppgifter").first).to_be_visible()
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert page.locator("#chat-input").get_attribute("aria-label") == "Din fråga"
+        page.screenshot(path=str(artifacts_dir / "chat-01-welcome.png"))
 
-            # 1. An answerable question: streamed answer with citations.
-            answered = _ask(page, ANSWERABLE)
-            last = page.locator(LAST_ASSISTANT)
-            links = last.locator("a.element-link")
-            assert links.count() >= 1
-            expect(last).to_contain_text("Källor")
-            page.screenshot(path=str(artifacts_dir / "chat-02-answer.png"))
+        # 1. An answerable question: streamed answer with citations.
+        answered = _ask(page, ANSWERABLE)
+        last = page.locator(LAST_ASSISTANT)
+        links = last.locator("a.element-link")
+        assert links.count() >= 1
+        expect(last).to_contain_text("Källor")
+        page.screenshot(path=str(artifacts_dir / "chat-02-answer.png"))
 
-            # 2. Open the first citation with the keyboard and see its quote.
-            first_ref = links.first.inner_text().strip()
-            links.first.focus()
-            page.keyboard.press("Enter")
-            panel = page.locator("#side-view-content")
-            expect(panel).to_contain_text("Citat")
-            expect(panel).to_contain_text(first_ref)
-            expect(panel).to_contain_text("Typ av källa")
-            expect(panel.locator("blockquote").first).not_to_be_empty()
-            page.screenshot(path=str(artifacts_dir / "chat-03-citation.png"))
+        # 2. Open the first citation with the keyboard and see its quote.
+        first_ref = links.first.inner_text().strip()
+        links.first.focus()
+        page.keyboard.press("Enter")
+        panel = page.locator("#side-view-content")
+        expect(panel).to_contain_text("Citat")
+        expect(panel).to_contain_text(first_ref)
+        expect(panel).to_contain_text("Typ av källa")
+        expect(panel.locator("blockquote").first).not_to_be_empty()
+        page.screenshot(path=str(artifacts_dir / "chat-03-citation.png"))
 
-            # 3. Thumbs down with a comment, keyboard only.
-            down = last.locator("button.negative-feedback-off")
-            expect(down).to_have_attribute("aria-label", "Dåligt svar")
-            down.focus()
-            page.keyboard.press("Enter")
-            dialog = page.get_by_role("dialog")
-            expect(dialog).to_be_visible()
-            dialog.locator("textarea").focus()
-            page.keyboard.type(FEEDBACK_COMMENT)
-            dialog.locator("#submit-feedback").focus()
-            page.keyboard.press("Enter")
-            expect(page.get_by_text("Tack för din återkoppling")).to_be_visible(timeout=15_000)
-            expect(last.locator("button.negative-feedback-on")).to_be_visible()
-            page.screenshot(path=str(artifacts_dir / "chat-04-feedback.png"))
+        # 3. Thumbs down with a comment, keyboard only.
+        down = last.locator("button.negative-feedback-off")
+        expect(down).to_have_attribute("aria-label", "Dåligt svar")
+        down.focus()
+        page.keyboard.press("Enter")
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        dialog.locator("textarea").focus()
+        page.keyboard.type(FEEDBACK_COMMENT)
+        dialog.locator("#submit-feedback").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Tack för din återkoppling")).to_be_visible(timeout=15_000)
+        expect(last.locator("button.negative-feedback-on")).to_be_visible()
+        page.screenshot(path=str(artifacts_dir / "chat-04-feedback.png"))
 
-            # 4. A question the material cannot answer: the knowledge-need message.
-            refused = _ask(page, UNANSWERABLE)
-            last = page.locator(LAST_ASSISTANT)
-            expect(last).to_contain_text(REFUSAL_SV.split(".")[0])
-            expect(last).to_contain_text("kunskapsbehov")
-            page.screenshot(path=str(artifacts_dir / "chat-05-knowledge-need.png"))
+        # 4. A question the material cannot answer: the knowledge-need message.
+        refused = _ask(page, UNANSWERABLE)
+        last = page.locator(LAST_ASSISTANT)
+        expect(last).to_contain_text(REFUSAL_SV.split(".")[0])
+        expect(last).to_contain_text("kunskapsbehov")
+        page.screenshot(path=str(artifacts_dir / "chat-05-knowledge-need.png"))
 
-            # 5. Phone width: the same page stays usable.
-            page.set_viewport_size({"width": 390, "height": 844})
-            expect(page.locator("#chat-input")).to_be_visible()
-            page.screenshot(path=str(artifacts_dir / "chat-06-phone.png"))
-        finally:
-            context.close()
-            browser.close()
+        # 5. Phone width: the same page stays usable.
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator("#chat-input")).to_be_visible()
+        page.screenshot(path=str(artifacts_dir / "chat-06-phone.png"))
 
     # What reached the register: the feedback (redacted) and both knowledge needs.
     db = chat_data_dir / "kunskap.sqlite3"
@@ -161,10 +144,9 @@ def test_chat_in_a_real_browser(
     assert {"negative_feedback", "no_evidence"} <= reasons
 
     # Privacy: every request (HTTP and WebSocket) went to the app itself.
-    hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
-    assert hosts == {"127.0.0.1"}, f"requests left the app: {sorted(hosts)}"
-    csp_violations = [e for e in console_errors if "Content Security Policy" in e]
-    assert not csp_violations, csp_violations
+    hosts = traffic.hosts()
+    assert hosts == {"127.0.0.1"}, f"requests left the app: {sorted(hosts, key=str)}"
+    assert not traffic.csp_violations(), traffic.csp_violations()
 
     timings = {
         "mode": "extractive",

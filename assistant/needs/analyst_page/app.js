@@ -35,6 +35,12 @@ function fillSelect(select, entries, keepFirst = true) {
   for (const [value, label] of entries) select.append(el("option", { value, text: label }));
 }
 
+// Event handlers run async work; a failure (ended session, a need merged away by a
+// colleague) is shown in the list's status line instead of being lost as an unhandled rejection.
+function reported(fn) {
+  return (...args) => fn(...args).catch((err) => { $("list-status").textContent = err.message; });
+}
+
 function day(iso) { return iso ? iso.slice(0, 10) : ""; }
 
 function filterParams() {
@@ -67,7 +73,7 @@ function renderTable() {
       if (box.checked) state.selected.add(need.id); else state.selected.delete(need.id);
       row.classList.toggle("selected", box.checked);
     });
-    const open = el("button", { type: "button", class: "link", text: need.representative, onclick: () => openNeed(need.id) });
+    const open = el("button", { type: "button", class: "link", text: need.representative, onclick: reported(() => openNeed(need.id)) });
     const row = el("tr", {},
       el("td", {}, box),
       el("td", {}, open),
@@ -122,7 +128,7 @@ async function loadStats() {
   const top = $("top-needs");
   top.replaceChildren();
   for (const need of stats.top) {
-    top.append(el("li", {}, el("button", { type: "button", class: "link", text: `${need.representative} (${need.question_count})`, onclick: () => openNeed(need.id) })));
+    top.append(el("li", {}, el("button", { type: "button", class: "link", text: `${need.representative} (${need.question_count})`, onclick: reported(() => openNeed(need.id)) })));
   }
 }
 
@@ -226,7 +232,7 @@ async function init() {
   fillSelect($("u-reject"), Object.entries(m.reject_reasons));
   fillSelect($("u-forward"), m.forward_targets.map((t) => [t, t]));
   fillSelect($("u-area"), Object.entries(m.areas), false);
-  $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); loadNeeds(); });
+  $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); reported(loadNeeds)(); });
   $("update-form").addEventListener("submit", saveNeed);
   $("split-button").addEventListener("click", splitNeed);
   $("merge-button").addEventListener("click", mergeNeeds);
