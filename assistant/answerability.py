@@ -1,6 +1,6 @@
 """Decide from the evidence, before composing anything, whether the question can be answered.
 
-Three checks, all of which must pass:
+Four checks, all of which must pass:
 
 1. **Meaning**: the best chunk's cosine similarity to the question (e5) reaches
    ``answer.min_dense_score``.
@@ -8,7 +8,10 @@ Three checks, all of which must pass:
    (``answer.min_term_coverage``), and every *specific* term (an acronym such as LVM, a
    number, a name, a long compound) occurs in it. This catches questions on a topic the
    corpus does not treat at all even when the embedding finds something vaguely similar.
-3. **Asked-for fact**: a question about an amount, a count or a date needs evidence that
+3. **Known words**: no long content word of the question is absent from the whole material
+   (``vocabulary``): a question about *färdtjänst* to a corpus that never says it is off
+   topic however well its other words are covered.
+4. **Asked-for fact**: a question about an amount, a count or a date needs evidence that
    contains one. This is what makes near-misses abstain: the topic is there, the number is
    not.
 """
@@ -19,18 +22,22 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.retrieval import Hit
-from ingest.sparse import analyze, fold, matched_terms
+from assistant.vocabulary import CorpusVocabulary
+from ingest.sparse import analyze, fold, found_terms, matched_terms
 from kunskap.settings import AnswerSettings
 from kunskap.text import split_sentences
 
 # Words that say what kind of question it is rather than what it is about.
 _GENERIC_TERMS = set(
     analyze(
-        "vad hur vilken vilket vilka varför när var vem vems gäller innebär betyder "
+        "vad hur vilken vilket vilka varför varifrån vart när var vem vems gäller innebär betyder "
         "menas står säger enligt göra gör behöver bör måste kunna får finns ska skulle "
         "fråga frågor svar beskriv förklara berätta exempel olika viktigt viktiga "
         "fick få ta tog tar vill ville fram ge ger gav kom komma sa säga tycker gjort gör "
         "många mycket lång länge tid "
+        # the asker's own case and light verbs: "min klient …", "har det funnits", "höll mötet"
+        "klient klienten brukare brukaren funnits fanns höll hålla håller nuvarande "
+        "faktiskt verkligen egentligen fortfarande redan innan "
         "diskussionen diskussionerna anteckningarna rapporten texten dokumentet materialet "
         "what how which why when where who mean means does say says according describe "
         "explain tell example important should must need"
@@ -60,11 +67,28 @@ _DURATION_Q = re.compile(
     r"|how long|within how)\b",
     re.IGNORECASE,
 )
+# "i två år", "inom en vecka"; "sedan 1999" (how long something has existed); a meeting's
+# clock times "kl. 09:00-15:00" (how long it lasted).
 _DURATION_EVIDENCE = re.compile(
     r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|fjorton|trettio)\s+"
-    r"(dag|dagar|dygn|vecka|veckor|månad|månader|år|timme|timmar)\b",
+    r"(dag|dagar|dygn|vecka|veckor|månad|månader|år|timme|timmar)\b"
+    r"|\bsedan\s+(1[89]|20)\d\d\b"
+    r"|\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}\b",
     re.IGNORECASE,
 )
+# Questions that ask for a person by name; "Vem beslutar …" is answered by a role and is not
+# one of them.
+_PERSON_Q = re.compile(
+    r"\b(vem är|vem var|vem skrev|vilka skrev|vem gav|who is|who was|who wrote|who spoke"
+    r"|who introduced)\b",
+    re.IGNORECASE,
+)
+_NAME = r"[A-ZÅÄÖ][a-zåäöéü]+"
+_PERSON_EVIDENCE = re.compile(rf"\b{_NAME}(-{_NAME})? [A-ZÅÄÖ][a-zåäöéü]{{2,}}")
+_ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(0[1-9]|1[0-2])-([0-2]\d|3[01])\b")
+_MONTHS = (
+    "januari februari mars april maj juni juli augusti september oktober november december"
+).split()
 _CONTACT_Q = re.compile(
     r"\b(telefonnummer|telefon|ringa|e-post|mejl|öppettider|phone|e-?mail|opening hours)\b",
     re.IGNORECASE,
@@ -177,6 +201,9 @@ def _count_present(question: str, evidence: str, *, lexical: bool) -> bool:
     return False
 
 
+RELEVANT_SHARE = 1 / 3
+
+
 def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list[str]) -> bool:
     """The asked-for kind of fact stands in a sentence about the question's topic.
 
@@ -188,7 +215,9 @@ def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list
         if not pattern.search(current):
             continue
         sentence = f"{sentences[i - 1]} {current}" if i else current
-        if not terms or len(matched_terms(terms, set(analyze(sentence)))) >= max(1, len(terms) / 3):
+        sentence_terms = set(analyze(f"{sentence} {spoken_dates(sentence)}"))
+        needed = max(1, len(terms) * RELEVANT_SHARE)
+        if not terms or len(matched_terms(terms, sentence_terms)) >= needed:
             return True
     return False
 
@@ -219,6 +248,9 @@ def asked_fact_present(
         return False, "asks for a duration the evidence does not give"
     if _DATE_Q.search(question) and not _in_a_relevant_sentence(_DATE_EVIDENCE, evidence, topic):
         return False, "asks for a date the evidence does not give"
+    # Minutes name people in headings and lists, away from what they said: any name will do.
+    if _PERSON_Q.search(question) and not _PERSON_EVIDENCE.search(evidence):
+        return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
     if _COUNT_Q.search(question) and not _count_present(question, evidence, lexical=lexical):
@@ -226,7 +258,38 @@ def asked_fact_present(
     return True, ""
 
 
-def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language: str) -> Verdict:
+def spoken_dates(text: str) -> str:
+    """ISO dates as people write them ("2022-05-06" → "6 maj 2022"), so that a question
+    about "mötet 6 maj" finds minutes headed "Anteckningar möte 2022-05-06"."""
+    return " ".join(
+        f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+        for year, month, day in _ISO_DATE.findall(text)
+    )
+
+
+def covered_terms(terms: list[str], evidence_terms: set[str]) -> set[str]:
+    """Terms found in the evidence; a hyphenated term ("gr-mot" from "GR-mötet") when each
+    of its parts is."""
+    covered = found_terms(terms, evidence_terms)
+    for term in terms:
+        parts = [p for p in term.split("-") if p]
+        if (
+            term not in covered
+            and len(parts) > 1
+            and all(found_terms(analyze(p) or [p], evidence_terms) for p in parts)
+        ):
+            covered.add(term)
+    return covered
+
+
+def judge(
+    question: str,
+    hits: list[Hit],
+    settings: AnswerSettings,
+    *,
+    language: str,
+    vocabulary: CorpusVocabulary | None = None,
+) -> Verdict:
     if not hits:
         return Verdict(False, 0.0, "no hits")
     best = max(h.dense_score for h in hits)
@@ -237,12 +300,12 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
         f"{h.title} {h.section or ''} {h.doc_type_label} {h.published or ''} {h.text}" for h in top
     )
     body = " ".join(h.text for h in top)
-    evidence_terms = with_irregular_forms(set(analyze(evidence)))
+    evidence_terms = with_irregular_forms(set(analyze(f"{evidence} {spoken_dates(evidence)}")))
     evidence_folded = fold(evidence.lower())
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.
     lexical = language == "sv"
-    covered = matched_terms(terms, evidence_terms)
+    covered = covered_terms(terms, evidence_terms)
     coverage = len(covered) / len(terms) if terms else 1.0
     missing_specific = [
         t
@@ -261,6 +324,15 @@ def judge(question: str, hits: list[Hit], settings: AnswerSettings, *, language:
         )
     if lexical and coverage < settings.min_term_coverage:
         return Verdict(False, confidence, f"key-term coverage {coverage:.2f}", terms, missing)
+    # An English question is checked on the Swedish terms it gives in brackets ("a contact
+    # family (kontaktfamilj)"): the only words of it the Swedish material could contain.
+    own_terms = terms if lexical else analyze(" ".join(_PARENTHETICAL.findall(question)))
+    unknown = vocabulary.unknown(own_terms) if vocabulary is not None else []
+    # One odd word in a long question is a detail; in a short one it is the topic.
+    if unknown and len(unknown) / len(own_terms) > settings.max_unknown_share:
+        return Verdict(
+            False, confidence, f"not in the material: {', '.join(unknown)}", terms, unknown
+        )
     if missing_specific:
         return Verdict(
             False, confidence, f"specific terms missing: {', '.join(missing_specific)}", terms,

@@ -33,6 +33,7 @@ from assistant.needs.redact import redact
 from assistant.prompts import load_prompt
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services, build_services
+from assistant.shorthand import spell_out
 from ingest.embedding import embed_passages
 from ingest.language import detect_language
 from kunskap.settings import Settings, get_settings
@@ -55,8 +56,9 @@ class QuestionError(ValueError):
 
 
 def searchable(question: str) -> str:
+    """What is searched and judged: redacted, placeholders dropped, shorthand spelled out."""
     redacted = redact(question).text
-    return " ".join(_PLACEHOLDER.sub(" ", redacted).split()) or redacted
+    return spell_out(" ".join(_PLACEHOLDER.sub(" ", redacted).split()) or redacted)
 
 
 def warm_up(services: Services) -> None:
@@ -165,7 +167,13 @@ def answer_events(
     timings.update(retriever.last_timings_ms)
 
     t0 = time.perf_counter()
-    verdict = answerability.judge(standalone, hits, settings.answer, language=language)
+    verdict = answerability.judge(
+        standalone,
+        hits,
+        settings.answer,
+        language=language,
+        vocabulary=retriever.vocabulary(),
+    )
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
     def abstain(confidence: float) -> Answer:

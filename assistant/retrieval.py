@@ -15,6 +15,7 @@ from qdrant_client import models
 
 from assistant.models import SearchFilters
 from assistant.services import Services
+from assistant.vocabulary import CorpusVocabulary, corpus_vocabulary
 from ingest import index_store
 from ingest.sparse import analyze, query_vector
 
@@ -101,6 +102,9 @@ class Retriever:
             raise index_store.IndexUnavailable(
                 f"Samlingen '{self.collection}' finns inte. Kör `kunskap ingest` först."
             )
+
+    def vocabulary(self) -> CorpusVocabulary:
+        return corpus_vocabulary(self.services.qdrant, self.collection, self.services.extras)
 
     def embed_query(self, question: str) -> np.ndarray:
         return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)

@@ -104,13 +104,26 @@ def _related(a: str, b: str) -> bool:
     Swedish inflection and compounding defeat a light stemmer: `deltog`/`deltagare`
     (shared start) and `anmälan`/`orosanmälan` (a compound ending in the other word).
     """
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return _covered_by(a, b) or _covered_by(b, a)
+
+
+def _covered_by(wanted: str, other: str) -> bool:
+    """``other`` (in a text) says at least what ``wanted`` (in a question) says: the same word
+    inflected, or a compound ending in it ("orosanmälan" covers "anmälan"). Not the other way:
+    a text that only says "tjänst" does not mention "färdtjänst"."""
+    short, long_ = (wanted, other) if len(wanted) <= len(other) else (other, wanted)
     if len(short) < 4:
         return False
     common = len(os.path.commonprefix([short, long_]))  # noqa: RUF071 - characters wanted
     if common >= max(4, len(short) - 2) and len(long_) - len(short) <= 4:
         return True
-    return len(short) >= 5 and long_.endswith(short)
+    return len(wanted) >= 5 and other.endswith(wanted)
+
+
+def found_terms(wanted: set[str] | list[str], available: set[str]) -> set[str]:
+    """The terms of ``wanted`` that ``available`` covers (see ``_covered_by``): stricter than
+    ``matched_terms`` for deciding whether a text is about what a question asks."""
+    return {t for t in wanted if t in available or any(_covered_by(t, o) for o in available)}
 
 
 def matched_terms(wanted: set[str] | list[str], available: set[str]) -> set[str]:

@@ -114,6 +114,13 @@ class AnswerSettings(_Group):
         le=1,
         description="Share of the question's key terms the evidence must contain.",
     )
+    max_unknown_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of the question's key terms that may be words the material never "
+        "uses; above it the question is taken to be on a topic the material does not treat.",
+    )
     max_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer.")
     low_confidence: float = Field(
         0.5, ge=0, le=1, description="Answers below this confidence are logged as needs."

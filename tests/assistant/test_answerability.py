@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answerability import judge, key_terms, specific_terms, with_irregular_forms
+from assistant.answerability import (
+    judge,
+    key_terms,
+    specific_terms,
+    spoken_dates,
+    with_irregular_forms,
+)
 from assistant.retrieval import Hit
+from assistant.vocabulary import CorpusVocabulary
 from ingest.sparse import analyze
 from kunskap.settings import AnswerSettings
 
@@ -27,8 +34,17 @@ def hit(text: str, *, dense: float = 0.88, title: str = "Frågor och svar") -> H
     )
 
 
-def verdict(question: str, text: str, *, dense: float = 0.88, language: str = "sv"):  # type: ignore[no-untyped-def]
-    return judge(question, [hit(text, dense=dense)], SETTINGS, language=language)
+def verdict(  # type: ignore[no-untyped-def]
+    question: str,
+    text: str,
+    *,
+    dense: float = 0.88,
+    language: str = "sv",
+    vocabulary: CorpusVocabulary | None = None,
+):
+    return judge(
+        question, [hit(text, dense=dense)], SETTINGS, language=language, vocabulary=vocabulary
+    )
 
 
 def test_no_hits_or_weak_similarity_abstains() -> None:
@@ -90,6 +106,21 @@ def test_specific_terms_must_occur_in_the_evidence() -> None:
             "Sista datum för leverantören att skicka in svar står i e-postmeddelandet.",
         ),
         (
+            "Hur länge har FoU-forumet funnits?",
+            "FoU-forumet samlar forskare och praktiker i regionen.",
+            "FoU-forumet har funnits sedan 1999 och samlar forskare och praktiker.",
+        ),
+        (
+            "Hur länge höll mötet för IFO-cheferna?",
+            "Mötet för IFO-cheferna hölls i Göteborg.",
+            "Mötet för IFO-cheferna hölls kl. 09:00-15:00 i Göteborg.",
+        ),
+        (
+            "Vem är ordförande i FoU-rådet?",
+            "FoU-rådet har en ordförande som väljs av kommunerna.",
+            "Ordförande i FoU-rådet är Anna Melke från Göteborg.",
+        ),
+        (
             "Vilket telefonnummer har jouren?",
             "Jouren svarar dygnet runt.",
             "Jouren svarar dygnet runt på 031-123 45 67.",
@@ -123,3 +154,38 @@ def test_question_words_are_not_key_terms() -> None:
     assert key_terms("Vad innebär beprövad erfarenhet enligt rapporten?") == analyze(
         "beprövad erfarenhet"
     )
+
+
+def test_a_word_the_material_never_uses_is_an_unknown_topic() -> None:
+    text = "Regler för stöd till personer med funktionsnedsättning finns i socialtjänstlagen."
+    vocabulary = CorpusVocabulary(analyze(text))
+    question = "Vilka regler gäller för färdtjänst för personer med funktionsnedsättning?"
+    assert verdict(question, text).answerable  # the other words are covered
+    unknown = verdict(question, text, vocabulary=vocabulary)
+    assert not unknown.answerable and unknown.reason == "not in the material: fardtjanst"
+    # In a long question one odd word is a detail, not the topic.
+    long_question = (
+        "Vilka regler gäller för stöd till personer med funktionsnedsättning enligt "
+        "socialtjänstlagen, och gäller de även vid bifall?"
+    )
+    assert verdict(long_question, text, vocabulary=vocabulary).answerable
+    # An English question is checked on the Swedish words it gives in brackets.
+    english = "What are the rules for transport service (färdtjänst)?"
+    assert not verdict(english, text, language="en", vocabulary=vocabulary).answerable
+    assert verdict(
+        "What are the rules (regler)?", text, language="en", vocabulary=vocabulary
+    ).answerable
+
+
+def test_a_compound_is_not_covered_by_its_last_part_alone() -> None:
+    text = "Kommunen ger tjänster till den som behöver stöd."
+    assert not verdict("Vad gäller för färdtjänst?", text).answerable
+    assert verdict(
+        "Vad gäller för tjänster?", "Kommunen ger färdtjänst och andra tjänster."
+    ).answerable
+
+
+def test_hyphenated_words_and_iso_dates_are_matched_by_their_parts() -> None:
+    text = "Anteckningar från GR:s möte 2022-05-06 för IFO-chefer om kunskapsbaserad praktik."
+    assert spoken_dates(text) == "6 maj 2022"
+    assert verdict("Vad togs upp på GR-mötet den 6 maj 2022?", text).answerable

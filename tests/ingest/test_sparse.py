@@ -1,4 +1,11 @@
-from ingest.sparse import analyze, document_vector, query_vector, term_index
+from ingest.sparse import (
+    analyze,
+    document_vector,
+    found_terms,
+    matched_terms,
+    query_vector,
+    term_index,
+)
 
 
 def test_stems_fold_diacritics_and_drop_stopwords() -> None:
@@ -31,3 +38,12 @@ def test_query_vector_has_unit_weights_and_sorted_unique_indices() -> None:
 def test_empty_text_gives_empty_vectors() -> None:
     assert document_vector("") == ([], [])
     assert query_vector("och i på") == ([], [])
+
+
+def test_found_terms_is_one_way_and_matched_terms_both_ways() -> None:
+    [anmalan, orosanmalan, tjanst, fardtjanst] = analyze("anmälan orosanmälan tjänst färdtjänst")
+    # A text saying the longer compound covers the question's word, not the other way round.
+    assert found_terms([anmalan], {orosanmalan}) == {anmalan}
+    assert found_terms([fardtjanst], {tjanst}) == set()
+    assert matched_terms([fardtjanst], {tjanst}) == {fardtjanst}
+    assert found_terms(analyze("deltagarna"), set(analyze("deltog"))) == set(analyze("deltagarna"))

@@ -1,0 +1,71 @@
+"""Spell out the shorthand social workers type ("får soc begränsa umgänget", "fam.hem",
+"gbg", "LVU gäller tom 18?") before searching and judging a question.
+
+The sources write the words out, so an abbreviation is a key term the evidence can never
+contain: the question would be declined, or found only by meaning. Only the search and the
+answerability judge see the spelled-out form; the question itself is kept as typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lower-case shorthand → what the sources write. Only forms that mean one thing in a question
+# to social services: "tom" is "till och med" there, not "empty".
+SHORTHAND = {
+    "soc": "socialtjänsten",
+    "socen": "socialtjänsten",
+    "gbg": "Göteborg",
+    "sthlm": "Stockholm",
+    "fam.hem": "familjehem",
+    "famhem": "familjehem",
+    "ek bistånd": "ekonomiskt bistånd",
+    "ek. bistånd": "ekonomiskt bistånd",
+    "tom": "till och med",
+    "t.o.m.": "till och med",
+    "t.o.m": "till och med",
+    "fr.o.m.": "från och med",
+    "fr.o.m": "från och med",
+    "enl.": "enligt",
+    "enl": "enligt",
+    "o": "och",
+    "m": "med",
+    "bl.a.": "bland annat",
+    "bl.a": "bland annat",
+    "ang.": "angående",
+    "ang": "angående",
+    "pga": "på grund av",
+    "p.g.a.": "på grund av",
+    "nåt": "något",
+    "nån": "någon",
+    "ngt": "något",
+    "ngn": "någon",
+    "mkt": "mycket",
+    "tex": "till exempel",
+    "t.ex.": "till exempel",
+}
+
+# Longest first, so "ek bistånd" wins over a shorter key; never inside a word or inside
+# another abbreviation ("o.s.v.").
+_PATTERN = re.compile(
+    r"(?<![\w.])("
+    + "|".join(re.escape(k) for k in sorted(SHORTHAND, key=len, reverse=True))
+    + r")(?!\w|\.\w)",
+    re.IGNORECASE,
+)
+
+
+# Capitalised, these are a name ("Tom") or an initial ("M. Larsson"), not shorthand.
+_LOWER_CASE_ONLY = {"tom", "o", "m"}
+
+
+def _spelled(match: re.Match[str]) -> str:
+    typed = match.group(1)
+    if typed.lower() in _LOWER_CASE_ONLY and not typed.islower():
+        return typed
+    return SHORTHAND[typed.lower()]
+
+
+def spell_out(question: str) -> str:
+    """``question`` with known shorthand written out; everything else unchanged."""
+    return _PATTERN.sub(_spelled, question)

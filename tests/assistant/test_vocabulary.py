@@ -1,0 +1,46 @@
+"""The material's vocabulary: what counts as a word the material uses, and its cache."""
+
+from __future__ import annotations
+
+from assistant.retrieval import Retriever
+from assistant.services import Services
+from assistant.vocabulary import CorpusVocabulary
+from ingest.sparse import analyze
+
+WORDS = analyze(
+    "Socialtjänsten erbjuder serviceinsatser och stöd. Lämplig insats bedöms i en bedömning. "
+    "Orosanmälan om barn, svar inom en dag. Funktionsstöd för chefer. Färdigheter i kontakt "
+    "med familjen. Massflyktsdirektivet gäller."
+)
+
+
+def test_words_inflections_compounds_and_cut_words_are_known() -> None:
+    vocabulary = CorpusVocabulary(WORDS)
+    for word in (
+        "socialtjänstens",  # inflected
+        "anmälan",  # ends a compound of the material
+        "massflyktsdir",  # cut short, as typed
+        "svarsdag",  # a compound of two words the material uses
+        "funktionsstödschef",
+        "lämplighetsbedömning",  # "lämplig" is stemmed to "lamp" inside the material too
+        "LVU",  # short: left to the evidence check
+    ):
+        assert vocabulary.knows(analyze(word)[0]), word
+
+
+def test_topics_the_material_never_names_are_unknown() -> None:
+    vocabulary = CorpusVocabulary(WORDS)
+    # "färd" and "sprut" are not words of the material, though "färdigheter" is and
+    # "tjänst" ends "socialtjänsten": neither makes the compound known.
+    terms = analyze("färdtjänst sprutbyte kontaktfamilj riksnormen")
+    assert vocabulary.unknown(terms) == [t for t in terms if t != analyze("kontaktfamilj")[0]]
+    assert vocabulary.unknown(analyze("LSS IFO 2023 kort")) == []  # short or not words
+
+
+def test_the_vocabulary_of_the_index_is_built_once(sample_services: Services) -> None:
+    retriever = Retriever(sample_services)
+    vocabulary = retriever.vocabulary()
+    assert len(vocabulary) > 2000
+    assert vocabulary.knows(analyze("beprövad")[0]) and vocabulary.knows(analyze("LVU")[0])
+    assert not vocabulary.knows(analyze("färdtjänst")[0])
+    assert Retriever(sample_services).vocabulary() is vocabulary  # cached on the services
