@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
-from ingest.sparse import analyze, fold, found_terms, matched_terms
+from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set
 from kunskap.settings import AnswerSettings
 from kunskap.text import split_sentences
 
@@ -300,7 +300,7 @@ def judge(
         f"{h.title} {h.section or ''} {h.doc_type_label} {h.published or ''} {h.text}" for h in top
     )
     body = " ".join(h.text for h in top)
-    evidence_terms = with_irregular_forms(set(analyze(f"{evidence} {spoken_dates(evidence)}")))
+    evidence_terms = with_irregular_forms(term_set(f"{evidence} {spoken_dates(evidence)}"))
     evidence_folded = fold(evidence.lower())
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.

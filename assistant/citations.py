@@ -18,7 +18,7 @@ import numpy as np
 from assistant.answerability import specific_terms
 from assistant.models import Citation
 from assistant.retrieval import Hit
-from ingest.sparse import analyze
+from ingest.sparse import analyze, term_set
 from kunskap.text import split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -83,7 +83,7 @@ def best_quote(claim: str, source: str, max_sentences: int = 2) -> str:
 def _supported(
     claim: str, source: str, embed: EmbedFn | None, cache: dict[str, np.ndarray]
 ) -> tuple[bool, str]:
-    source_terms = set(analyze(source))
+    source_terms = term_set(source)
     # A name, acronym or number the source never mentions cannot be supported by it,
     # however close the rest of the sentence is ("… godkännas av IVO" from a text without IVO).
     if any(t not in source_terms for t in specific_terms(claim)):

@@ -75,6 +75,12 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+def term_set(text: str) -> set[str]:
+    """The terms of ``text``, hyphenated words also by their parts: "VFU-center" gives
+    "vfu-cent", "vfu" and "cent", so that a claim or question naming "VFU" finds it."""
+    return set(analyze(text)) | set(analyze(text.replace("-", " ")))
+
+
 @lru_cache(maxsize=200_000)
 def term_index(term: str) -> int:
     # A stable 31-bit hash: Qdrant sparse indices are uint32 and need no vocabulary file.

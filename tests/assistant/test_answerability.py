@@ -11,27 +11,12 @@ from assistant.answerability import (
     spoken_dates,
     with_irregular_forms,
 )
-from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
 from ingest.sparse import analyze
 from kunskap.settings import AnswerSettings
+from tests.utils.hits import make_hit
 
 SETTINGS = AnswerSettings()
-
-
-def hit(text: str, *, dense: float = 0.88, title: str = "Frågor och svar") -> Hit:
-    return Hit(
-        chunk_id="c1",
-        doc_id="d1",
-        source_id="s1",
-        title=title,
-        text=text,
-        score=1.0,
-        dense_score=dense,
-        term_coverage=0.0,
-        doc_type="faq",
-        doc_type_label="Frågor och svar",
-    )
 
 
 def verdict(  # type: ignore[no-untyped-def]
@@ -43,7 +28,7 @@ def verdict(  # type: ignore[no-untyped-def]
     vocabulary: CorpusVocabulary | None = None,
 ):
     return judge(
-        question, [hit(text, dense=dense)], SETTINGS, language=language, vocabulary=vocabulary
+        question, [make_hit(text, dense=dense)], SETTINGS, language=language, vocabulary=vocabulary
     )
 
 

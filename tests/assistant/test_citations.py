@@ -1,4 +1,5 @@
 from assistant.citations import normalise_markers, verify
+from ingest.sparse import term_set
 from tests.utils.hits import make_hit
 
 LVU = make_hit(
@@ -69,3 +70,10 @@ def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
     )
     result = verify("Beslutet ska prövas av förvaltningsrätten. [1]", [LVU])
     assert result.text == "Beslutet ska prövas av förvaltningsrätten [1]."
+
+
+def test_an_acronym_inside_a_hyphenated_word_is_found() -> None:
+    source = make_hit("VFU-center är en samordningspunkt där studenter träffas varannan vecka.")
+    result = verify("Studenter träffas på VFU-centret varannan vecka [1].", [source])
+    assert [c.n for c in result.citations] == [1] and result.dropped_sentences == 0
+    assert {"vfu", "vfu-cent", "cent"} <= term_set(source.text)
