@@ -35,6 +35,7 @@ from assistant.retrieval import Hit, Retriever
 from assistant.services import Services, build_services
 from assistant.shorthand import spell_out
 from ingest.embedding import embed_passages
+from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
 from kunskap.settings import Settings, get_settings
 
@@ -63,12 +64,19 @@ def searchable(question: str) -> str:
 
 def warm_up(services: Services) -> None:
     """Load what the first question would otherwise wait for: the embedding model, the
-    sentence splitter's punkt data (about 0.6 s) and langdetect's profiles (about 0.4 s)."""
+    sentence splitter's punkt data (about 0.6 s), langdetect's profiles (about 0.4 s) and
+    the material's vocabulary (about 0.06 s per 500 chunks)."""
     from kunskap.text import split_sentences
 
     services.embedding.get_query_embedding("uppvärmning")
     split_sentences("En mening. En till.")
     detect_language("Det här är en mening på svenska om socialtjänsten.")
+    retriever = Retriever(services)
+    try:
+        retriever.ensure_ready()
+    except IndexUnavailable:
+        return  # nothing ingested yet: the first question will say so
+    retriever.vocabulary()
 
 
 def validate_question(question: str) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from assistant.answering import QuestionError, answer
+from assistant.answering import QuestionError, answer, warm_up
 from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
-from assistant.services import Services
+from assistant.services import Services, build_services
 from kunskap.settings import Settings
+from tests.conftest import make_settings
 from tests.utils.llm import ScriptedLLM, openai_compatible_server
 
 ANSWERABLE = "Vilka frågor bör man ställa inför en förändring av arbetssätt?"
@@ -185,3 +187,17 @@ def test_unreachable_endpoint_falls_back(sample_services: Services) -> None:
         ANSWERABLE, services=with_llm(sample_services, build_llm(settings)), log_needs=False
     )
     assert result.mode == "extractive_fallback" and result.answered
+
+
+def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
+    sample_services: Services, tmp_path: Path
+) -> None:
+    sample_services.extras.pop("vocabulary", None)
+    warm_up(sample_services)
+    assert "vocabulary" in sample_services.extras
+    empty = build_services(make_settings(tmp_path / "tom"), with_needs=False)
+    try:
+        warm_up(empty)  # no collection yet: nothing to load, and no error
+        assert "vocabulary" not in empty.extras
+    finally:
+        empty.close()
