@@ -1,13 +1,14 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/, v2/ and v3/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v4/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
 hold, and the checked-in sha256 sums still match (a version never changes; a new one goes
 in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind held-out set
 ``heldout_qa``; v3 is v2 unchanged (checked byte for byte) plus the blind development set
-``dev_qa``, so every check below runs on every version. No QA set repeats a question or
-a gold quote of an earlier one, and ``dev_qa`` (tuned on) never cites a passage that
-overlaps a ``heldout_qa`` gold quote.
+``dev_qa``; v4 is v3 unchanged (checked byte for byte) plus the second blind development
+set ``dev2_qa``, so every check below runs on every version. No QA set repeats a question
+or a gold quote of an earlier one, and the development sets (tuned on) never cite a
+passage that overlaps a ``heldout_qa`` gold quote.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -41,13 +42,16 @@ VERSIONS: dict[str, tuple[str, ...]] = {
     "v1": ("swefaq_retrieval", "sample_qa"),
     "v2": ("swefaq_retrieval", "sample_qa", "heldout_qa"),
     "v3": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa"),
+    "v4": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa"),
 }
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
     "v2": ("heldout_qa",),
     "v3": ("dev_qa",),
+    "v4": ("dev2_qa",),
 }
-QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa")
+QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa")
+DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa")]
 FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
 QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
 SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
@@ -62,10 +66,10 @@ def _copied_files(older: str) -> list[str]:
     )
 
 
-# (newer version, older version, file): v2 copies all of v1, v3 all of v2.
+# (newer version, older version, file): v2 copies all of v1, v3 all of v2, v4 all of v3.
 COPIES = [
     (newer, older, name)
-    for newer, older in (("v2", "v1"), ("v3", "v2"))
+    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"))
     for name in _copied_files(older)
 ]
 NEWEST = list(VERSIONS)[-1]
@@ -104,6 +108,7 @@ REQUIRED = {
     "sample_qa": Required(45, 6, (0.35, 0.65), 5, 5, 20, 8, 3, 12, 3),
     "heldout_qa": Required(28, 6, (0.30, 0.45), 3, 5, 12, 8, 3, 6, 3),
     "dev_qa": Required(32, 6, (0.35, 0.50), 4, 5, 12, 9, 3, 8, 3),
+    "dev2_qa": Required(40, 6, (0.45, 0.60), 5, 12, 12, 8, 3, 10, 3),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -208,6 +213,7 @@ def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
     assert good["id"].startswith("ho")
     assert not validator.is_valid({**good, "id": "qa001"})
     assert not validator.is_valid({**good, "id": "dv001"})
+    assert not validator.is_valid({**good, "id": "dw001"})
 
 
 def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
@@ -216,7 +222,18 @@ def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v3", "dev_qa")[0]
     assert good["id"].startswith("dv")
-    for other in ("qa001", "ho001"):
+    for other in ("qa001", "ho001", "dw001"):
+        assert not validator.is_valid({**good, "id": other})
+
+
+def test_dev2_ids_cannot_be_mistaken_for_other_ids() -> None:
+    schema = json.loads(schema_of("v4", "dev2_qa").read_text("utf-8"))
+    assert schema["$id"].endswith("/v4/schema/dev2_qa.schema.json")
+    assert "v4" in schema["title"]
+    validator = Draft202012Validator(schema)
+    good = records("v4", "dev2_qa")[0]
+    assert good["id"].startswith("dw")
+    for other in ("qa001", "ho001", "dv001"):
         assert not validator.is_valid({**good, "id": other})
 
 
@@ -232,20 +249,22 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v3"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v4"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
-    for name in ("heldout_qa", "dev_qa"):
+    for name in ("heldout_qa", "dev_qa", "dev2_qa"):
         loaded = shipped_datasets.load(name)
         assert loaded.version == NEWEST and loaded.kind == "qa", name
         assert len(loaded.items) == len(records(NEWEST, name)), name
     assert shipped_datasets.load("heldout_qa").heldout
-    assert not shipped_datasets.load("dev_qa").heldout  # the development set is tuned on
+    assert not shipped_datasets.load("dev_qa").heldout  # the development sets are tuned on
+    assert not shipped_datasets.load("dev2_qa").heldout
 
 
 # each QA set (version, name) and the earlier sets it must not repeat
 NEW_QA_SETS = [
     (("v2", "heldout_qa"), (("v1", "sample_qa"),)),
     (("v3", "dev_qa"), (("v1", "sample_qa"), ("v2", "heldout_qa"))),
+    (("v4", "dev2_qa"), (("v1", "sample_qa"), ("v2", "heldout_qa"), ("v3", "dev_qa"))),
 ]
 
 
@@ -266,11 +285,14 @@ def _span(corpus: dict[str, str], gold: dict[str, str]) -> tuple[str, int, int]:
     return gold["doc_id"], start, start + len(gold["quote"])
 
 
-def test_dev_evidence_never_overlaps_held_out_evidence(corpus: dict[str, str]) -> None:
-    """Tuning on dev_qa must not tune on the passages heldout_qa is measured on."""
-    held = [_span(corpus, g) for r in records("v3", "heldout_qa") for g in r["gold"]]
+@pytest.mark.parametrize("dev", DEV_SETS, ids=file_id)
+def test_dev_evidence_never_overlaps_held_out_evidence(
+    dev: tuple[str, str], corpus: dict[str, str]
+) -> None:
+    """Tuning on a development set must not tune on the passages heldout_qa is measured on."""
+    held = [_span(corpus, g) for r in records(dev[0], "heldout_qa") for g in r["gold"]]
     problems = []
-    for record in records("v3", "dev_qa"):
+    for record in records(*dev):
         for gold in record["gold"]:
             doc, start, end = _span(corpus, gold)
             if any(d == doc and s < end and start < e for d, s, e in held):
@@ -456,6 +478,46 @@ def test_v3_readme_says_what_dev_qa_is_for() -> None:
     needles = ("blind", "2026-11-23", "tuning", "heldout_qa", "held out", "evals/thresholds.yaml")
     for needle in needles:
         assert needle in text, needle
+
+
+def test_v4_readme_says_what_dev2_qa_is_for() -> None:
+    text = (DATASETS_DIR / "v4" / "README.md").read_text(encoding="utf-8")
+    needles = (
+        "blind",
+        "2026-11-23",
+        "dev2_qa",
+        "heldout_qa",
+        "held out",
+        "evals/thresholds.yaml",
+        "false abstentions",
+    )
+    for needle in needles:
+        assert needle in text, needle
+
+
+def test_dev2_qa_has_answerable_questions_of_varied_styles(corpus: dict[str, str]) -> None:
+    """Many answerable questions, asked the ways social workers and FoU analysts ask them."""
+    qa = records("v4", "dev2_qa")
+    answerable = [r for r in qa if r["answerable"]]
+
+    def asking(pattern: str) -> int:
+        return sum(bool(re.search(pattern, r["question"], re.I)) for r in answerable)
+
+    yes_no = r"(^|[.–] )(får|måste|kan|är|blir|förväntas|använder|can)\b"
+    assert asking(yes_no) >= 8  # "Får socialnämnden …?", "Måste …?", "Kan man …?"
+    assert asking(r"\b(varför|why)\b") >= 3  # why
+    assert asking(r"\b(hur|how)\b") >= 6  # how
+    assert asking(r"\b(vad|vilk\w*|what|which)\b") >= 8  # what
+    assert sum(len(r["question"].split()) <= 5 for r in answerable) >= 4  # short questions
+    assert sum(r["language"] == "en" for r in answerable) >= 6
+    assert sum(r["style"] == "user" for r in answerable) >= 8
+    assert sum(r["hops"] == 2 for r in answerable) >= 5
+    faq_ids = {g["doc_id"] for r in answerable for g in r["gold"] if g["doc_id"].startswith("faq-")}
+    assert len(faq_ids) >= 15, sorted(faq_ids)
+    for doc_id in SEED_DOCS:
+        assert any(g["doc_id"] == doc_id for r in answerable for g in r["gold"]), doc_id
+    assert sum(r["near_miss"] for r in qa if not r["answerable"]) >= 8
+    assert all(doc in corpus for r in answerable for doc in {g["doc_id"] for g in r["gold"]})
 
 
 def test_dev_qa_has_the_answerable_questions_that_are_easy_to_decline() -> None:
