@@ -114,6 +114,14 @@ class AnswerSettings(_Group):
         le=1,
         description="Share of the question's key terms the evidence must contain.",
     )
+    paraphrase_dense_score: float = Field(
+        0.87,
+        description="Similarity at which a question worded differently from the sources may "
+        "be answered with less key-term coverage (down to paraphrase_min_term_coverage).",
+    )
+    paraphrase_min_term_coverage: float = Field(
+        0.2, ge=0, le=1, description="Key-term coverage floor for such a paraphrase."
+    )
     max_unknown_share: float = Field(
         0.2,
         ge=0,

@@ -45,6 +45,18 @@ def test_key_terms_must_be_covered() -> None:
     assert not off_topic.answerable and off_topic.reason.startswith("key-term coverage")
 
 
+def test_a_close_paraphrase_may_share_fewer_words() -> None:
+    text = "Föräldrar till placerade barn ska erbjudas stöd av socialnämnden."
+    question = "Hur stöttar man mammor och pappor vars barn har placerats?"
+    # A fifth to a half of the key words: answered only when the meaning is close enough.
+    assert verdict(question, text, dense=0.88).answerable
+    low = verdict(question, text, dense=0.86)
+    assert not low.answerable and low.reason.startswith("key-term coverage")
+    # Below the floor no similarity helps.
+    far = verdict("Vilka regler gäller för hemtjänst och matdistribution?", text, dense=0.95)
+    assert not far.answerable and far.reason.startswith("key-term coverage")
+
+
 def test_irregular_comparison_counts_as_the_same_word() -> None:
     text = "Några av de äldre byggnaderna behöver ersättas av nya som uppfyller moderna krav."
     assert verdict("Varför ska gamla byggnader ersättas?", text).answerable
