@@ -184,7 +184,7 @@ def answer_events(
     )
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
-    def abstain(confidence: float) -> Answer:
+    def abstain(confidence: float, reason: str) -> Answer:
         need_id = (
             _log_need(services, question, language, "no_evidence", hits, session_id)
             if log_needs
@@ -197,11 +197,12 @@ def answer_events(
             confidence=round(confidence, 3),
             need_id=need_id,
             question=standalone,
+            decline_reason=reason,
             timings_ms=timings,
         )
 
     if not verdict.answerable:
-        result = abstain(min(verdict.confidence, 0.49))
+        result = abstain(min(verdict.confidence, 0.49), verdict.reason)
         yield AnswerDelta(text=result.answer)
         timings["total"] = (time.perf_counter() - t_start) * 1000
         yield AnswerDone(answer=result)
@@ -232,7 +233,7 @@ def answer_events(
                 verified = citations.verify(raw, hits, embed=embed if language != "sv" else None)
                 mode = "llm"
             elif raw:
-                result = abstain(min(verdict.confidence, 0.49))
+                result = abstain(min(verdict.confidence, 0.49), "the language model refused")
                 timings["compose"] = (time.perf_counter() - t0) * 1000
                 timings["total"] = (time.perf_counter() - t_start) * 1000
                 yield AnswerDone(answer=result)
@@ -261,7 +262,7 @@ def answer_events(
     timings["compose"] = (time.perf_counter() - t0) * 1000
 
     if not verified.citations:
-        result = abstain(min(verdict.confidence, 0.49))
+        result = abstain(min(verdict.confidence, 0.49), "no sentence of the answer was verified")
         timings["total"] = (time.perf_counter() - t_start) * 1000
         yield AnswerDone(answer=result)
         return

@@ -67,6 +67,11 @@ class Answer(BaseModel):
         None, description="A note for the user, e.g. that the LLM was unreachable."
     )
     question: str = Field(description="The question as answered (stand-alone form).")
+    decline_reason: str | None = Field(
+        None,
+        description="Why the material was judged not to answer the question (English, for "
+        "logs and evaluation); null when answered.",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import re
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -253,6 +255,8 @@ def score_answer(
         "timings_ms": answer.timings_ms,
         "tags": item.tags,
     }
+    if abstained:
+        row["decline_reason"] = answer.decline_reason
     if not abstained:
         cross = answer.language != "sv"
         score = metrics.alce_citation_score(
@@ -274,6 +278,14 @@ def score_answer(
     row["correct"] = correct
     row["crag"] = metrics.crag_score(item.answerable, abstained, correct)
     return row
+
+
+def decline_kind(reason: str | None) -> str:
+    """A decline reason without its particulars: "key-term coverage 0.33" → "key-term
+    coverage", "not in the material: fardtjanst" → "not in the material"."""
+    if not reason:
+        return "unknown"
+    return re.sub(r"\s*\d[\d.]*", "", reason.split(":", 1)[0]).strip()
 
 
 def _rate(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -305,10 +317,16 @@ def summarise_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "citation_recall": _rate(answered, "citation_recall"),
         "cites_gold_doc": _rate(answered_ok, "cites_gold"),
         "false_abstention_rate": round(abst.false_abstention_rate, 4) if abst.answerable else None,
-        # The false abstentions split by cause (see evaluate_answers).
+        # The false abstentions split by cause (see evaluate_answers) and by the rule that
+        # declined them.
         "false_abstentions": {
             "gold_in_evidence": sum(1 for r in answerable if r.get("gold_in_evidence") is True),
             "gold_not_retrieved": sum(1 for r in answerable if r.get("gold_in_evidence") is False),
+            "by_reason": dict(
+                Counter(
+                    decline_kind(r.get("decline_reason")) for r in answerable if r["abstained"]
+                ).most_common()
+            ),
         },
         "crag_score": round(metrics.mean([r["crag"] for r in rows]), 4),
         "crag_counts": {

@@ -258,6 +258,17 @@ def markdown(
             "declined) and how many not (retrieval missed it: answering would have meant "
             "answering from other documents).",
         ]
+        reasons = {
+            name: s.get("false_abstentions", {}).get("by_reason") or {}
+            for name, s in answered.items()
+        }
+        if any(reasons.values()):
+            out += ["", "### False abstentions by the rule that declined", ""]
+            kinds = sorted({k for r in reasons.values() for k in r})
+            out += _table(
+                ["rule", *(f"`{name}`" for name in reasons)],
+                [[kind, *(str(r.get(kind, 0)) for r in reasons.values())] for kind in kinds],
+            )
         for name, s in answered.items():
             if not s.get("by_tag"):
                 continue

@@ -220,7 +220,14 @@ def test_answers_are_scored(results: dict[str, Any]) -> None:
     rows = {r["id"]: r for r in results["datasets"]["tiny_qa"]["answers"]["per_question"]}
     assert rows["q3"]["crag"] == 1
     assert rows["q4"]["abstained"] and rows["q4"]["gold_in_evidence"] is True
-    assert summary["false_abstentions"] == {"gold_in_evidence": 1, "gold_not_retrieved": 0}
+    assert summary["false_abstentions"] == {
+        "gold_in_evidence": 1,
+        "gold_not_retrieved": 0,
+        "by_reason": {"asks for a count the evidence does not give": 1},
+    }
+    assert rows["q4"]["decline_reason"] == "asks for a count the evidence does not give"
+    assert harness.decline_kind("key-term coverage 0.33") == "key-term coverage"
+    assert harness.decline_kind("not in the material: fardtjanst") == "not in the material"
     assert "gold_in_evidence" not in rows["q1"]  # only declined answerable questions
     for row in rows.values():
         assert row["crag"] in (-1, 0, 1)
@@ -253,6 +260,8 @@ def test_report_files(results: dict[str, Any], tmp_path: Path) -> None:
     text = written["markdown"].read_text(encoding="utf-8")
     assert "| `hybrid` |" in text and "## Targets of the assistant issue" in text
     assert "(../r/metrics.png)" in text  # figure links are relative to the Markdown file
+    declines = [line for line in text.splitlines() if line.startswith("| asks for a count")]
+    assert len(declines) == 1 and "| 1 |" in declines[0]  # false abstentions by rule
     assert (tmp_path / "r" / "metrics.png").stat().st_size > 1000
     assert (tmp_path / "r" / "latency.png").exists()
     assert json.loads((tmp_path / "r" / "report.json").read_text())["meta"]["k"] == 10
