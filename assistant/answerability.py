@@ -5,8 +5,9 @@ Four checks, all of which must pass:
 1. **Meaning**: the best chunk's cosine similarity to the question (e5) reaches
    ``answer.min_dense_score``.
 2. **Key terms**: the question's content words are covered by the evidence
-   (``answer.min_term_coverage``), and every *specific* term (an acronym such as LVM, a
-   number, a name, a long compound) occurs in it. This catches questions on a topic the
+   (``answer.min_term_coverage``; less when the meaning is very close, for questions
+   worded differently from the sources), and every *specific* term (an acronym such as
+   LVM, a number, a name, a long compound) occurs in it. This catches questions on a topic the
    corpus does not treat at all even when the embedding finds something vaguely similar.
 3. **Known words**: no long content word of the question is absent from the whole material
    (``vocabulary``): a question about *färdtjänst* to a corpus that never says it is off
@@ -215,7 +216,7 @@ def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list
         if not pattern.search(current):
             continue
         sentence = f"{sentences[i - 1]} {current}" if i else current
-        sentence_terms = set(analyze(f"{sentence} {spoken_dates(sentence)}"))
+        sentence_terms = term_set(f"{sentence} {spoken_dates(sentence)}")
         needed = max(1, len(terms) * RELEVANT_SHARE)
         if not terms or len(matched_terms(terms, sentence_terms)) >= needed:
             return True
