@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v4/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v5/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -6,7 +6,8 @@ hold, and the checked-in sha256 sums still match (a version never changes; a new
 in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind held-out set
 ``heldout_qa``; v3 is v2 unchanged (checked byte for byte) plus the blind development set
 ``dev_qa``; v4 is v3 unchanged (checked byte for byte) plus the second blind development
-set ``dev2_qa``, so every check below runs on every version. No QA set repeats a question
+set ``dev2_qa``; v5 is v4 unchanged (checked byte for byte) plus the third blind development
+set ``dev3_qa``, so every check below runs on every version. No QA set repeats a question
 or a gold quote of an earlier one, and the development sets (tuned on) never cite a
 passage that overlaps a ``heldout_qa`` gold quote.
 
@@ -43,15 +44,17 @@ VERSIONS: dict[str, tuple[str, ...]] = {
     "v2": ("swefaq_retrieval", "sample_qa", "heldout_qa"),
     "v3": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa"),
     "v4": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa"),
+    "v5": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa"),
 }
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
     "v2": ("heldout_qa",),
     "v3": ("dev_qa",),
     "v4": ("dev2_qa",),
+    "v5": ("dev3_qa",),
 }
-QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa")
-DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa")]
+QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa")
+DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa"), ("v5", "dev3_qa")]
 FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
 QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
 SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
@@ -66,10 +69,10 @@ def _copied_files(older: str) -> list[str]:
     )
 
 
-# (newer version, older version, file): v2 copies all of v1, v3 all of v2, v4 all of v3.
+# (newer version, older version, file): each version copies all of the one before.
 COPIES = [
     (newer, older, name)
-    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"))
+    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"), ("v5", "v4"))
     for name in _copied_files(older)
 ]
 NEWEST = list(VERSIONS)[-1]
@@ -109,6 +112,7 @@ REQUIRED = {
     "heldout_qa": Required(28, 6, (0.30, 0.45), 3, 5, 12, 8, 3, 6, 3),
     "dev_qa": Required(32, 6, (0.35, 0.50), 4, 5, 12, 9, 3, 8, 3),
     "dev2_qa": Required(40, 6, (0.45, 0.60), 5, 12, 12, 8, 3, 10, 3),
+    "dev3_qa": Required(38, 6, (0.55, 0.85), 1, 10, 8, 6, 3, 6, 2),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -214,6 +218,7 @@ def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
     assert not validator.is_valid({**good, "id": "qa001"})
     assert not validator.is_valid({**good, "id": "dv001"})
     assert not validator.is_valid({**good, "id": "dw001"})
+    assert not validator.is_valid({**good, "id": "dx001"})
 
 
 def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
@@ -222,7 +227,7 @@ def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v3", "dev_qa")[0]
     assert good["id"].startswith("dv")
-    for other in ("qa001", "ho001", "dw001"):
+    for other in ("qa001", "ho001", "dw001", "dx001"):
         assert not validator.is_valid({**good, "id": other})
 
 
@@ -233,7 +238,18 @@ def test_dev2_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v4", "dev2_qa")[0]
     assert good["id"].startswith("dw")
-    for other in ("qa001", "ho001", "dv001"):
+    for other in ("qa001", "ho001", "dv001", "dx001"):
+        assert not validator.is_valid({**good, "id": other})
+
+
+def test_dev3_ids_cannot_be_mistaken_for_other_ids() -> None:
+    schema = json.loads(schema_of("v5", "dev3_qa").read_text("utf-8"))
+    assert schema["$id"].endswith("/v5/schema/dev3_qa.schema.json")
+    assert "v5" in schema["title"]
+    validator = Draft202012Validator(schema)
+    good = records("v5", "dev3_qa")[0]
+    assert good["id"].startswith("dx")
+    for other in ("qa001", "ho001", "dv001", "dw001"):
         assert not validator.is_valid({**good, "id": other})
 
 
@@ -249,15 +265,16 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v4"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v5"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
-    for name in ("heldout_qa", "dev_qa", "dev2_qa"):
+    for name in ("heldout_qa", "dev_qa", "dev2_qa", "dev3_qa"):
         loaded = shipped_datasets.load(name)
         assert loaded.version == NEWEST and loaded.kind == "qa", name
         assert len(loaded.items) == len(records(NEWEST, name)), name
     assert shipped_datasets.load("heldout_qa").heldout
     assert not shipped_datasets.load("dev_qa").heldout  # the development sets are tuned on
     assert not shipped_datasets.load("dev2_qa").heldout
+    assert not shipped_datasets.load("dev3_qa").heldout
 
 
 # each QA set (version, name) and the earlier sets it must not repeat
@@ -265,6 +282,10 @@ NEW_QA_SETS = [
     (("v2", "heldout_qa"), (("v1", "sample_qa"),)),
     (("v3", "dev_qa"), (("v1", "sample_qa"), ("v2", "heldout_qa"))),
     (("v4", "dev2_qa"), (("v1", "sample_qa"), ("v2", "heldout_qa"), ("v3", "dev_qa"))),
+    (
+        ("v5", "dev3_qa"),
+        (("v1", "sample_qa"), ("v2", "heldout_qa"), ("v3", "dev_qa"), ("v4", "dev2_qa")),
+    ),
 ]
 
 
@@ -493,6 +514,44 @@ def test_v4_readme_says_what_dev2_qa_is_for() -> None:
     )
     for needle in needles:
         assert needle in text, needle
+
+
+def test_v5_readme_says_what_dev3_qa_is_for() -> None:
+    text = (DATASETS_DIR / "v5" / "README.md").read_text(encoding="utf-8")
+    needles = (
+        "blind",
+        "2026-11-23",
+        "dev3_qa",
+        "heldout_qa",
+        "held out",
+        "evals/thresholds.yaml",
+        "false abstentions",
+        "no held-out items were read",
+    )
+    for needle in needles:
+        assert needle in text, needle
+
+
+def test_dev3_qa_asks_with_names_numbers_dates_and_acronyms(corpus: dict[str, str]) -> None:
+    """Answerable questions carrying the specific terms and absent words users bring."""
+    qa = records("v5", "dev3_qa")
+    answerable = [r for r in qa if r["answerable"]]
+
+    def asking(pattern: str) -> int:
+        return sum(bool(re.search(pattern, r["question"])) for r in answerable)
+
+    assert asking(r"\d") >= 15  # years, dates, numbers in the asker's format
+    assert asking(r"-\d\d\b|\b(ht|vt|våren|hösten) ") >= 6  # "-22", "ht 2025", "våren 2023"
+    assert asking(r"\b[A-ZÅÄÖ][A-ZÅÄÖa-z]*[A-ZÅÄÖ]\b") >= 12  # GR, SKR, SoS, FoHM, …
+    assert asking(r"\b(Sveriges Kommuner och|Göteborgsregionen|Västra Götalandsregionen)") >= 5
+    assert sum(r["language"] == "en" for r in answerable) >= 6
+    assert sum(r["style"] == "user" for r in answerable) >= 6
+    faq_ids = {g["doc_id"] for r in answerable for g in r["gold"] if g["doc_id"].startswith("faq-")}
+    assert len(faq_ids) >= 10, sorted(faq_ids)
+    for doc_id in SEED_DOCS:
+        assert any(g["doc_id"] == doc_id for r in answerable for g in r["gold"]), doc_id
+    assert sum(r["near_miss"] for r in qa if not r["answerable"]) >= 6
+    assert all(doc in corpus for r in answerable for doc in {g["doc_id"] for g in r["gold"]})
 
 
 def test_dev2_qa_has_answerable_questions_of_varied_styles(corpus: dict[str, str]) -> None:
