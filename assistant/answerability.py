@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
 from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set
@@ -52,7 +53,12 @@ _AMOUNT_Q = re.compile(
     r"\b(hur mycket|vad kostar|vad kostade|belopp\w*|kronor|summa|how much|what does it cost)\b",
     re.IGNORECASE,
 )
-_AMOUNT_EVIDENCE = re.compile(r"\d[\d\s]*\s?(kr\b|kronor|sek\b|:-|procent|%)", re.IGNORECASE)
+# "350 kr", "12 %", "3 miljarder kronor", "fyratusen miljoner kronor".
+_AMOUNT_EVIDENCE = re.compile(
+    r"\d[\d\s,]*\s?((miljon|miljoner|miljard|miljarder)\s+)?(kr\b|kronor|sek\b|:-|procent|%)"
+    r"|\b\w*(tusen|hundra|miljon|miljoner|miljard|miljarder)\s+(kronor|kr\b)",
+    re.IGNORECASE,
+)
 _COUNT_Q = re.compile(r"\b(hur många|antal\w*|how many|number of)\b", re.IGNORECASE)
 # "när" asks for a time only when it opens the question ("Måste man dokumentera när …" does
 # not). "När kan …" often asks for conditions rather than a date, but exempting it answered
@@ -83,6 +89,16 @@ _PERSON_Q = re.compile(
     r"\b(vem är|vem var|vem skrev|vilka skrev|vem gav|who is|who was|who wrote|who spoke"
     r"|who introduced)\b",
     re.IGNORECASE,
+)
+_ROLE_Q = re.compile(
+    r"\b(?:vem är|vem var|who is|who was)\s+((?:[^\W\d_]+\s+){0,2}?[^\W\d_]+)"
+    r"(?=\s+(?:för|i|på|vid|av|inom|of|at|for|in)\b|\s*[?,.]|$)",
+    re.IGNORECASE,
+)
+# A role held by another body's office-holder: "med Socialstyrelsens generaldirektör som
+# ordförande" names the chair as well as a name would.
+_OFFICE_HOLDER = re.compile(
+    r"\b[A-ZÅÄÖ][\wåäö]*(?::s|s)\s+\w*(direkt|chef|ordf|ledare|minister)\w*"
 )
 _NAME = r"[A-ZÅÄÖ][a-zåäöéü]+"
 _PERSON_EVIDENCE = re.compile(rf"\b{_NAME}(-{_NAME})? [A-ZÅÄÖ][a-zåäöéü]{{2,}}")
@@ -146,13 +162,9 @@ def key_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(analyze(question)) if t not in _GENERIC_TERMS]
 
 
-def specific_terms(question: str, *, names: bool = True) -> list[str]:
-    """Terms the evidence must contain: acronyms, numbers and names.
-
-    Names are only recognised in Swedish questions: an English question's capitalised
-    words ("Gothenburg", "Swedish") are translations the Swedish sources cannot contain.
-    """
-    specific: list[str] = []
+def _specific(question: str, *, names: bool) -> dict[str, bool]:
+    """Specific terms of ``question``, each with whether it comes from a name."""
+    found: dict[str, bool] = {}
     # A parenthetical qualifies the question ("… (6 oktober 2021)", copied with the date the
     # page was written); what it holds is context, not the fact asked for.
     words = re.findall(r"[^\W_]+", _PARENTHETICAL.sub(" ", question))
@@ -160,8 +172,19 @@ def specific_terms(question: str, *, names: bool = True) -> list[str]:
         is_acronym = bool(_ACRONYM.fullmatch(word))
         is_name = names and i > 0 and word[:1].isupper() and not is_acronym and len(word) > 2
         if is_acronym or word.isdigit() or is_name:
-            specific.extend(analyze(word))
-    return [t for t in dict.fromkeys(specific) if t not in _GENERIC_TERMS]
+            for term in analyze(word):
+                if term not in _GENERIC_TERMS:
+                    found.setdefault(term, is_name)
+    return found
+
+
+def specific_terms(question: str, *, names: bool = True) -> list[str]:
+    """Terms the evidence must contain: acronyms, numbers and names.
+
+    Names are only recognised in Swedish questions: an English question's capitalised
+    words ("Gothenburg", "Swedish") are translations the Swedish sources cannot contain.
+    """
+    return list(_specific(question, names=names))
 
 
 def _compound_found(term: str, evidence_terms: set[str]) -> bool:
@@ -177,8 +200,23 @@ def _compound_found(term: str, evidence_terms: set[str]) -> bool:
     return False
 
 
-def term_present(term: str, evidence_terms: set[str], evidence_text: str) -> bool:
+def _one_letter_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped ("avbi"/"avby", "larson"/"larsson")."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def term_present(
+    term: str, evidence_terms: set[str], evidence_text: str, *, is_name: bool = False
+) -> bool:
     if matched_terms([term], evidence_terms) or fold(term) in evidence_text:
+        return True
+    # Names are often misspelt by the asker: one letter off is the same person.
+    if is_name and len(term) >= 4 and any(_one_letter_apart(term, t) for t in evidence_terms):
         return True
     return len(term) >= 10 and _compound_found(term, evidence_terms)
 
@@ -235,6 +273,18 @@ def _looks_like_noun(word: str) -> bool:
     return not _VERB_AFTER_COUNT.search(word.lower())
 
 
+def _person_named(question: str, evidence: str, *, lexical: bool) -> bool:
+    role = _ROLE_Q.search(question) if lexical else None  # an English role cannot be matched
+    role_terms = [t for t in analyze(role.group(1)) if t not in _GENERIC_TERMS] if role else []
+    if not role_terms:
+        return bool(_PERSON_EVIDENCE.search(evidence))
+    return any(
+        (_PERSON_EVIDENCE.search(sentence) or _OFFICE_HOLDER.search(sentence))
+        and matched_terms(role_terms, term_set(sentence))
+        for sentence in split_sentences(evidence)
+    )
+
+
 def asked_fact_present(
     question: str, evidence: str, *, lexical: bool = True, terms: list[str] | None = None
 ) -> tuple[bool, str]:
@@ -249,8 +299,9 @@ def asked_fact_present(
         return False, "asks for a duration the evidence does not give"
     if _DATE_Q.search(question) and not _in_a_relevant_sentence(_DATE_EVIDENCE, evidence, topic):
         return False, "asks for a date the evidence does not give"
-    # Minutes name people in headings and lists, away from what they said: any name will do.
-    if _PERSON_Q.search(question) and not _PERSON_EVIDENCE.search(evidence):
+    # Minutes name people in headings and lists, away from what they said: any name will do,
+    # except for a role ("Vem är chef för …"), whose holder is named beside the role.
+    if _PERSON_Q.search(question) and not _person_named(question, evidence, lexical=lexical):
         return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
@@ -296,9 +347,14 @@ def judge(
     best = max(h.dense_score for h in hits)
     top = sorted(hits, key=lambda h: h.dense_score, reverse=True)[:3]
     # What the reader sees of a source counts as evidence too: its title, section, type
-    # ("FoU-rapport") and date.
-    evidence = " ".join(
-        f"{h.title} {h.section or ''} {h.doc_type_label} {h.published or ''} {h.text}" for h in top
+    # ("FoU-rapport"), publisher and date; and the other forms of the names it uses ("SoS"
+    # for "Socialstyrelsen").
+    evidence = with_aliases(
+        " ".join(
+            f"{h.title} {h.section or ''} {h.doc_type_label} {h.publisher or ''} "
+            f"{h.published or ''} {h.text}"
+            for h in top
+        )
     )
     body = " ".join(h.text for h in top)
     evidence_terms = with_irregular_forms(term_set(f"{evidence} {spoken_dates(evidence)}"))
@@ -310,8 +366,8 @@ def judge(
     coverage = len(covered) / len(terms) if terms else 1.0
     missing_specific = [
         t
-        for t in specific_terms(question, names=lexical)
-        if not term_present(t, evidence_terms, evidence_folded)
+        for t, is_name in _specific(question, names=lexical).items()
+        if not term_present(t, evidence_terms, evidence_folded, is_name=is_name)
     ]
     floor = settings.min_dense_score if lexical else settings.min_dense_score_cross_language
     dense_margin = (best - floor) / max(1 - floor, 1e-6)

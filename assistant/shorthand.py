@@ -66,6 +66,31 @@ def _spelled(match: re.Match[str]) -> str:
     return SHORTHAND[typed.lower()]
 
 
+_MONTHS = (
+    "januari februari mars april maj juni juli augusti september oktober november december"
+).split()
+# "6/5 2022", "24/3/2023" (day first, as in Sweden); "vt -22", "ht 2025", "år -20".
+_SLASH_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)(?:/|\s+)((?:19|20)\d\d)\b")
+_TERM = re.compile(r"\b(vt|ht)\s*-?\s*'?((?:19|20)?\d\d)\b", re.IGNORECASE)
+_SHORT_YEAR = re.compile(r"(?<=\s)[-'’](\d\d)\b")
+
+
+def _date(match: re.Match[str]) -> str:
+    day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match.group(0)
+    return f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def _term(match: re.Match[str]) -> str:
+    year = match.group(2)
+    season = "våren" if match.group(1).lower() == "vt" else "hösten"
+    return f"{season} {year if len(year) == 4 else '20' + year}"
+
+
 def spell_out(question: str) -> str:
     """``question`` with known shorthand written out; everything else unchanged."""
+    question = _SLASH_DATE.sub(_date, question)
+    question = _TERM.sub(_term, question)
+    question = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}", question)
     return _PATTERN.sub(_spelled, question)

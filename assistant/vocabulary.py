@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant.aliases import ALIASES
 from ingest import index_store
-from ingest.sparse import analyze
+from ingest.sparse import analyze, term_set
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -79,6 +80,17 @@ class CorpusVocabulary:
         return [t for t in terms if t.isalpha() and len(t) >= min_length and not self.knows(t)]
 
 
+def alias_terms(terms: set[str]) -> set[str]:
+    """The words of every other form of a name (``assistant.aliases``) whose one form the
+    material uses: a corpus saying "SKL" knows "Sveriges Kommuner och Landsting"."""
+    extra: set[str] = set()
+    for forms in ALIASES:
+        analysed = [set(analyze(form)) for form in forms]
+        if any(words and words <= terms for words in analysed):
+            extra.update(*analysed)
+    return extra
+
+
 _RECHECK_S = 60.0  # a Qdrant server may be re-ingested while the assistant runs
 
 
@@ -110,8 +122,8 @@ def corpus_vocabulary(
     for payload in index_store.scroll_payloads(
         qdrant, collection, fields=["text", "title", "section"]
     ):
-        terms.update(analyze(f"{payload.get('title', '')} {payload.get('section') or ''}"))
-        terms.update(analyze(payload.get("text", "")))
-    vocabulary = CorpusVocabulary(terms)
+        terms.update(term_set(f"{payload.get('title', '')} {payload.get('section') or ''}"))
+        terms.update(term_set(payload.get("text", "")))
+    vocabulary = CorpusVocabulary(terms | alias_terms(terms))
     cache["vocabulary"] = _Built(collection, points, now, vocabulary)
     return vocabulary

@@ -118,6 +118,22 @@ def test_specific_terms_must_occur_in_the_evidence() -> None:
             "Ordförande i FoU-rådet är Anna Melke från Göteborg.",
         ),
         (
+            "Hur mycket investerar regionen i sjukhusbygget?",
+            "Regionen investerar i sjukhusbygget tillsammans med staden.",
+            "Regionen investerar omkring 3 miljarder kronor i sjukhusbygget.",
+        ),
+        (
+            "Vem är chef för FoU-enheten?",
+            "FoU-enheten har en chef. Anna Melke talade om forskning på mötet.",
+            "Chef för FoU-enheten är Anna Melke sedan 2020.",
+        ),
+        (
+            "Vem är ordförande i rådet för styrning med kunskap?",
+            "Rådet för styrning med kunskap samlar tio myndigheter och har en ordförande.",
+            "Rådet för styrning med kunskap samlar tio myndigheter, med Socialstyrelsens "
+            "generaldirektör som ordförande.",
+        ),
+        (
             "Vilket telefonnummer har jouren?",
             "Jouren svarar dygnet runt.",
             "Jouren svarar dygnet runt på 031-123 45 67.",
@@ -186,3 +202,21 @@ def test_hyphenated_words_and_iso_dates_are_matched_by_their_parts() -> None:
     text = "Anteckningar från GR:s möte 2022-05-06 för IFO-chefer om kunskapsbaserad praktik."
     assert spoken_dates(text) == "6 maj 2022"
     assert verdict("Vad togs upp på GR-mötet den 6 maj 2022?", text).answerable
+
+
+def test_a_misspelt_name_is_the_same_person_but_an_acronym_is_not() -> None:
+    text = "Gunilla Avby, lektor vid Stockholms universitet, talade om att leda för kunskap."
+    assert verdict("Vad talade Gunilla Avbi om?", text).answerable
+    assert not verdict("Vad talade Gunilla Andersson om?", text).answerable
+    lvu = "Tvångsvård av unga regleras i LVU."
+    assert not verdict("Vad reglerar LVM om tvångsvård av unga?", lvu).answerable
+
+
+def test_the_publisher_and_other_forms_of_a_name_are_evidence() -> None:
+    question = "Vilken månad skickar SoS ut avropsförfrågningarna?"
+    text = "Avropsförfrågningarna ska skickas ut under februari varje år."
+    assert not verdict(question, text).answerable
+    with_publisher = judge(
+        question, [make_hit(text, publisher="Socialstyrelsen")], SETTINGS, language="sv"
+    )
+    assert with_publisher.answerable, with_publisher.reason

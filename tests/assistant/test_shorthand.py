@@ -17,6 +17,11 @@ from assistant.shorthand import spell_out
         ("hur mycket ek bistånd o barnbidrag?", "hur mycket ekonomiskt bistånd och barnbidrag?"),
         ("vilka 4 socialförvaltningar finns i gbg", "vilka 4 socialförvaltningar finns i Göteborg"),
         ("bor m 2 barn enl. beslutet", "bor med 2 barn enligt beslutet"),
+        ("GR-mötet den 6/5 2022?", "GR-mötet den 6 maj 2022?"),
+        ("on 24/3/2023", "on 24 mars 2023"),
+        ("nätverket vt -22 och ht 2025", "nätverket våren 2022 och hösten 2025"),
+        ("enligt LVU år -20?", "enligt LVU år 2020?"),
+        ("barn 0-18 år, 1/2 dag, 2-3 veckor", "barn 0-18 år, 1/2 dag, 2-3 veckor"),
     ],
 )
 def test_known_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
