@@ -23,7 +23,7 @@ from ingest.sparse import analyze, term_set
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
-MIN_COMPOUND_HEAD = 5  # "färd" + "tjänst" must not pass because "färdig" and "tjänst" exist
+MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too many other words
 
 
 class CorpusVocabulary:
