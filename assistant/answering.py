@@ -88,8 +88,16 @@ def validate_question(question: str) -> str:
     return question
 
 
+# Source terms a question quotes or gives in brackets ("proven experience (beprövad
+# erfarenhet)") are in the sources' language, not the asker's.
+_QUOTED = re.compile(r"\([^()]*\)|(?<!\w)[\"'“‘][^\"'”’]+[\"'”’](?!\w)")
+
+
 def question_language(question: str) -> str:
-    language = detect_language(question, default="sv")
+    own_words = _QUOTED.sub(" ", question)
+    if len(own_words.split()) < 4:
+        own_words = question
+    language = detect_language(own_words, default="sv")
     return language if language in LANGUAGE_NAMES else "sv"
 
 

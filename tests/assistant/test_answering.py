@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import QuestionError, answer, warm_up
+from assistant.answering import QuestionError, answer, question_language, warm_up
 from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
 from assistant.services import Services, build_services
 from kunskap.settings import Settings
@@ -201,3 +201,16 @@ def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
         assert "vocabulary" not in empty.extras
     finally:
         empty.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("What is proven experience (beprövad erfarenhet)?", "en"),
+        ("What does the 'beprövad erfarenhet' concept mean in practice?", "en"),
+        ('Vad innebär "evidence-based practice" enligt SKR?', "sv"),
+        ("GR's IFO and FH manager networks met where?", "en"),
+    ],
+)
+def test_quoted_source_terms_do_not_decide_the_language(question: str, language: str) -> None:
+    assert question_language(question) == language
