@@ -27,6 +27,16 @@ def test_compose_pins_images_and_requires_secrets() -> None:
     assert "${KUNSKAP_AUTH_SECRET_KEY:?" in app_env["KUNSKAP_AUTH_SECRET_KEY"]
 
 
+def test_compose_purges_old_questions_daily_against_the_apps_database() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    purge, app = compose["services"]["purge"], compose["services"]["app"]
+    assert purge["image"] == app["image"]
+    assert purge["environment"] == app["environment"]  # the same register, same retention
+    script = " ".join(purge["command"])
+    assert "kunskap needs purge" in script and "sleep 86400" in script
+    assert purge["healthcheck"] == {"disable": True}  # the image's check probes the server
+
+
 def test_dockerfile_copies_what_the_app_reads_at_run_time() -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     for needed in ("prompts", "corpus_manifest.yaml", ".chainlit", "public", "corpus"):
