@@ -27,7 +27,7 @@ from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
 from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set
 from kunskap.settings import AnswerSettings
-from kunskap.text import split_sentences
+from kunskap.text import SWEDISH_MONTHS, split_sentences, spoken_date
 
 # Words that say what kind of question it is rather than what it is about.
 _GENERIC_TERMS = set(
@@ -103,9 +103,6 @@ _OFFICE_HOLDER = re.compile(
 _NAME = r"[A-ZÅÄÖ][a-zåäöéü]+"
 _PERSON_EVIDENCE = re.compile(rf"\b{_NAME}(-{_NAME})? [A-ZÅÄÖ][a-zåäöéü]{{2,}}")
 _ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(0[1-9]|1[0-2])-([0-2]\d|3[01])\b")
-_MONTHS = (
-    "januari februari mars april maj juni juli augusti september oktober november december"
-).split()
 _CONTACT_Q = re.compile(
     r"\b(telefonnummer|telefon|ringa|e-post|mejl|öppettider|phone|e-?mail|opening hours)\b",
     re.IGNORECASE,
@@ -119,8 +116,8 @@ _COUNTED = re.compile(r"\b(?:hur många|how many)\s+(?:\S*\d\S*\s+)?([^\W\d_]{3,
 # A year or a day of a month; or a sentence about the date itself, which answers by saying
 # where it is given ("Sista datum för … kommer att stå i e-postmeddelandet").
 _DATE_EVIDENCE = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|"
-    r"september|oktober|november|december)\b|\b(datum|datumet|sista dag|sista dagen)\b",
+    rf"\b(1[89]\d\d|20\d\d)\b|\b\d{{1,2}} ({'|'.join(SWEDISH_MONTHS)})\b"
+    r"|\b(datum|datumet|sista dag|sista dagen)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORD = (
@@ -314,8 +311,7 @@ def spoken_dates(text: str) -> str:
     """ISO dates as people write them ("2022-05-06" → "6 maj 2022"), so that a question
     about "mötet 6 maj" finds minutes headed "Anteckningar möte 2022-05-06"."""
     return " ".join(
-        f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
-        for year, month, day in _ISO_DATE.findall(text)
+        spoken_date(int(day), int(month), year) for year, month, day in _ISO_DATE.findall(text)
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from kunskap.text import spoken_date
+
 # Lower-case shorthand → what the sources write. Only forms that mean one thing in a question
 # to social services: "tom" is "till och med" there, not "empty".
 SHORTHAND = {
@@ -66,9 +68,6 @@ def _spelled(match: re.Match[str]) -> str:
     return SHORTHAND[typed.lower()]
 
 
-_MONTHS = (
-    "januari februari mars april maj juni juli augusti september oktober november december"
-).split()
 # "6/5 2022", "24/3/2023" (day first, as in Sweden); "vt -22", "ht 2025", "år -20".
 _SLASH_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)(?:/|\s+)((?:19|20)\d\d)\b")
 _TERM = re.compile(r"\b(vt|ht)\s*-?\s*'?((?:19|20)?\d\d)\b", re.IGNORECASE)
@@ -79,7 +78,7 @@ def _date(match: re.Match[str]) -> str:
     day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return match.group(0)
-    return f"{day} {_MONTHS[month - 1]} {year}"
+    return spoken_date(day, month, year)
 
 
 def _term(match: re.Match[str]) -> str:

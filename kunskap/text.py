@@ -77,3 +77,13 @@ def sentence_splitter() -> Callable[[str], list[str]]:
         return pieces
 
     return split
+
+
+SWEDISH_MONTHS = (
+    "januari februari mars april maj juni juli augusti september oktober november december"
+).split()
+
+
+def spoken_date(day: int, month: int, year: str | int) -> str:
+    """A date as Swedish text writes it: (6, 5, 2022) → "6 maj 2022"."""
+    return f"{day} {SWEDISH_MONTHS[month - 1]} {year}"
