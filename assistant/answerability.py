@@ -120,9 +120,11 @@ _DATE_EVIDENCE = re.compile(
     r"|\b(datum|datumet|sista dag|sista dagen)\b",
     re.IGNORECASE,
 )
+# "ett"/"en" count only when official style spells the numeral out after them: "ett (1)
+# avropssvar"; otherwise they are articles ("en modell"). The bracketed numeral is skipped.
 _NUMBER_WORD = (
     r"(\d[\d\s]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio"
-    r"|hundra|tusen)"
+    r"|hundra|tusen|(?:ett|en)(?=\s*\(1\)))(?:\s*\(\d+\))?"
 )
 
 

@@ -154,6 +154,15 @@ def test_a_count_needs_the_number_next_to_what_is_counted() -> None:
     assert verdict(question, "Modellen har sju moment och prövades 2024.").answerable
 
 
+def test_a_count_of_one_is_read_in_official_style() -> None:
+    question = "Hur många avropssvar utvärderas per leverantör?"
+    # "ett" alone is an article …
+    assert not verdict(question, "Varje leverantör skickar ett avropssvar per år.").answerable
+    # … but "ett (1)" is the number one, however the numeral is spaced.
+    for one in ("ett (1) avropssvar", "ett(1) avropssvar", "två (2) avropssvar"):
+        assert verdict(question, f"Socialstyrelsen utvärderar {one} per leverantör.").answerable
+
+
 def test_english_questions_are_judged_by_meaning_alone() -> None:
     text = "Beprövad erfarenhet är erfarenhet som dokumenterats och prövats av flera."
     question = "What is proven experience?"
