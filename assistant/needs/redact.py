@@ -309,6 +309,21 @@ def _find_names(text: str) -> list[tuple[int, int, str]]:
     first_names, surnames = _name_lists()
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
     after_context = {m.end() for m in _CONTEXT_RE.finditer(text)}
+    # The capitalised words right before an identity number name the person it identifies
+    # ("Elvin, 150312-1236", "Olena Kovalenko 900101-…"), whether or not they are on our lists.
+    before_number: set[int] = set()
+    for start, _end, _kind in _find_identity_numbers(text):
+        i = max((k for k, t in enumerate(tokens) if t[1] <= start), default=-1)
+        gap = r"[\s,:(]*"
+        while i >= 0 and re.fullmatch(gap, text[tokens[i][1] : start]):
+            token_start, _token_end, token = tokens[i]
+            # Not a role ("Klienten 0001…") or a sentence's first word ("Gäller 0001…").
+            if not _is_capitalised(token) or _CONTEXT_RE.fullmatch(token):
+                break
+            if _sentence_start(text, token_start) and token not in first_names:
+                break
+            before_number.add(token_start)
+            start, i, gap = token_start, i - 1, " "
     out: list[tuple[int, int, str]] = []
     i = 0
     while i < len(tokens):
@@ -318,8 +333,9 @@ def _find_names(text: str) -> list[tuple[int, int, str]]:
         is_name = False
         if low in PROTECTED_TERMS or tok.isupper() or ("-" in tok and tok.split("-")[0].isupper()):
             is_name = False
-        elif start in after_context and (
-            _is_capitalised(tok) or tok.capitalize() in first_names or tok in first_names
+        elif start in before_number or (
+            start in after_context
+            and (_is_capitalised(tok) or tok.capitalize() in first_names or tok in first_names)
         ):
             is_name = True
         elif _is_capitalised(tok) and base in first_names:

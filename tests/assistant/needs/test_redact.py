@@ -95,6 +95,9 @@ def test_mistyped_personnummer_with_separator_is_still_redacted() -> None:
         ("Flickan heter Kerttu och är 12 år", "Flickan heter [NAMN] och är 12 år"),
         ("min klient anna andersson undrar", "min klient [NAMN] undrar"),
         ("Hur mår Solveig Eriksson?", "Hur mår [NAMN]?"),
+        # Names on no list, identified by the personnummer right after them.
+        ("och Elvin, 150312-1236, har bott", "och [NAMN], [PERSONNUMMER], har bott"),
+        ("för Olena Kovalenko, 900101-2389, som", "för [NAMN], [PERSONNUMMER], som"),
     ],
 )
 def test_examples(text: str, expected: str) -> None:
