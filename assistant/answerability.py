@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
-from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set
+from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
 from kunskap.settings import AnswerSettings
-from kunskap.text import SWEDISH_MONTHS, split_sentences, spoken_date
+from kunskap.text import SWEDISH_MONTHS, one_edit_apart, split_sentences, spoken_date
 
 # Words that say what kind of question it is rather than what it is about.
 _GENERIC_TERMS = set(
@@ -199,23 +199,13 @@ def _compound_found(term: str, evidence_terms: set[str]) -> bool:
     return False
 
 
-def _one_letter_apart(a: str, b: str) -> bool:
-    """One letter changed, added or dropped ("avbi"/"avby", "larson"/"larsson")."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return a == b
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 def term_present(
     term: str, evidence_terms: set[str], evidence_text: str, *, is_name: bool = False
 ) -> bool:
     if matched_terms([term], evidence_terms) or fold(term) in evidence_text:
         return True
     # Names are often misspelt by the asker: one letter off is the same person.
-    if is_name and len(term) >= 4 and any(_one_letter_apart(term, t) for t in evidence_terms):
+    if is_name and len(term) >= 4 and any(one_edit_apart(term, t) for t in evidence_terms):
         return True
     return len(term) >= 10 and _compound_found(term, evidence_terms)
 
@@ -240,6 +230,8 @@ def _count_present(question: str, evidence: str, *, lexical: bool) -> bool:
 
 
 RELEVANT_SHARE = 1 / 3
+# Shorter stems one letter apart are often different words ("barn"/"bark", "stöd"/"stod").
+TYPO_MIN_LENGTH = 7
 
 
 def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list[str]) -> bool:
@@ -322,6 +314,17 @@ def covered_terms(terms: list[str], evidence_terms: set[str]) -> set[str]:
     of its parts is."""
     covered = found_terms(terms, evidence_terms)
     for term in terms:
+        # A long word mistyped by one letter is the same word ("utredningn", "famljehem").
+        if (
+            term not in covered
+            and len(term) >= TYPO_MIN_LENGTH
+            and (
+                any(one_edit_apart(term, t) for t in evidence_terms)
+                or found_terms([r for r in typo_repairs(term) if len(r) >= 6], evidence_terms)
+            )
+        ):
+            covered.add(term)
+            continue
         parts = [p for p in term.split("-") if p]
         if (
             term not in covered

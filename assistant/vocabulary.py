@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.aliases import ALIASES
 from ingest import index_store
-from ingest.sparse import analyze, term_set
+from ingest.sparse import analyze, term_set, typo_repairs
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
 MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too many other words
+# A word of at least this many letters one edit from a known word is that word mistyped
+# ("utredningn"); shorter ones are too often other words ("barn"/"bark").
+MIN_TYPO_LENGTH = 7
+
+
+def _deletions(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
 
 
 class CorpusVocabulary:
@@ -31,6 +38,12 @@ class CorpusVocabulary:
         self.terms = frozenset(terms)
         self._sorted = sorted(self.terms)
         self._reversed = sorted(t[::-1] for t in self.terms)
+        # Symmetric-delete index: two words one edit apart share a one-letter deletion (or
+        # one is a deletion of the other), so a typo is found without comparing every pair.
+        self._deletions: set[str] = set()
+        for known in self.terms:
+            if len(known) >= MIN_TYPO_LENGTH - 1:
+                self._deletions |= _deletions(known)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -54,6 +67,14 @@ class CorpusVocabulary:
         i = bisect.bisect_left(self._reversed, backwards)
         return i < len(self._reversed) and self._reversed[i].startswith(backwards)
 
+    def _mistyped(self, term: str) -> bool:
+        if len(term) < MIN_TYPO_LENGTH:
+            return False
+        deleted = _deletions(term)
+        if term in self._deletions or any(d in self.terms or d in self._deletions for d in deleted):
+            return True
+        return any(len(t) >= MIN_TYPO_LENGTH - 1 and t in self.terms for t in typo_repairs(term))
+
     def _has_word(self, part: str) -> bool:
         return len(part) >= 3 and all(t in self.terms for t in analyze(part) or [part])
 
@@ -64,6 +85,7 @@ class CorpusVocabulary:
             self._inflected(term)
             or self._starts_a_word(term)
             or (len(term) >= 5 and self._ends_a_compound(term))
+            or self._mistyped(term)
         ):
             return True
         for cut in range(MIN_COMPOUND_HEAD, len(term) - 2):

@@ -75,6 +75,15 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+def typo_repairs(term: str) -> set[str]:
+    """Stems of the words one edit away from ``term`` by dropping a letter or swapping two
+    neighbours: a mistyped word ("socialtjänsetn") keeps the ending the stemmer would have
+    stripped, so the repair is stemmed again ("socialtjanst")."""
+    swapped = {term[:i] + term[i + 1] + term[i] + term[i + 2 :] for i in range(len(term) - 1)}
+    deleted = {term[:i] + term[i + 1 :] for i in range(len(term))}
+    return {t for repair in swapped | deleted for t in analyze(repair)} - {term}
+
+
 def term_set(text: str) -> set[str]:
     """The terms of ``text``, hyphenated words also by their parts: "VFU-center" gives
     "vfu-cent", "vfu" and "cent", so that a claim or question naming "VFU" finds it."""

@@ -87,3 +87,18 @@ SWEDISH_MONTHS = (
 def spoken_date(day: int, month: int, year: str | int) -> str:
     """A date as Swedish text writes it: (6, 5, 2022) → "6 maj 2022"."""
     return f"{day} {SWEDISH_MONTHS[month - 1]} {year}"
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one letter changed, added or dropped, or two neighbours
+    swapped ("avbi"/"avby", "larson"/"larsson", "sociala"/"soicala"); equal words are not."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

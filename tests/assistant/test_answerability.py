@@ -32,6 +32,15 @@ def verdict(  # type: ignore[no-untyped-def]
     )
 
 
+def test_a_mistyped_long_word_is_covered_by_the_right_one() -> None:
+    text = "Socialtjänsten ska utreda placeringen och följa upp familjehemmet."
+    assert verdict("Hur följer socialtjänsetn upp familjehemet?", text).answerable
+    assert verdict("Vad gäller för famlijehemmet?", text).answerable
+    # A word with two typos inside it is not taken for the right one.
+    off = verdict("Vad gäller för fmailjheemmet?", text, dense=0.85)
+    assert not off.answerable and off.reason.startswith("key-term coverage")
+
+
 def test_no_hits_or_weak_similarity_abstains() -> None:
     assert not judge("Vad är LVU?", [], SETTINGS, language="sv").answerable
     weak = verdict("Vad gäller för familjehem?", "Familjehem utreds av socialtjänsten.", dense=0.7)

@@ -37,6 +37,16 @@ def test_topics_the_material_never_names_are_unknown() -> None:
     assert vocabulary.unknown(analyze("LSS IFO 2023 kort")) == []  # short or not words
 
 
+def test_a_long_word_mistyped_by_one_letter_is_known() -> None:
+    vocabulary = CorpusVocabulary(WORDS)
+    for typo in ("socialtjänsetn", "orosanmälna", "massflyktsdirektviet", "bedömnnig"):
+        assert vocabulary.knows(analyze(typo)[0]), typo
+    # Two letters off, or a short word, is not a typo of a known word. (Nor, a known gap, is
+    # a dropped letter before an ending the stemmer then keeps: "massflyktsdirektvet".)
+    for other in ("socailtjänsetn", "riksnormen", "fyllnad"):
+        assert not vocabulary.knows(analyze(other)[0]), other
+
+
 def test_the_vocabulary_of_the_index_is_built_once(sample_services: Services) -> None:
     retriever = Retriever(sample_services)
     vocabulary = retriever.vocabulary()

@@ -5,6 +5,7 @@ from ingest.sparse import (
     matched_terms,
     query_vector,
     term_index,
+    typo_repairs,
 )
 
 
@@ -47,3 +48,10 @@ def test_found_terms_is_one_way_and_matched_terms_both_ways() -> None:
     assert found_terms([fardtjanst], {tjanst}) == set()
     assert matched_terms([fardtjanst], {tjanst}) == {fardtjanst}
     assert found_terms(analyze("deltagarna"), set(analyze("deltog"))) == set(analyze("deltagarna"))
+
+
+def test_a_mistyped_word_is_repaired_to_the_stem_of_the_right_one() -> None:
+    # The typo keeps the ending the stemmer would strip; the repair is stemmed again.
+    assert analyze("socialtjänsten")[0] in typo_repairs(analyze("socialtjänsetn")[0])
+    assert analyze("placeringen")[0] in typo_repairs(analyze("placeringn")[0])
+    assert analyze("färdtjänst")[0] not in typo_repairs(analyze("socialtjänst")[0])
