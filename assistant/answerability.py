@@ -161,15 +161,37 @@ def key_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(analyze(question)) if t not in _GENERIC_TERMS]
 
 
+# The asker's own situation, told before the question: "Jag är enhetschef i Kungälv och
+# undrar: …", "Jag är socialsekreterare och Elvin har bott i familjehemmet i tre år. …",
+# "min klient … bor på kvinnojour m 2 barn, hur mycket …". It runs to the first "undrar",
+# colon, full stop, dash or question word.
+_ASKER_CONTEXT = re.compile(
+    r"^\W*(?:hej\W+)?(?:(?:jag|vi)\s+(?:är|jobbar|arbetar|sitter|har)|(?:min|mitt|mina|vår|våra)"
+    r"\s+(?:klient|brukare|ärende))\b.*?"
+    r"(?=\s+(?:och\s+)?undrar\b|\s*[:?!]|\.\s|\s[–-]\s"
+    r"|,\s*(?:hur|vad|vilk\w+|när|var|vem|kan|får|måste|ska|bör|är|har)\b)",
+    re.IGNORECASE,
+)
+
+
 def _specific(question: str, *, names: bool) -> dict[str, bool]:
     """Specific terms of ``question``, each with whether it comes from a name."""
     found: dict[str, bool] = {}
     # A parenthetical qualifies the question ("… (6 oktober 2021)", copied with the date the
     # page was written); what it holds is context, not the fact asked for.
-    words = re.findall(r"[^\W_]+", _PARENTHETICAL.sub(" ", question))
-    for i, word in enumerate(words):
+    text = _PARENTHETICAL.sub(" ", question)
+    # Where the asker works and who their client is are not what the material must name:
+    # names and numbers of the asker's context are not required (acronyms still are: "Jag
+    # jobbar med LVM …" names the topic).
+    context = _ASKER_CONTEXT.match(text)
+    context_end = context.end() if context else 0
+    for i, match in enumerate(re.finditer(r"[^\W_]+", text)):
+        word = match.group()
+        in_context = match.start() < context_end
         is_acronym = bool(_ACRONYM.fullmatch(word))
         is_name = names and i > 0 and word[:1].isupper() and not is_acronym and len(word) > 2
+        if in_context and not is_acronym:
+            continue
         if is_acronym or word.isdigit() or is_name:
             for term in analyze(word):
                 if term not in _GENERIC_TERMS:

@@ -83,6 +83,21 @@ def test_specific_terms_must_occur_in_the_evidence() -> None:
     assert specific_terms("What does Gothenburg do?", names=False) == []
 
 
+def test_names_and_numbers_of_the_askers_own_situation_are_not_required() -> None:
+    text = "GR:s kommuner har prövat modellen för kunskapsbehov inom funktionsstöd."
+    asked = "har modellen för kunskapsbehov prövats inom funktionsstöd?"
+    assert verdict(f"Jag är enhetschef i Kungälv och undrar: {asked}", text).answerable
+    assert verdict(f"Jag jobbar i Borås sedan 2019 – {asked.capitalize()}", text).answerable
+    assert (
+        specific_terms("Jag är socialsekreterare och Elvin har bott där i 3 år. Vad gäller?") == []
+    )
+    # The same name in the question proper is asked about …
+    in_question = verdict("Har modellen för kunskapsbehov prövats i Kungälv?", text)
+    assert not in_question.answerable and "kungalv" in in_question.reason
+    # … and an acronym of the context names the topic.
+    assert specific_terms("Jag jobbar med LVM i Malmö, vilka regler gäller?") == ["lvm"]
+
+
 @pytest.mark.parametrize(
     ("question", "without", "with_fact"),
     [
