@@ -83,6 +83,12 @@ _DURATION_EVIDENCE = re.compile(
     r"|\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}\b",
     re.IGNORECASE,
 )
+_EXISTED_SINCE_Q = re.compile(
+    r"\b(hur länge|how long)\b.*\b(funnits|existerat|pågått|hållit på|varit verksam\w*"
+    r"|been around|existed|been running)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Questions that ask for a person by name; "Vem beslutar …" is answered by a role and is not
 # one of them.
 _PERSON_Q = re.compile(
@@ -306,8 +312,12 @@ def asked_fact_present(
         _AMOUNT_EVIDENCE, evidence, topic
     ):
         return False, "asks for an amount the evidence does not give"
+    # "Hur länge har X funnits?" is answered by the year X began ("startade 1999").
+    duration_evidence = _DURATION_EVIDENCE
+    if _EXISTED_SINCE_Q.search(question):
+        duration_evidence = re.compile(f"{_DURATION_EVIDENCE.pattern}|{_YEAR.pattern}", re.I)
     if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
-        _DURATION_EVIDENCE, evidence, topic
+        duration_evidence, evidence, topic
     ):
         return False, "asks for a duration the evidence does not give"
     if _DATE_Q.search(question) and not _in_a_relevant_sentence(_DATE_EVIDENCE, evidence, topic):

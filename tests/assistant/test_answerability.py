@@ -83,6 +83,15 @@ def test_specific_terms_must_occur_in_the_evidence() -> None:
     assert specific_terms("What does Gothenburg do?", names=False) == []
 
 
+def test_how_long_something_has_existed_is_answered_by_the_year_it_began() -> None:
+    question = "Hur länge har socialt arbete funnits som eget universitetsämne?"
+    assert verdict(question, "Socialt arbete blev ett eget universitetsämne 1977.").answerable
+    assert not verdict(question, "Socialt arbete är ett eget universitetsämne.").answerable
+    # Other durations still need one: a year does not say how long a process takes.
+    other = "Hur länge tar utredningen av ett universitetsämne?"
+    assert not verdict(other, "Utredningen av universitetsämnet startade 1977.").answerable
+
+
 def test_names_and_numbers_of_the_askers_own_situation_are_not_required() -> None:
     text = "GR:s kommuner har prövat modellen för kunskapsbehov inom funktionsstöd."
     asked = "har modellen för kunskapsbehov prövats inom funktionsstöd?"
