@@ -1,5 +1,6 @@
-"""Spell out the shorthand social workers type ("får soc begränsa umgänget", "fam.hem",
-"gbg", "LVU gäller tom 18?") before searching and judging a question.
+"""Spell out the shorthand and colloquial words social workers type ("får soc begränsa
+umgänget", "fam.hem", "gbg", "LVU gäller tom 18?", "ungar") before searching and judging a
+question.
 
 The sources write the words out, so an abbreviation is a key term the evidence can never
 contain: the question would be declined, or found only by meaning. Only the search and the
@@ -45,6 +46,11 @@ SHORTHAND = {
     "mkt": "mycket",
     "tex": "till exempel",
     "t.ex.": "till exempel",
+    # Colloquial words with one meaning the sources write otherwise (two blind question sets
+    # asked "hur många ungar omhändertogs" of a text that counts "barn").
+    "ungar": "barn",
+    "ungarna": "barnen",
+    "ungen": "barnet",
 }
 
 # Longest first, so "ek bistånd" wins over a shorter key; never inside a word or inside

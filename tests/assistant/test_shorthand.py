@@ -22,6 +22,7 @@ from assistant.shorthand import spell_out
         ("nätverket vt -22 och ht 2025", "nätverket våren 2022 och hösten 2025"),
         ("enligt LVU år -20?", "enligt LVU år 2020?"),
         ("barn 0-18 år, 1/2 dag, 2-3 veckor", "barn 0-18 år, 1/2 dag, 2-3 veckor"),
+        ("hur många ungar omhändertogs?", "hur många barn omhändertogs?"),
     ],
 )
 def test_known_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
@@ -29,7 +30,12 @@ def test_known_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
 
 
 def test_words_that_merely_contain_shorthand_are_left_alone() -> None:
-    for text in ("Socialtjänsten i Tomelilla", "sociala medier o.s.v.", "Tom och M. Larsson"):
+    for text in (
+        "Socialtjänsten i Tomelilla",
+        "sociala medier o.s.v.",
+        "Tom och M. Larsson",
+        "ungdomar och unga vuxna",
+    ):
         assert spell_out(text) == text
 
 
