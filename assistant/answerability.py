@@ -242,14 +242,25 @@ def asks_for_number(question: str) -> bool:
     return any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q))
 
 
-def _count_present(question: str, evidence: str, *, lexical: bool) -> bool:
+# A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.
+# 1 §", "2022-05-06", "15 februari", "09.30").
+_COUNT_EVIDENCE = re.compile(
+    rf"(?<![\d/:.-])\b(?!(?:1[89]|20)\d\d\b)\d+(?:\s\d{{3}})*\b(?![/:.-]\d)"
+    rf"(?!\s+(?:{'|'.join(SWEDISH_MONTHS)}|kap|§))"
+    r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra"
+    r"|tusen)\b",
+    re.IGNORECASE,
+)
+
+
+def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[str]) -> bool:
     """A count needs a number next to what is counted ("50 personer", "sju moment")."""
     counted = _COUNTED.search(question)
     noun = analyze(counted.group(1)) if counted and lexical else []
     if not noun or not _looks_like_noun(counted.group(1)):  # type: ignore[union-attr]
         # Verbs ("hur många deltog") name no counted thing, and an English noun cannot be
-        # matched against Swedish text: any number in the evidence will have to do.
-        return bool(_NUMBER.search(evidence))
+        # matched against Swedish text: a count in a sentence on the topic will have to do.
+        return _in_a_relevant_sentence(_COUNT_EVIDENCE, evidence, topic)
     for match in re.finditer(_NUMBER_WORD + r"\s+([^\W\d_]+)(?:[\s/]+([^\W\d_]+))?", evidence):
         following = {t for word in match.groups()[1:] if word for t in analyze(word)}
         if matched_terms(noun, following):
@@ -328,7 +339,9 @@ def asked_fact_present(
         return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
-    if _COUNT_Q.search(question) and not _count_present(question, evidence, lexical=lexical):
+    if _COUNT_Q.search(question) and not _count_present(
+        question, evidence, lexical=lexical, topic=topic
+    ):
         return False, "asks for a count the evidence does not give"
     return True, ""
 

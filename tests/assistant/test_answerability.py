@@ -187,6 +187,20 @@ def test_a_count_needs_the_number_next_to_what_is_counted() -> None:
     assert verdict(question, "Modellen har sju moment och prövades 2024.").answerable
 
 
+def test_a_count_asked_with_a_verb_is_not_answered_by_a_year_or_a_date() -> None:
+    question = "Hur många deltog i konferensen i Norrköping?"
+    for dated in (
+        "Konferensen i Norrköping hölls 15 februari 2016.",
+        "Konferensen i Norrköping hölls 2016-09-14 kl. 09.30-15.00.",
+        "Konferensen i Norrköping tog upp 5 kap. 1 § socialtjänstlagen.",
+    ):
+        assert not verdict(question, dated).answerable, dated
+    assert verdict(question, "Konferensen i Norrköping samlade 120 deltagare 2016.").answerable
+    # The count must stand in a sentence on the topic.
+    off_topic = "Kommunen har 4 000 medarbetare. Konferensen i Norrköping hölls 2016."
+    assert not verdict(question, off_topic).answerable
+
+
 def test_a_count_of_one_is_read_in_official_style() -> None:
     question = "Hur många avropssvar utvärderas per leverantör?"
     # "ett" alone is an article …
