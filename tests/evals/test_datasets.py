@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v5/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v6/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -7,9 +7,12 @@ in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind h
 ``heldout_qa``; v3 is v2 unchanged (checked byte for byte) plus the blind development set
 ``dev_qa``; v4 is v3 unchanged (checked byte for byte) plus the second blind development
 set ``dev2_qa``; v5 is v4 unchanged (checked byte for byte) plus the third blind development
-set ``dev3_qa``, so every check below runs on every version. No QA set repeats a question
-or a gold quote of an earlier one, and the development sets (tuned on) never cite a
-passage that overlaps a ``heldout_qa`` gold quote.
+set ``dev3_qa``; v6 is v5 unchanged (checked byte for byte) plus the fourth development set
+``dev4_qa`` (written blind, now tuned on) and the second blind held-out set ``heldout_b_qa``,
+so every check below runs on every version. No QA set repeats a question or a gold quote of
+an earlier one, the development sets (tuned on) never cite a passage that overlaps a gold
+quote of either held-out set (``heldout_qa``, ``heldout_b_qa``), and no ``heldout_b_qa``
+gold quote overlaps one of any other set.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -45,6 +48,16 @@ VERSIONS: dict[str, tuple[str, ...]] = {
     "v3": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa"),
     "v4": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa"),
     "v5": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa"),
+    "v6": (
+        "swefaq_retrieval",
+        "sample_qa",
+        "heldout_qa",
+        "dev_qa",
+        "dev2_qa",
+        "dev3_qa",
+        "dev4_qa",
+        "heldout_b_qa",
+    ),
 }
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
@@ -52,9 +65,13 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v3": ("dev_qa",),
     "v4": ("dev2_qa",),
     "v5": ("dev3_qa",),
+    "v6": ("dev4_qa", "heldout_b_qa"),
 }
-QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa")
-DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa"), ("v5", "dev3_qa")]
+QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa", "dev4_qa", "heldout_b_qa")
+DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa"), ("v5", "dev3_qa"), ("v6", "dev4_qa")]
+HELDOUT_SETS = [("v2", "heldout_qa"), ("v6", "heldout_b_qa")]
+# heldout_b_qa items left out because their gold quotes overlap dev4_qa gold quotes
+HELDOUT_B_REMOVED = ("hb003", "hb010", "hb021", "hb027", "hb038", "hb048", "hb056")
 FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
 QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
 SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
@@ -72,7 +89,7 @@ def _copied_files(older: str) -> list[str]:
 # (newer version, older version, file): each version copies all of the one before.
 COPIES = [
     (newer, older, name)
-    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"), ("v5", "v4"))
+    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"), ("v5", "v4"), ("v6", "v5"))
     for name in _copied_files(older)
 ]
 NEWEST = list(VERSIONS)[-1]
@@ -113,6 +130,8 @@ REQUIRED = {
     "dev_qa": Required(32, 6, (0.35, 0.50), 4, 5, 12, 9, 3, 8, 3),
     "dev2_qa": Required(40, 6, (0.45, 0.60), 5, 12, 12, 8, 3, 10, 3),
     "dev3_qa": Required(38, 6, (0.55, 0.85), 1, 10, 8, 6, 3, 6, 2),
+    "dev4_qa": Required(45, 9, (0.35, 0.45), 4, 8, 15, 10, 5, 14, 4),
+    "heldout_b_qa": Required(37, 4, (0.30, 0.40), 5, 10, 16, 11, 3, 14, 3),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -219,6 +238,8 @@ def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
     assert not validator.is_valid({**good, "id": "dv001"})
     assert not validator.is_valid({**good, "id": "dw001"})
     assert not validator.is_valid({**good, "id": "dx001"})
+    assert not validator.is_valid({**good, "id": "dy001"})
+    assert not validator.is_valid({**good, "id": "hb001"})
 
 
 def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
@@ -227,7 +248,7 @@ def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v3", "dev_qa")[0]
     assert good["id"].startswith("dv")
-    for other in ("qa001", "ho001", "dw001", "dx001"):
+    for other in ("qa001", "ho001", "dw001", "dx001", "dy001", "hb001"):
         assert not validator.is_valid({**good, "id": other})
 
 
@@ -238,7 +259,7 @@ def test_dev2_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v4", "dev2_qa")[0]
     assert good["id"].startswith("dw")
-    for other in ("qa001", "ho001", "dv001", "dx001"):
+    for other in ("qa001", "ho001", "dv001", "dx001", "dy001", "hb001"):
         assert not validator.is_valid({**good, "id": other})
 
 
@@ -249,8 +270,37 @@ def test_dev3_ids_cannot_be_mistaken_for_other_ids() -> None:
     validator = Draft202012Validator(schema)
     good = records("v5", "dev3_qa")[0]
     assert good["id"].startswith("dx")
-    for other in ("qa001", "ho001", "dv001", "dw001"):
+    for other in ("qa001", "ho001", "dv001", "dw001", "dy001", "hb001"):
         assert not validator.is_valid({**good, "id": other})
+
+
+def test_dev4_ids_cannot_be_mistaken_for_other_ids() -> None:
+    schema = json.loads(schema_of("v6", "dev4_qa").read_text("utf-8"))
+    assert schema["$id"].endswith("/v6/schema/dev4_qa.schema.json")
+    assert "v6" in schema["title"]
+    validator = Draft202012Validator(schema)
+    good = records("v6", "dev4_qa")[0]
+    assert good["id"].startswith("dy")
+    for other in ("qa001", "ho001", "dv001", "dw001", "dx001", "hb001"):
+        assert not validator.is_valid({**good, "id": other})
+
+
+def test_heldout_b_ids_cannot_be_mistaken_for_other_ids() -> None:
+    schema = json.loads(schema_of("v6", "heldout_b_qa").read_text("utf-8"))
+    assert schema["$id"].endswith("/v6/schema/heldout_b_qa.schema.json")
+    assert "v6" in schema["title"]
+    validator = Draft202012Validator(schema)
+    good = records("v6", "heldout_b_qa")[0]
+    assert good["id"].startswith("hb")
+    for other in ("qa001", "ho001", "dv001", "dw001", "dx001", "dy001"):
+        assert not validator.is_valid({**good, "id": other})
+
+
+def test_heldout_b_keeps_its_ids_without_the_removed_items() -> None:
+    """53 of the 60 written items, ids unchanged (gaps where the 7 removed ones were)."""
+    ids = [r["id"] for r in records("v6", "heldout_b_qa")]
+    written = [f"hb{n:03d}" for n in range(1, 61)]
+    assert ids == [i for i in written if i not in HELDOUT_B_REMOVED]
 
 
 # ---------------------------------------------------------------- versions
@@ -265,16 +315,18 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v5"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v6"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
-    for name in ("heldout_qa", "dev_qa", "dev2_qa", "dev3_qa"):
+    for name in ("heldout_qa", "dev_qa", "dev2_qa", "dev3_qa", "dev4_qa", "heldout_b_qa"):
         loaded = shipped_datasets.load(name)
         assert loaded.version == NEWEST and loaded.kind == "qa", name
         assert len(loaded.items) == len(records(NEWEST, name)), name
     assert shipped_datasets.load("heldout_qa").heldout
+    assert shipped_datasets.load("heldout_b_qa").heldout  # named heldout_*: never gated
     assert not shipped_datasets.load("dev_qa").heldout  # the development sets are tuned on
     assert not shipped_datasets.load("dev2_qa").heldout
     assert not shipped_datasets.load("dev3_qa").heldout
+    assert not shipped_datasets.load("dev4_qa").heldout
 
 
 # each QA set (version, name) and the earlier sets it must not repeat
@@ -285,6 +337,27 @@ NEW_QA_SETS = [
     (
         ("v5", "dev3_qa"),
         (("v1", "sample_qa"), ("v2", "heldout_qa"), ("v3", "dev_qa"), ("v4", "dev2_qa")),
+    ),
+    (
+        ("v6", "dev4_qa"),
+        (
+            ("v1", "sample_qa"),
+            ("v2", "heldout_qa"),
+            ("v3", "dev_qa"),
+            ("v4", "dev2_qa"),
+            ("v5", "dev3_qa"),
+        ),
+    ),
+    (
+        ("v6", "heldout_b_qa"),
+        (
+            ("v1", "sample_qa"),
+            ("v2", "heldout_qa"),
+            ("v3", "dev_qa"),
+            ("v4", "dev2_qa"),
+            ("v5", "dev3_qa"),
+            ("v6", "dev4_qa"),
+        ),
     ),
 ]
 
@@ -306,12 +379,13 @@ def _span(corpus: dict[str, str], gold: dict[str, str]) -> tuple[str, int, int]:
     return gold["doc_id"], start, start + len(gold["quote"])
 
 
+@pytest.mark.parametrize("held_out", HELDOUT_SETS, ids=file_id)
 @pytest.mark.parametrize("dev", DEV_SETS, ids=file_id)
 def test_dev_evidence_never_overlaps_held_out_evidence(
-    dev: tuple[str, str], corpus: dict[str, str]
+    dev: tuple[str, str], held_out: tuple[str, str], corpus: dict[str, str]
 ) -> None:
-    """Tuning on a development set must not tune on the passages heldout_qa is measured on."""
-    held = [_span(corpus, g) for r in records(dev[0], "heldout_qa") for g in r["gold"]]
+    """Tuning on a development set must not tune on the passages a held-out set is measured on."""
+    held = [_span(corpus, g) for r in records(*held_out) for g in r["gold"]]
     problems = []
     for record in records(*dev):
         for gold in record["gold"]:
@@ -319,6 +393,21 @@ def test_dev_evidence_never_overlaps_held_out_evidence(
             if any(d == doc and s < end and start < e for d, s, e in held):
                 problems.append(f"{record['id']}: {gold['quote'][:60]!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_heldout_b_evidence_overlaps_no_other_set(corpus: dict[str, str]) -> None:
+    """No heldout_b_qa passage is cited by any other set (failures name ids only)."""
+    others = [(NEWEST, n) for n in VERSIONS[NEWEST] if n in QA_NAMES and n != "heldout_b_qa"]
+    cited = [_span(corpus, g) for other in others for r in records(*other) for g in r["gold"]]
+    problems = sorted(
+        {
+            record["id"]
+            for record in records("v6", "heldout_b_qa")
+            for doc, start, end in (_span(corpus, g) for g in record["gold"])
+            if any(d == doc and s < end and start < e for d, s, e in cited)
+        }
+    )
+    assert not problems, " ".join(problems)
 
 
 # ---------------------------------------------------------------- SweFAQ retrieval
@@ -527,6 +616,26 @@ def test_v5_readme_says_what_dev3_qa_is_for() -> None:
         "evals/thresholds.yaml",
         "false abstentions",
         "no held-out items were read",
+    )
+    for needle in needles:
+        assert needle in text, needle
+
+
+def test_v6_readme_says_what_dev4_qa_is_for_and_states_the_held_out_rule() -> None:
+    text = (DATASETS_DIR / "v6" / "README.md").read_text(encoding="utf-8")
+    needles = (
+        "blind",
+        "2026-11-23",
+        "dev4_qa",
+        "heldout_b_qa",
+        "heldout_qa",
+        "held out",
+        "evals/thresholds.yaml",
+        "--raise-thresholds",
+        "false abstentions",
+        "no longer blind",
+        "never tuned on",
+        *HELDOUT_B_REMOVED,
     )
     for needle in needles:
         assert needle in text, needle
