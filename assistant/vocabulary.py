@@ -76,7 +76,11 @@ class CorpusVocabulary:
         return any(len(t) >= MIN_TYPO_LENGTH - 1 and t in self.terms for t in typo_repairs(term))
 
     def _has_word(self, part: str) -> bool:
-        return len(part) >= 3 and all(t in self.terms for t in analyze(part) or [part])
+        # A part cut from a stemmed compound may already be a stem ("erfaren" of
+        # "yrkeserfaren"), which stemming again would cut further ("erfar").
+        return len(part) >= 3 and (
+            part in self.terms or all(t in self.terms for t in analyze(part) or [part])
+        )
 
     def knows(self, term: str) -> bool:
         if term in self.terms or len(term) < 4:

@@ -28,6 +28,14 @@ def test_words_inflections_compounds_and_cut_words_are_known() -> None:
         assert vocabulary.knows(analyze(word)[0]), word
 
 
+def test_a_compound_whose_tail_the_stemmer_would_cut_again_is_known() -> None:
+    # "yrkeserfarenhet" stems to "yrkeserfaren"; its tail "erfaren" is a stem of the
+    # material already, which stemming again would cut to "erfar".
+    vocabulary = CorpusVocabulary(analyze("Varje yrke kräver erfarenhet."))
+    assert vocabulary.knows(analyze("yrkeserfarenhet")[0])
+    assert not vocabulary.knows(analyze("yrkesförbud")[0])
+
+
 def test_topics_the_material_never_names_are_unknown() -> None:
     vocabulary = CorpusVocabulary(WORDS)
     # "färd" and "sprut" are not words of the material, though "färdigheter" is and
