@@ -50,7 +50,8 @@ _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
 _NUMBER = re.compile(r"\d")
 _AMOUNT_Q = re.compile(
-    r"\b(hur mycket|vad kostar|vad kostade|belopp\w*|kronor|summa|how much|what does it cost)\b",
+    r"\b(hur mycket|vad kostar|vad kostade|belopp\w*|kronor|summa|how much|what does it cost"
+    r"|what(?:'s| is| are) the (?:\w+ ){0,3}(?:fee|fees|cost|costs|price|charge))\b",
     re.IGNORECASE,
 )
 # "350 kr", "12 %", "3 miljarder kronor", "fyratusen miljoner kronor".
@@ -109,6 +110,13 @@ _OFFICE_HOLDER = re.compile(
 _NAME = r"[A-ZÅÄÖ][a-zåäöéü]+"
 _PERSON_EVIDENCE = re.compile(rf"\b{_NAME}(-{_NAME})? [A-ZÅÄÖ][a-zåäöéü]{{2,}}")
 _ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(0[1-9]|1[0-2])-([0-2]\d|3[01])\b")
+# A time of day; "Under vilken tid gäller beslutet?" asks for a period and is not one.
+_CLOCK_Q = re.compile(
+    r"\b(vilken tid (?:börjar|startar|slutar|öppnar|stänger)|(?:börjar|startar|slutar)\b.*"
+    r"\bvilken tid\b|vilket klockslag|hur dags|när på dagen|what time)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(r"\b(kl\.?|klockan)\s*\d{1,2}\b|\b\d{1,2}[.:]\d{2}\b", re.IGNORECASE)
 _CONTACT_Q = re.compile(
     r"\b(telefonnummer|telefon|ringa|e-post|mejl|öppettider|phone|e-?mail|opening hours)\b",
     re.IGNORECASE,
@@ -339,6 +347,8 @@ def asked_fact_present(
         return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
+    if _CLOCK_Q.search(question) and not _in_a_relevant_sentence(_CLOCK, evidence, topic):
+        return False, "asks for a time of day the evidence does not give"
     if _COUNT_Q.search(question) and not _count_present(
         question, evidence, lexical=lexical, topic=topic
     ):

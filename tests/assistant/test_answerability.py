@@ -201,6 +201,24 @@ def test_a_count_asked_with_a_verb_is_not_answered_by_a_year_or_a_date() -> None
     assert not verdict(question, off_topic).answerable
 
 
+def test_a_time_of_day_needs_a_clock_time() -> None:
+    question = "Vilken tid börjar halvdagen om socialtjänstens kunskapsbehov?"
+    dated = "Halvdagen om socialtjänstens kunskapsbehov hålls den 28 april."
+    assert not verdict(question, dated).answerable
+    assert verdict(question, f"{dated[:-1]} kl. 13.00-16.30.").answerable
+    # "Under vilken tid" asks for a period, not a clock time.
+    period = "Under vilken tid gäller beslutet om halvdagen?"
+    assert verdict(period, "Beslutet om halvdagen gäller under hela våren.").answerable
+
+
+def test_an_english_question_for_a_fee_needs_an_amount() -> None:
+    text = "Avgiften för hemtjänst beslutas av kommunen."
+    question = "What is the maximum monthly fee for home care (hemtjänst)?"
+    assert not verdict(question, text, language="en").answerable
+    with_amount = f"{text} Den är högst 2 500 kronor per månad."
+    assert verdict(question, with_amount, language="en").answerable
+
+
 def test_a_count_of_one_is_read_in_official_style() -> None:
     question = "Hur många avropssvar utvärderas per leverantör?"
     # "ett" alone is an article …
