@@ -24,8 +24,10 @@ from kunskap.text import split_sentences
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 # "… barn. [1] Nästa" would let a sentence splitter hand [1] to the next sentence, so
 # markers written after the full stop are moved in front of it first: "… barn [1]. Nästa".
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
-_TRAILING_STOP = re.compile(r"([.!?…]+)$")
+# A quotation or bracket may close after the stop: "… erfarenheter.” [1]" → "… [1].”".
+_CLOSERS = '"”’»)\\]'
+_MARKERS_AFTER_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)((?:[ \t]*\[\d+\])+)")
+_TRAILING_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)$")
 
 
 def normalise_markers(text: str) -> str:
@@ -131,6 +133,9 @@ def verify(
         for sentence in split_sentences(line) if line.strip() else []:
             claim = _MARKER.sub("", sentence).strip()
             numbers = [int(n) for n in _MARKER.findall(sentence)]
+            if not claim:  # a marker the splitter cut off on its own supports nothing
+                removed += len(numbers)
+                continue
             good: list[int] = []
             for n in dict.fromkeys(numbers):
                 if not 1 <= n <= len(sources):

@@ -72,6 +72,32 @@ def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
     assert result.text == "Beslutet ska prövas av förvaltningsrätten [1]."
 
 
+def test_a_quoted_sentence_keeps_its_marker_and_its_place_in_the_answer() -> None:
+    # A sentence quoted with its closing quotation mark: the marker after the quote used to
+    # be split off on its own, the sentence dropped as uncited and a bare "[1]" kept.
+    source = make_hit(
+        "Det är en kunskapsform. Beprövad erfarenhet är däremot möjlig att tillgodogöra sig "
+        "även om man är ny i yrket.”"
+    )
+    answer = (
+        "Det är en kunskapsform. [1] Beprövad erfarenhet är däremot möjlig att tillgodogöra "
+        "sig även om man är ny i yrket.” [1]"
+    )
+    result = verify(answer, [source])
+    assert result.text == (
+        "Det är en kunskapsform [1]. Beprövad erfarenhet är däremot möjlig att tillgodogöra "
+        "sig även om man är ny i yrket [1].”"
+    )
+    assert result.dropped_sentences == 0 and result.removed_markers == 0
+    assert normalise_markers("Se bilagan (sid. 3). [2] Nästa.") == "Se bilagan (sid. 3) [2]. Nästa."
+
+
+def test_a_marker_standing_alone_supports_nothing() -> None:
+    result = verify("Beslutet ska prövas av förvaltningsrätten [1].\n[1]", [LVU])
+    assert result.text == "Beslutet ska prövas av förvaltningsrätten [1]."
+    assert result.removed_markers == 1
+
+
 def test_an_acronym_inside_a_hyphenated_word_is_found() -> None:
     source = make_hit("VFU-center är en samordningspunkt där studenter träffas varannan vecka.")
     result = verify("Studenter träffas på VFU-centret varannan vecka [1].", [source])
