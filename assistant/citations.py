@@ -133,7 +133,7 @@ def verify(
         for sentence in split_sentences(line) if line.strip() else []:
             claim = _MARKER.sub("", sentence).strip()
             numbers = [int(n) for n in _MARKER.findall(sentence)]
-            if not claim:  # a marker the splitter cut off on its own supports nothing
+            if not re.search(r"\w", claim):  # a marker or stray "?" the splitter cut off
                 removed += len(numbers)
                 continue
             good: list[int] = []

@@ -31,6 +31,7 @@ SEMANTIC_HITS = 3
 _DIGIT = re.compile(r"\d")
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"”’»)]*$")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 
@@ -186,7 +187,10 @@ def compose(
         if cand.hit_rank != last_rank:
             paragraphs.append([])
             last_rank = cand.hit_rank
-        paragraphs[-1].append(f"{cand.text} [{n}]")
+        # A heading quoted as a sentence gets a full stop, or the next sentence would run
+        # into it and the two be checked as one claim.
+        text = cand.text if _ENDS_SENTENCE.search(cand.text) else f"{cand.text}."
+        paragraphs[-1].append(f"{text} [{n}]")
     intro = INTRO["en" if language == "en" else "sv"]
     body = "\n\n".join(" ".join(p) for p in paragraphs)
     return f"{intro}\n\n{body}", quotes

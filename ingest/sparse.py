@@ -86,8 +86,9 @@ def typo_repairs(term: str) -> set[str]:
 
 def term_set(text: str) -> set[str]:
     """The terms of ``text``, hyphenated words also by their parts: "VFU-center" gives
-    "vfu-cent", "vfu" and "cent", so that a claim or question naming "VFU" finds it."""
-    return set(analyze(text)) | set(analyze(text.replace("-", " ")))
+    "vfu-cent", "vfu" and "cent", so that a claim or question naming "VFU" finds it; the
+    same across an apostrophe ("FY'S-doktoranderna", OCR for "FYS-")."""
+    return set(analyze(text)) | set(analyze(text.replace("-", " ").replace("'", " ")))
 
 
 @lru_cache(maxsize=200_000)

@@ -103,3 +103,10 @@ def test_an_acronym_inside_a_hyphenated_word_is_found() -> None:
     result = verify("Studenter träffas på VFU-centret varannan vecka [1].", [source])
     assert [c.n for c in result.citations] == [1] and result.dropped_sentences == 0
     assert {"vfu", "vfu-cent", "cent"} <= term_set(source.text)
+
+
+def test_an_acronym_across_an_ocr_apostrophe_and_a_stray_mark_are_handled() -> None:
+    source = make_hit("Det gäller FY'S-doktoranderna och deras kommuner.?")
+    result = verify("Det gäller FY'S-doktoranderna och deras kommuner. [1]?", [source])
+    assert result.text == "Det gäller FY'S-doktoranderna och deras kommuner [1]."
+    assert result.dropped_sentences == 0 and "fy" in term_set(source.text)
