@@ -34,6 +34,9 @@ _COMPLETE = re.compile(r"[.!?…\"”)]$")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"”’»)]*$")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
+# Minutes list people one to a line without bullets ("Närvarande:" … "Per Åkerman, Tjörn"):
+# a short line that is not a sentence and not a heading.
+_PLAIN_ITEM = re.compile(r"^(?!#)([^.!?:]{3,100}?)\s*$")
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -54,7 +57,13 @@ def _list_item_text(item: str) -> str:
     return item
 
 
-def _lists(text: str) -> list[str]:
+@dataclass
+class _List:
+    sentence: str  # the intro and its items read as one sentence
+    lines: list[str]  # the item lines as they stand in the text
+
+
+def _lists(text: str) -> list[_List]:
     """Lists introduced by a line ending in ':' become one readable sentence each.
 
     Meeting notes answer many questions with a bullet list ("Frågor att ställa inför
@@ -62,23 +71,38 @@ def _lists(text: str) -> list[str]:
     on their own, and the list read as one sentence is what the user asked for.
     """
     lines = [line.strip() for line in text.splitlines()]
-    found = []
+    found: list[_List] = []
     for i, line in enumerate(lines):
         if not line.endswith(":") or _LIST_ITEM.match(line):
             continue
         items: list[str] = []
+        item_lines: list[str] = []
         for following in lines[i + 1 :]:
             if not following or (following.endswith(":") and not items):
-                continue  # blank lines and a second intro line may sit before the items
-            match = _LIST_ITEM.match(following)
-            if not match:
+                if following or not items:
+                    continue  # blank lines and a second intro line may sit before the items
+                break  # a blank line after the items ends the list
+            bullet = _LIST_ITEM.match(following)
+            plain = None if bullet else _PLAIN_ITEM.match(following)
+            if bullet:
+                items.append(_list_item_text(bullet.group(1)))
+            elif plain:
+                items.append(plain.group(1).strip())  # names: keep their capitals
+            else:
                 break
-            items.append(_list_item_text(match.group(1)))
+            item_lines.append(following)
         if len(items) >= 2:
             shown = items[:MAX_LIST_ITEMS]
             more = " med flera" if len(items) > MAX_LIST_ITEMS else ""
-            found.append(f"{line.strip('*# ')} {'; '.join(shown)}{more}.")
+            found.append(_List(f"{line.strip('*# ')} {'; '.join(shown)}{more}.", item_lines))
     return found
+
+
+def _only_listed(sentence: str, listed: list[str]) -> bool:
+    rest = " ".join(sentence.split())
+    for line in listed:
+        rest = rest.replace(line, " ")
+    return bool(listed) and not rest.strip()
 
 
 def _plain(text: str) -> str:
@@ -91,7 +115,12 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         sentences = split_sentences(hit.text)
         if sentences and not _COMPLETE.search(sentences[-1].strip()):
             sentences = sentences[:-1]  # the chunk was cut mid-sentence: not quotable
-        pieces = [*sentences, *_lists(hit.text)]
+        lists = _lists(hit.text)
+        # Unbulleted items run together into one "sentence" for the splitter; the list
+        # sentence says the same with its intro and separators.
+        listed = [" ".join(line.split()) for found in lists for line in found.lines]
+        sentences = [s for s in sentences if not _only_listed(s, listed)]
+        pieces = [*sentences, *(found.sentence for found in lists)]
         for pos, piece in enumerate(pieces):
             sentence = _plain(piece)
             if len(sentence.split()) < MIN_WORDS or sentence.endswith(":"):

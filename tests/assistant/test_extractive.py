@@ -42,3 +42,20 @@ def test_near_repeats_are_quoted_once_and_sources_read_in_order() -> None:
     assert len(quotes[1]) == 2  # the second sentence says the first again
     body = text.split("\n\n", 1)[1]
     assert body.index("Familjehemmet utreds") < body.index("Utredningen av familjehemmet")
+
+
+def test_a_list_of_people_one_to_a_line_is_quoted_as_one_sentence() -> None:
+    minutes = make_hit(
+        "#### Övriga:\n\n"
+        "Per Åkerman, Tjörn (nätverket för verksamhetsutvecklare)  \n"
+        "Petra Björne, FoU Malmö  \n"
+        "Louise Bjerkeman, GR\n\n"
+        "Anteckningar till möte på GR. Dagens tema var beprövad erfarenhet i nätverket."
+    )
+    text, quotes = compose([minutes], analyze("nätverket Tjörn"), max_sentences=3, language="sv")
+    listed = (
+        "Övriga: Per Åkerman, Tjörn (nätverket för verksamhetsutvecklare); "
+        "Petra Björne, FoU Malmö; Louise Bjerkeman, GR."
+    )
+    assert listed in quotes[1]  # names keep their capitals; the blank line ends the list
+    assert verify(text, [minutes], quotes=quotes).dropped_sentences == 0
