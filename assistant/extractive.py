@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,7 @@ MIN_WORDS = 5
 REDUNDANT_JACCARD = 0.6
 ECHO_JACCARD = 0.6  # a source sentence this close to the question restates it
 MAX_LIST_ITEMS = 10
+MAX_NAME_ITEMS = 40
 SEMANTIC_HITS = 3
 
 _DIGIT = re.compile(r"\d")
@@ -38,6 +39,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 # a short line that is not a sentence and not a heading.
 _PLAIN_ITEM = re.compile(r"^(?!#)([^.!?:]{3,100}?)\s*$")
 
+_FIELD = re.compile(r"^\**[A-ZÅÄÖ][\wåäö ]{1,20}:\**\s+\S")  # "Plats: GR", "**Plats:** Ersta"
+
 EmbedFn = Callable[[list[str]], np.ndarray]
 
 
@@ -48,6 +51,10 @@ class Candidate:
     text: str
     terms: set[str]
     score: float = 0.0
+    # A list read as one sentence is scored by its intro and its best-matching item, so
+    # that forty names do not drown the one asked about.
+    intro_terms: set[str] = field(default_factory=set)
+    item_terms: list[set[str]] = field(default_factory=list)
 
 
 def _list_item_text(item: str) -> str:
@@ -61,6 +68,8 @@ def _list_item_text(item: str) -> str:
 class _List:
     sentence: str  # the intro and its items read as one sentence
     lines: list[str]  # the item lines as they stand in the text
+    intro: str
+    items: list[str]
 
 
 def _lists(text: str) -> list[_List]:
@@ -73,28 +82,33 @@ def _lists(text: str) -> list[_List]:
     lines = [line.strip() for line in text.splitlines()]
     found: list[_List] = []
     for i, line in enumerate(lines):
-        if not line.endswith(":") or _LIST_ITEM.match(line):
+        intro = line.strip("*# ")  # "#### **IFO-chefsnätverket:**"
+        if not intro.endswith(":") or _LIST_ITEM.match(line):
             continue
         items: list[str] = []
         item_lines: list[str] = []
+        plain_items = False
         for following in lines[i + 1 :]:
-            if not following or (following.endswith(":") and not items):
-                if following or not items:
-                    continue  # blank lines and a second intro line may sit before the items
-                break  # a blank line after the items ends the list
+            if not following or (following.strip("*# ").endswith(":") and not items):
+                continue  # blank lines and a second intro line may sit before the items
             bullet = _LIST_ITEM.match(following)
             plain = None if bullet else _PLAIN_ITEM.match(following)
             if bullet:
                 items.append(_list_item_text(bullet.group(1)))
             elif plain:
                 items.append(plain.group(1).strip())  # names: keep their capitals
+                plain_items = True
             else:
                 break
             item_lines.append(following)
         if len(items) >= 2:
-            shown = items[:MAX_LIST_ITEMS]
-            more = " med flera" if len(items) > MAX_LIST_ITEMS else ""
-            found.append(_List(f"{line.strip('*# ')} {'; '.join(shown)}{more}.", item_lines))
+            # A list of people is asked about one name at a time: keep them all.
+            limit = MAX_NAME_ITEMS if plain_items else MAX_LIST_ITEMS
+            more = " med flera" if len(items) > limit else ""
+            shown = items[:limit]
+            found.append(
+                _List(f"{intro} {'; '.join(shown)}{more}.", [line, *item_lines], intro, shown)
+            )
     return found
 
 
@@ -120,15 +134,60 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         # sentence says the same with its intro and separators.
         listed = [" ".join(line.split()) for found in lists for line in found.lines]
         sentences = [s for s in sentences if not _only_listed(s, listed)]
-        pieces = [*sentences, *(found.sentence for found in lists)]
+        short_lines = _short_lines(hit.text, set(listed))
+        pieces = [*sentences, *short_lines]
         for pos, piece in enumerate(pieces):
             sentence = _plain(piece)
-            if len(sentence.split()) < MIN_WORDS or sentence.endswith(":"):
+            too_short = len(sentence.split()) < (2 if pos >= len(sentences) else MIN_WORDS)
+            if too_short or sentence.endswith(":"):
                 continue
             terms = set(analyze(sentence))
             if sentence.endswith("?") and jaccard(terms, question_terms) >= ECHO_JACCARD:
                 continue
             out.append(Candidate(rank, pos, sentence, terms))
+        for found in lists:
+            sentence = _plain(found.sentence)
+            out.append(
+                Candidate(
+                    rank,
+                    len(pieces),
+                    sentence,
+                    set(analyze(sentence)),
+                    intro_terms=set(analyze(found.intro)),
+                    item_terms=[set(analyze(item)) for item in found.items],
+                )
+            )
+    return out
+
+
+def _short_lines(text: str, listed: set[str]) -> list[str]:
+    """Lines of minutes' headers that say one thing in a few words ("Antecknat av Nicholas
+    Singelton", "Plats: GR. Anders Persons gatan 8. Lokal Sexan"): the sentence splitter cuts
+    them into pieces too short to quote, so the whole line is offered instead."""
+    lines = [" ".join(raw.split()) for raw in text.splitlines()]
+    out = []
+    for i, line in enumerate(lines):
+        if (
+            not line[:1].isupper()  # "behoven av kunskap": the tail of a wrapped sentence
+            or line.startswith("#")
+            or line in listed
+            or _LIST_ITEM.match(line)
+            or line.rstrip("*").endswith(":")
+            or len(line.split()) > 3 * MIN_WORDS
+        ):
+            continue
+        # A line of wrapped running text (PDF, OCR) is not a unit of its own: it neither
+        # goes on from the line before (lower-case start, above) nor runs on into the next.
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if after[:1].islower() or line.endswith(("-", ",")):
+            continue
+        # Only a labelled field or a line naming someone or somewhere says something on its
+        # own; "Gett ut rapport" is an agenda fragment.
+        names = any(word[:1].isupper() for word in line.split()[1:])
+        if (_FIELD.match(line) or names) and all(
+            len(piece.split()) < MIN_WORDS for piece in split_sentences(line)
+        ):
+            out.append(line)
     return out
 
 
@@ -136,8 +195,12 @@ def _score_lexical(
     cands: list[Candidate], key_terms: list[str], hits: list[Hit], wants_number: bool
 ) -> None:
     for c in cands:
-        overlap = len(matched_terms(key_terms, c.terms))
-        length_norm = max(len(c.terms), 4) ** 0.5
+        terms = c.terms
+        if c.item_terms:
+            best = max(c.item_terms, key=lambda item: len(matched_terms(key_terms, item)))
+            terms = c.intro_terms | best
+        overlap = len(matched_terms(key_terms, terms))
+        length_norm = max(len(terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
         if wants_number and _DIGIT.search(c.text):
             c.score += 0.5
@@ -185,6 +248,18 @@ def select_sentences(
     return sorted(chosen, key=lambda c: (-best_score[c.hit_rank], c.hit_rank, c.position))
 
 
+def _pieces(text: str) -> list[str]:
+    """The sentences the citation check will see in ``text``; a stray mark the splitter
+    cuts off (the "?" of an OCR ".?") stays with the sentence before it."""
+    pieces: list[str] = []
+    for piece in split_sentences(text):
+        if pieces and not re.search(r"\w", piece):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def compose(
     hits: list[Hit],
     key_terms: list[str],
@@ -217,9 +292,10 @@ def compose(
             paragraphs.append([])
             last_rank = cand.hit_rank
         # A heading quoted as a sentence gets a full stop, or the next sentence would run
-        # into it and the two be checked as one claim.
+        # into it and the two be checked as one claim; a line of several short sentences
+        # ("Plats: GR. Anders Persons gatan 8. Lokal Sexan") cites its source after each.
         text = cand.text if _ENDS_SENTENCE.search(cand.text) else f"{cand.text}."
-        paragraphs[-1].append(f"{text} [{n}]")
+        paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in _pieces(text)))
     intro = INTRO["en" if language == "en" else "sv"]
     body = "\n\n".join(" ".join(p) for p in paragraphs)
     return f"{intro}\n\n{body}", quotes

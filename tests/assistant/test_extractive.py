@@ -68,6 +68,39 @@ def test_a_list_of_people_one_to_a_line_is_quoted_as_one_sentence() -> None:
     assert verify(text, [minutes], quotes=quotes).dropped_sentences == 0
 
 
+def test_the_one_asked_about_in_a_long_list_of_people_is_found() -> None:
+    names = "\n\n".join(f"Person {chr(65 + i)}son, Kommun{i}" for i in range(20))
+    minutes = make_hit(
+        f"#### **IFO-chefsnätverket:**\n\n{names}\n\nClarie Engström, Tjörn\n\n"
+        "## Dagens tema\n\nDet finns många olika metoder för att systematiskt mäta resultat i "
+        "verksamheten, även i Tjörn."
+    )
+    terms = analyze("vem satt med för Tjörn i IFO-chefsnätverket")
+    text, _quotes = compose([minutes], terms, max_sentences=1, language="sv")
+    # Scored by its intro and best item, not drowned by twenty other names.
+    assert text.split("\n\n")[1].startswith("IFO-chefsnätverket: Person Ason, Kommun0;")
+    assert "Clarie Engström, Tjörn" in text
+
+
+def test_a_header_line_of_short_fields_is_quoted_whole_and_fragments_are_not() -> None:
+    minutes = make_hit(
+        "Anteckningar möte 2022-05-06, kl. 09:00-15:00\n"
+        "Plats: GR. Anders Persons gatan 8. Lokal Sexan\n\n"
+        "Gett ut rapport\n\n"
+        "Antecknat av Nicholas Singelton"
+    )
+    terms = analyze("plats lokal adress rapport antecknat")
+    text, quotes = compose([minutes], terms, max_sentences=4, language="sv")
+    assert "Plats: GR. Anders Persons gatan 8. Lokal Sexan" in quotes[1]
+    assert "Antecknat av Nicholas Singelton" in quotes[1]
+    assert "Gett ut rapport" not in text  # an agenda fragment names no one and nothing
+    # Each short sentence of the line carries the citation.
+    assert (
+        "Plats: GR [1]. Anders Persons gatan 8 [1]. Lokal Sexan [1]."
+        in verify(text, [minutes], quotes=quotes).text
+    )
+
+
 def test_verification_keeps_every_sentence_the_composer_quotes(
     sample_services: Services,
 ) -> None:
