@@ -90,6 +90,10 @@ _EXISTED_SINCE_Q = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Numbers as Swedish texts spell them, for counts.
+_NUMBER_WORDS = (
+    "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
+)
 # Questions that ask for a person by name; "Vem beslutar …" is answered by a role and is not
 # one of them.
 _PERSON_Q = re.compile(
@@ -130,16 +134,13 @@ _COUNTED = re.compile(r"\b(?:hur många|how many)\s+(?:\S*\d\S*\s+)?([^\W\d_]{3,
 # A year or a day of a month; or a sentence about the date itself, which answers by saying
 # where it is given ("Sista datum för … kommer att stå i e-postmeddelandet").
 _DATE_EVIDENCE = re.compile(
-    rf"\b(1[89]\d\d|20\d\d)\b|\b\d{{1,2}} ({'|'.join(SWEDISH_MONTHS)})\b"
+    rf"{_YEAR.pattern}|\b\d{{1,2}} ({'|'.join(SWEDISH_MONTHS)})\b"
     r"|\b(datum|datumet|sista dag|sista dagen)\b",
     re.IGNORECASE,
 )
 # "ett"/"en" count only when official style spells the numeral out after them: "ett (1)
 # avropssvar"; otherwise they are articles ("en modell"). The bracketed numeral is skipped.
-_NUMBER_WORD = (
-    r"(\d[\d\s]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio"
-    r"|hundra|tusen|(?:ett|en)(?=\s*\(1\)))(?:\s*\(\d+\))?"
-)
+_NUMBER_WORD = rf"(\d[\d\s]*|{_NUMBER_WORDS}|(?:ett|en)(?=\s*\(1\)))(?:\s*\(\d+\))?"
 
 
 # Comparison forms the Snowball stemmer cannot relate to their base word ("gamla byggnader"
@@ -255,8 +256,7 @@ def asks_for_number(question: str) -> bool:
 _COUNT_EVIDENCE = re.compile(
     rf"(?<![\d/:.-])\b(?!(?:1[89]|20)\d\d\b)\d+(?:\s\d{{3}})*\b(?![/:.-]\d)"
     rf"(?!\s+(?:{'|'.join(SWEDISH_MONTHS)}|kap|§))"
-    r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra"
-    r"|tusen)\b",
+    rf"|\b({_NUMBER_WORDS})\b",
     re.IGNORECASE,
 )
 

@@ -27,7 +27,8 @@ _MARKER = re.compile(r"\s*\[(\d+)\]")
 # A quotation or bracket may close after the stop: "… erfarenheter.” [1]" → "… [1].”".
 _CLOSERS = '"”’»)\\]'
 _MARKERS_AFTER_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)((?:[ \t]*\[\d+\])+)")
-_TRAILING_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)$")
+# The end of a sentence: its stop and any quotation mark or bracket closing after it.
+SENTENCE_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)$")
 
 
 def normalise_markers(text: str) -> str:
@@ -37,7 +38,7 @@ def normalise_markers(text: str) -> str:
 def with_markers(claim: str, numbers: list[int]) -> str:
     """Put citation markers before the sentence's final punctuation."""
     markers = "".join(f" [{n}]" for n in numbers)
-    stop = _TRAILING_STOP.search(claim)
+    stop = SENTENCE_STOP.search(claim)
     if stop:
         return claim[: stop.start()] + markers + stop.group(1)
     return claim + markers

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.citations import SENTENCE_STOP
 from assistant.retrieval import Hit, jaccard
 from ingest.sparse import analyze, matched_terms
 from kunskap.text import split_sentences
@@ -32,7 +33,6 @@ SEMANTIC_HITS = 3
 _DIGIT = re.compile(r"\d")
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"”’»)]*$")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 # Minutes list people one to a line without bullets ("Närvarande:" … "Per Åkerman, Tjörn"):
@@ -294,7 +294,7 @@ def compose(
         # A heading quoted as a sentence gets a full stop, or the next sentence would run
         # into it and the two be checked as one claim; a line of several short sentences
         # ("Plats: GR. Anders Persons gatan 8. Lokal Sexan") cites its source after each.
-        text = cand.text if _ENDS_SENTENCE.search(cand.text) else f"{cand.text}."
+        text = cand.text if SENTENCE_STOP.search(cand.text) else f"{cand.text}."
         paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in _pieces(text)))
     intro = INTRO["en" if language == "en" else "sv"]
     body = "\n\n".join(" ".join(p) for p in paragraphs)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.aliases import ALIASES
 from ingest import index_store
-from ingest.sparse import analyze, term_set, typo_repairs
+from ingest.sparse import analyze, one_letter_deletions, term_set, typo_repairs
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -27,10 +27,6 @@ MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too
 # A word of at least this many letters one edit from a known word is that word mistyped
 # ("utredningn"); shorter ones are too often other words ("barn"/"bark").
 MIN_TYPO_LENGTH = 7
-
-
-def _deletions(term: str) -> set[str]:
-    return {term[:i] + term[i + 1 :] for i in range(len(term))}
 
 
 class CorpusVocabulary:
@@ -43,7 +39,7 @@ class CorpusVocabulary:
         self._deletions: set[str] = set()
         for known in self.terms:
             if len(known) >= MIN_TYPO_LENGTH - 1:
-                self._deletions |= _deletions(known)
+                self._deletions |= one_letter_deletions(known)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -70,7 +66,7 @@ class CorpusVocabulary:
     def _mistyped(self, term: str) -> bool:
         if len(term) < MIN_TYPO_LENGTH:
             return False
-        deleted = _deletions(term)
+        deleted = one_letter_deletions(term)
         if term in self._deletions or any(d in self.terms or d in self._deletions for d in deleted):
             return True
         return any(len(t) >= MIN_TYPO_LENGTH - 1 and t in self.terms for t in typo_repairs(term))

@@ -75,13 +75,16 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+def one_letter_deletions(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
 def typo_repairs(term: str) -> set[str]:
     """Stems of the words one edit away from ``term`` by dropping a letter or swapping two
     neighbours: a mistyped word ("socialtjänsetn") keeps the ending the stemmer would have
     stripped, so the repair is stemmed again ("socialtjanst")."""
     swapped = {term[:i] + term[i + 1] + term[i] + term[i + 2 :] for i in range(len(term) - 1)}
-    deleted = {term[:i] + term[i + 1 :] for i in range(len(term))}
-    return {t for repair in swapped | deleted for t in analyze(repair)} - {term}
+    return {t for repair in swapped | one_letter_deletions(term) for t in analyze(repair)} - {term}
 
 
 def term_set(text: str) -> set[str]:
