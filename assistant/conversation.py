@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.llm import complete
 from assistant.models import HistoryTurn
+from assistant.needs.redact import redact_text
 from assistant.prompts import load_prompt
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,13 @@ def standalone_question(question: str, history: list[HistoryTurn] | None, llm: A
     if previous is None:
         return question
     if llm is not None:
-        turns = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+        # The endpoint is outside the process: personal data in the conversation stays
+        # here, as it does for the answer prompt.
+        turns = "\n".join(f"{t.role}: {redact_text(t.content)}" for t in history[-6:])
         try:
             rewritten = complete(
-                llm, load_prompt("condense").render(history=turns, question=question)
+                llm,
+                load_prompt("condense").render(history=turns, question=redact_text(question)),
             )
             if rewritten:
                 return rewritten.splitlines()[0].strip()
