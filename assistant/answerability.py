@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
-from assistant.vocabulary import CorpusVocabulary
+from assistant.vocabulary import MIN_TYPO_LENGTH, CorpusVocabulary
 from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
 from kunskap.settings import AnswerSettings
 from kunskap.text import SWEDISH_MONTHS, one_edit_apart, split_sentences, spoken_date
@@ -48,7 +48,6 @@ _GENERIC_TERMS = set(
 
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
-_NUMBER = re.compile(r"\d")
 _AMOUNT_Q = re.compile(
     r"\b(hur mycket|vad kostar|vad kostade|belopp\w*|kronor|summa|how much|what does it cost"
     r"|what(?:'s| is| are) the (?:\w+ ){0,3}(?:fee|fees|cost|costs|price|charge))\b",
@@ -90,6 +89,7 @@ _EXISTED_SINCE_Q = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_DURATION_OR_YEAR = re.compile(f"{_DURATION_EVIDENCE.pattern}|{_YEAR.pattern}", re.IGNORECASE)
 # Numbers as Swedish texts spell them, for counts.
 _NUMBER_WORDS = (
     "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
@@ -277,8 +277,6 @@ def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[s
 
 
 RELEVANT_SHARE = 1 / 3
-# Shorter stems one letter apart are often different words ("barn"/"bark", "stöd"/"stod").
-TYPO_MIN_LENGTH = 7
 
 
 def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list[str]) -> bool:
@@ -332,9 +330,8 @@ def asked_fact_present(
     ):
         return False, "asks for an amount the evidence does not give"
     # "Hur länge har X funnits?" is answered by the year X began ("startade 1999").
-    duration_evidence = _DURATION_EVIDENCE
-    if _EXISTED_SINCE_Q.search(question):
-        duration_evidence = re.compile(f"{_DURATION_EVIDENCE.pattern}|{_YEAR.pattern}", re.I)
+    existed = _EXISTED_SINCE_Q.search(question)
+    duration_evidence = _DURATION_OR_YEAR if existed else _DURATION_EVIDENCE
     if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
         duration_evidence, evidence, topic
     ):
@@ -372,7 +369,7 @@ def covered_terms(terms: list[str], evidence_terms: set[str]) -> set[str]:
         # A long word mistyped by one letter is the same word ("utredningn", "famljehem").
         if (
             term not in covered
-            and len(term) >= TYPO_MIN_LENGTH
+            and len(term) >= MIN_TYPO_LENGTH
             and (
                 any(one_edit_apart(term, t) for t in evidence_terms)
                 or found_terms([r for r in typo_repairs(term) if len(r) >= 6], evidence_terms)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too many other words
 # A word of at least this many letters one edit from a known word is that word mistyped
-# ("utredningn"); shorter ones are too often other words ("barn"/"bark").
+# ("utredningn"); shorter ones are too often other words ("barn"/"bark", "stöd"/"stod").
+# The answerability judge's key-term coverage uses the same bound.
 MIN_TYPO_LENGTH = 7
 
 
