@@ -230,70 +230,31 @@ def test_schema_rejects_unknown_fields_and_bad_enums(file: tuple[str, str]) -> N
     assert not validator.is_valid({**good, "id": "x001"})
 
 
-def test_heldout_ids_cannot_be_mistaken_for_sample_qa_ids() -> None:
-    validator = Draft202012Validator(json.loads(schema_of("v2", "heldout_qa").read_text("utf-8")))
-    good = records("v2", "heldout_qa")[0]
-    assert good["id"].startswith("ho")
-    assert not validator.is_valid({**good, "id": "qa001"})
-    assert not validator.is_valid({**good, "id": "dv001"})
-    assert not validator.is_valid({**good, "id": "dw001"})
-    assert not validator.is_valid({**good, "id": "dx001"})
-    assert not validator.is_valid({**good, "id": "dy001"})
-    assert not validator.is_valid({**good, "id": "hb001"})
+# Where each QA set first appears and the id prefix its schema allows: no set's schema may
+# accept another set's ids, so an item can never be filed under the wrong set.
+ID_PREFIXES = {
+    ("v1", "sample_qa"): "qa",
+    ("v2", "heldout_qa"): "ho",
+    ("v3", "dev_qa"): "dv",
+    ("v4", "dev2_qa"): "dw",
+    ("v5", "dev3_qa"): "dx",
+    ("v6", "dev4_qa"): "dy",
+    ("v6", "heldout_b_qa"): "hb",
+}
 
 
-def test_dev_ids_cannot_be_mistaken_for_other_ids() -> None:
-    schema = json.loads(schema_of("v3", "dev_qa").read_text("utf-8"))
-    assert schema["$id"].endswith("/v3/schema/dev_qa.schema.json")
+@pytest.mark.parametrize("first", list(ID_PREFIXES), ids=file_id)
+def test_ids_cannot_be_mistaken_for_another_sets_ids(first: tuple[str, str]) -> None:
+    version, name = first
+    schema = json.loads(schema_of(version, name).read_text("utf-8"))
+    if name != "sample_qa":  # v1's schema predates the per-version $id and title
+        assert schema["$id"].endswith(f"/{version}/schema/{name}.schema.json")
+        assert f"evals {version}" in schema["title"]
     validator = Draft202012Validator(schema)
-    good = records("v3", "dev_qa")[0]
-    assert good["id"].startswith("dv")
-    for other in ("qa001", "ho001", "dw001", "dx001", "dy001", "hb001"):
-        assert not validator.is_valid({**good, "id": other})
-
-
-def test_dev2_ids_cannot_be_mistaken_for_other_ids() -> None:
-    schema = json.loads(schema_of("v4", "dev2_qa").read_text("utf-8"))
-    assert schema["$id"].endswith("/v4/schema/dev2_qa.schema.json")
-    assert "v4" in schema["title"]
-    validator = Draft202012Validator(schema)
-    good = records("v4", "dev2_qa")[0]
-    assert good["id"].startswith("dw")
-    for other in ("qa001", "ho001", "dv001", "dx001", "dy001", "hb001"):
-        assert not validator.is_valid({**good, "id": other})
-
-
-def test_dev3_ids_cannot_be_mistaken_for_other_ids() -> None:
-    schema = json.loads(schema_of("v5", "dev3_qa").read_text("utf-8"))
-    assert schema["$id"].endswith("/v5/schema/dev3_qa.schema.json")
-    assert "v5" in schema["title"]
-    validator = Draft202012Validator(schema)
-    good = records("v5", "dev3_qa")[0]
-    assert good["id"].startswith("dx")
-    for other in ("qa001", "ho001", "dv001", "dw001", "dy001", "hb001"):
-        assert not validator.is_valid({**good, "id": other})
-
-
-def test_dev4_ids_cannot_be_mistaken_for_other_ids() -> None:
-    schema = json.loads(schema_of("v6", "dev4_qa").read_text("utf-8"))
-    assert schema["$id"].endswith("/v6/schema/dev4_qa.schema.json")
-    assert "v6" in schema["title"]
-    validator = Draft202012Validator(schema)
-    good = records("v6", "dev4_qa")[0]
-    assert good["id"].startswith("dy")
-    for other in ("qa001", "ho001", "dv001", "dw001", "dx001", "hb001"):
-        assert not validator.is_valid({**good, "id": other})
-
-
-def test_heldout_b_ids_cannot_be_mistaken_for_other_ids() -> None:
-    schema = json.loads(schema_of("v6", "heldout_b_qa").read_text("utf-8"))
-    assert schema["$id"].endswith("/v6/schema/heldout_b_qa.schema.json")
-    assert "v6" in schema["title"]
-    validator = Draft202012Validator(schema)
-    good = records("v6", "heldout_b_qa")[0]
-    assert good["id"].startswith("hb")
-    for other in ("qa001", "ho001", "dv001", "dw001", "dx001", "dy001"):
-        assert not validator.is_valid({**good, "id": other})
+    good = records(version, name)[0]
+    assert good["id"].startswith(ID_PREFIXES[first]) and validator.is_valid(good)
+    for other in set(ID_PREFIXES.values()) - {ID_PREFIXES[first]}:
+        assert not validator.is_valid({**good, "id": f"{other}001"}), other
 
 
 def test_heldout_b_keeps_its_ids_without_the_removed_items() -> None:
