@@ -538,67 +538,40 @@ def test_readme_keeps_the_attribution(version: str) -> None:
         assert needle in text, needle
 
 
-def test_v2_readme_states_the_held_out_rule() -> None:
-    text = (DATASETS_DIR / "v2" / "README.md").read_text(encoding="utf-8")
-    for needle in ("blind", "2026-11-23", "evals/thresholds.yaml", "never"):
-        assert needle in text, needle
-
-
-def test_v3_readme_says_what_dev_qa_is_for() -> None:
-    text = (DATASETS_DIR / "v3" / "README.md").read_text(encoding="utf-8")
-    needles = ("blind", "2026-11-23", "tuning", "heldout_qa", "held out", "evals/thresholds.yaml")
-    for needle in needles:
-        assert needle in text, needle
-
-
-def test_v4_readme_says_what_dev2_qa_is_for() -> None:
-    text = (DATASETS_DIR / "v4" / "README.md").read_text(encoding="utf-8")
-    needles = (
-        "blind",
-        "2026-11-23",
-        "dev2_qa",
-        "heldout_qa",
-        "held out",
-        "evals/thresholds.yaml",
-        "false abstentions",
-    )
-    for needle in needles:
-        assert needle in text, needle
-
-
-def test_v5_readme_says_what_dev3_qa_is_for() -> None:
-    text = (DATASETS_DIR / "v5" / "README.md").read_text(encoding="utf-8")
-    needles = (
-        "blind",
-        "2026-11-23",
+# What each version's README must say about the set it adds: how it was written and, for
+# a held-out set, the rule that keeps it held out; for a development set, what it is for.
+_BASE_NEEDLES = ("blind", "2026-11-23", "evals/thresholds.yaml")
+README_NEEDLES = {
+    "v2": (*_BASE_NEEDLES, "never"),
+    "v3": (*_BASE_NEEDLES, "tuning", "heldout_qa", "held out"),
+    "v4": (*_BASE_NEEDLES, "dev2_qa", "heldout_qa", "held out", "false abstentions"),
+    "v5": (
+        *_BASE_NEEDLES,
         "dev3_qa",
         "heldout_qa",
         "held out",
-        "evals/thresholds.yaml",
         "false abstentions",
         "no held-out items were read",
-    )
-    for needle in needles:
-        assert needle in text, needle
-
-
-def test_v6_readme_says_what_dev4_qa_is_for_and_states_the_held_out_rule() -> None:
-    text = (DATASETS_DIR / "v6" / "README.md").read_text(encoding="utf-8")
-    needles = (
-        "blind",
-        "2026-11-23",
+    ),
+    "v6": (
+        *_BASE_NEEDLES,
         "dev4_qa",
         "heldout_b_qa",
         "heldout_qa",
         "held out",
-        "evals/thresholds.yaml",
         "--raise-thresholds",
         "false abstentions",
         "no longer blind",
         "never tuned on",
         *HELDOUT_B_REMOVED,
-    )
-    for needle in needles:
+    ),
+}
+
+
+@pytest.mark.parametrize("version", list(README_NEEDLES))
+def test_readme_says_what_its_new_set_is_for(version: str) -> None:
+    text = (DATASETS_DIR / version / "README.md").read_text(encoding="utf-8")
+    for needle in README_NEEDLES[version]:
         assert needle in text, needle
 
 
