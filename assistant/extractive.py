@@ -135,6 +135,7 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         listed = [" ".join(line.split()) for found in lists for line in found.lines]
         sentences = [s for s in sentences if not _only_listed(s, listed)]
         short_lines = _short_lines(hit.text, set(listed))
+        sentences = _cut_before_lines(sentences, short_lines)
         pieces = [*sentences, *short_lines]
         for pos, piece in enumerate(pieces):
             sentence = _plain(piece)
@@ -157,6 +158,22 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
                     item_terms=[set(analyze(item)) for item in found.items],
                 )
             )
+    return out
+
+
+def _cut_before_lines(sentences: list[str], lines: list[str]) -> list[str]:
+    """A header line without a full stop runs into the field line below it for the splitter
+    ("… kl. 09:00-15:00 Plats: GR."); the field line is offered whole, so the sentence ends
+    where it begins – or the answer would say "Plats: GR" twice."""
+    starts = [piece for line in lines for piece in split_sentences(line)[:1]]
+    out = []
+    for sentence in sentences:
+        flat = " ".join(sentence.split())
+        for start in starts:
+            if flat.endswith(start) and flat != start:
+                flat = flat[: -len(start)].rstrip()
+                break
+        out.append(flat if flat != " ".join(sentence.split()) else sentence)
     return out
 
 
