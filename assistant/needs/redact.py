@@ -305,14 +305,16 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not before or before[-1] in ".!?:;\n\"'(«"
 
 
-def _find_names(text: str) -> list[tuple[int, int, str]]:
+def _find_names(
+    text: str, identity_numbers: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
     first_names, surnames = _name_lists()
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
     after_context = {m.end() for m in _CONTEXT_RE.finditer(text)}
     # The capitalised words right before an identity number name the person it identifies
     # ("Elvin, 150312-1236", "Olena Kovalenko 900101-…"), whether or not they are on our lists.
     before_number: set[int] = set()
-    for start, _end, _kind in _find_identity_numbers(text):
+    for start, _end, _kind in identity_numbers:
         i = max((k for k, t in enumerate(tokens) if t[1] <= start), default=-1)
         gap = r"[\s,:(]*"
         while i >= 0 and re.fullmatch(gap, text[tokens[i][1] : start]):
@@ -397,9 +399,8 @@ def redact(text: str) -> Redaction:
     """Return ``text`` with personal data replaced by placeholders such as ``[NAMN]``."""
     if not text:
         return Redaction(text=text)
-    candidates = (
-        _find_identity_numbers(text) + _find_contacts(text) + _find_names(text)
-    )  # fmt: skip
+    identity_numbers = _find_identity_numbers(text)
+    candidates = identity_numbers + _find_contacts(text) + _find_names(text, identity_numbers)
     candidates.sort(key=lambda c: (_PRIORITY[c[2]], c[0], -(c[1] - c[0])))
     chosen: list[tuple[int, int, str]] = []
     for start, end, kind in candidates:
