@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v6/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v7/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -8,11 +8,13 @@ in the next folder). v2 is v1 unchanged (checked byte for byte) plus the blind h
 ``dev_qa``; v4 is v3 unchanged (checked byte for byte) plus the second blind development
 set ``dev2_qa``; v5 is v4 unchanged (checked byte for byte) plus the third blind development
 set ``dev3_qa``; v6 is v5 unchanged (checked byte for byte) plus the fourth development set
-``dev4_qa`` (written blind, now tuned on) and the second blind held-out set ``heldout_b_qa``,
-so every check below runs on every version. No QA set repeats a question or a gold quote of
-an earlier one, the development sets (tuned on) never cite a passage that overlaps a gold
-quote of either held-out set (``heldout_qa``, ``heldout_b_qa``), and no ``heldout_b_qa``
-gold quote overlaps one of any other set.
+``dev4_qa`` (written blind, now tuned on) and the second blind held-out set ``heldout_b_qa``;
+v7 is v6 unchanged (checked byte for byte) plus the fifth development set ``dev5_qa`` (written
+blind, run blind once, then tuned on) and the third blind held-out set ``heldout_c_qa``, so
+every check below runs on every version. No QA set repeats a question or a gold quote of an
+earlier one, the development sets (tuned on) never cite a passage that overlaps a gold quote
+of any held-out set, and no gold quote of ``heldout_b_qa`` or ``heldout_c_qa`` overlaps one
+of any other set.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -58,6 +60,18 @@ VERSIONS: dict[str, tuple[str, ...]] = {
         "dev4_qa",
         "heldout_b_qa",
     ),
+    "v7": (
+        "swefaq_retrieval",
+        "sample_qa",
+        "heldout_qa",
+        "dev_qa",
+        "dev2_qa",
+        "dev3_qa",
+        "dev4_qa",
+        "heldout_b_qa",
+        "dev5_qa",
+        "heldout_c_qa",
+    ),
 }
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
@@ -66,12 +80,37 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v4": ("dev2_qa",),
     "v5": ("dev3_qa",),
     "v6": ("dev4_qa", "heldout_b_qa"),
+    "v7": ("dev5_qa", "heldout_c_qa"),
 }
-QA_NAMES = ("sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa", "dev4_qa", "heldout_b_qa")
-DEV_SETS = [("v3", "dev_qa"), ("v4", "dev2_qa"), ("v5", "dev3_qa"), ("v6", "dev4_qa")]
-HELDOUT_SETS = [("v2", "heldout_qa"), ("v6", "heldout_b_qa")]
-# heldout_b_qa items left out because their gold quotes overlap dev4_qa gold quotes
-HELDOUT_B_REMOVED = ("hb003", "hb010", "hb021", "hb027", "hb038", "hb048", "hb056")
+QA_NAMES = (
+    "sample_qa",
+    "heldout_qa",
+    "dev_qa",
+    "dev2_qa",
+    "dev3_qa",
+    "dev4_qa",
+    "heldout_b_qa",
+    "dev5_qa",
+    "heldout_c_qa",
+)
+DEV_SETS = [
+    ("v3", "dev_qa"),
+    ("v4", "dev2_qa"),
+    ("v5", "dev3_qa"),
+    ("v6", "dev4_qa"),
+    ("v7", "dev5_qa"),
+]
+HELDOUT_SETS = [("v2", "heldout_qa"), ("v6", "heldout_b_qa"), ("v7", "heldout_c_qa")]
+# Items left out of a written set because their gold quotes overlap gold quotes of a set
+# written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
+# overlapped heldout_c_qa (held out), and the development set gives way to the held-out one.
+REMOVED = {
+    ("v6", "heldout_b_qa"): ("hb003", "hb010", "hb021", "hb027", "hb038", "hb048", "hb056"),
+    ("v7", "dev5_qa"): (
+        "dz004", "dz005", "dz022", "dz030", "dz038", "dz039", "dz041", "dz046", "dz047",
+        "dz049", "dz053",
+    ),
+}  # fmt: skip
 FILES = [(v, name) for v, names in VERSIONS.items() for name in names]
 QA_FILES = [(v, name) for v, name in FILES if name in QA_NAMES]
 SWEFAQ_FILES = [(v, name) for v, name in FILES if name == "swefaq_retrieval"]
@@ -89,7 +128,14 @@ def _copied_files(older: str) -> list[str]:
 # (newer version, older version, file): each version copies all of the one before.
 COPIES = [
     (newer, older, name)
-    for newer, older in (("v2", "v1"), ("v3", "v2"), ("v4", "v3"), ("v5", "v4"), ("v6", "v5"))
+    for newer, older in (
+        ("v2", "v1"),
+        ("v3", "v2"),
+        ("v4", "v3"),
+        ("v5", "v4"),
+        ("v6", "v5"),
+        ("v7", "v6"),
+    )
     for name in _copied_files(older)
 ]
 NEWEST = list(VERSIONS)[-1]
@@ -122,6 +168,9 @@ class Required:
     asks_when_or_how_much: int
     user: int
     personal_data: int
+    # Seeds a set may leave uncited (every other seed needs two items): dev5_qa's only items
+    # on the news page were among those removed for overlapping heldout_c_qa.
+    seeds_without_items: tuple[str, ...] = ()
 
 
 REQUIRED = {
@@ -132,6 +181,10 @@ REQUIRED = {
     "dev3_qa": Required(38, 6, (0.55, 0.85), 1, 10, 8, 6, 3, 6, 2),
     "dev4_qa": Required(45, 9, (0.35, 0.45), 4, 8, 15, 10, 5, 14, 4),
     "heldout_b_qa": Required(37, 4, (0.30, 0.40), 5, 10, 16, 11, 3, 14, 3),
+    "dev5_qa": Required(
+        34, 9, (0.30, 0.45), 2, 11, 15, 10, 7, 11, 4, ("gr-nyhet-skr-kunskapsbehov",)
+    ),
+    "heldout_c_qa": Required(45, 9, (0.35, 0.45), 4, 13, 15, 10, 5, 14, 4),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -240,6 +293,8 @@ ID_PREFIXES = {
     ("v5", "dev3_qa"): "dx",
     ("v6", "dev4_qa"): "dy",
     ("v6", "heldout_b_qa"): "hb",
+    ("v7", "dev5_qa"): "dz",
+    ("v7", "heldout_c_qa"): "hc",
 }
 
 
@@ -257,11 +312,12 @@ def test_ids_cannot_be_mistaken_for_another_sets_ids(first: tuple[str, str]) -> 
         assert not validator.is_valid({**good, "id": f"{other}001"}), other
 
 
-def test_heldout_b_keeps_its_ids_without_the_removed_items() -> None:
-    """53 of the 60 written items, ids unchanged (gaps where the 7 removed ones were)."""
-    ids = [r["id"] for r in records("v6", "heldout_b_qa")]
-    written = [f"hb{n:03d}" for n in range(1, 61)]
-    assert ids == [i for i in written if i not in HELDOUT_B_REMOVED]
+@pytest.mark.parametrize("file", list(REMOVED), ids=file_id)
+def test_sets_keep_their_ids_without_the_removed_items(file: tuple[str, str]) -> None:
+    """The 60 written items less the removed ones, ids unchanged (gaps where they were)."""
+    ids = [r["id"] for r in records(*file)]
+    written = [f"{ID_PREFIXES[file]}{n:03d}" for n in range(1, 61)]
+    assert ids == [i for i in written if i not in REMOVED[file]]
 
 
 # ---------------------------------------------------------------- versions
@@ -276,18 +332,17 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v6"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v7"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
-    for name in ("heldout_qa", "dev_qa", "dev2_qa", "dev3_qa", "dev4_qa", "heldout_b_qa"):
+    for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
         assert loaded.version == NEWEST and loaded.kind == "qa", name
         assert len(loaded.items) == len(records(NEWEST, name)), name
     assert shipped_datasets.load("heldout_qa").heldout
-    assert shipped_datasets.load("heldout_b_qa").heldout  # named heldout_*: never gated
-    assert not shipped_datasets.load("dev_qa").heldout  # the development sets are tuned on
-    assert not shipped_datasets.load("dev2_qa").heldout
-    assert not shipped_datasets.load("dev3_qa").heldout
-    assert not shipped_datasets.load("dev4_qa").heldout
+    for _, name in HELDOUT_SETS:  # named heldout_*: never gated
+        assert shipped_datasets.load(name).heldout, name
+    for _, name in DEV_SETS:  # the development sets are tuned on
+        assert not shipped_datasets.load(name).heldout, name
 
 
 # each QA set (version, name) and the earlier sets it must not repeat
@@ -319,6 +374,11 @@ NEW_QA_SETS = [
             ("v5", "dev3_qa"),
             ("v6", "dev4_qa"),
         ),
+    ),
+    (("v7", "dev5_qa"), tuple((v, n) for v, n in FILES if v == "v6" and n in QA_NAMES)),
+    (
+        ("v7", "heldout_c_qa"),
+        (*((v, n) for v, n in FILES if v == "v6" and n in QA_NAMES), ("v7", "dev5_qa")),
     ),
 ]
 
@@ -356,14 +416,18 @@ def test_dev_evidence_never_overlaps_held_out_evidence(
     assert not problems, "\n".join(problems)
 
 
-def test_heldout_b_evidence_overlaps_no_other_set(corpus: dict[str, str]) -> None:
-    """No heldout_b_qa passage is cited by any other set (failures name ids only)."""
-    others = [(NEWEST, n) for n in VERSIONS[NEWEST] if n in QA_NAMES and n != "heldout_b_qa"]
+@pytest.mark.parametrize("held_out", HELDOUT_SETS[1:], ids=file_id)
+def test_later_held_out_evidence_overlaps_no_other_set(
+    held_out: tuple[str, str], corpus: dict[str, str]
+) -> None:
+    """No heldout_b_qa or heldout_c_qa passage is cited by any other set (failures name ids
+    only: a held-out set's content is not printed)."""
+    others = [(NEWEST, n) for n in VERSIONS[NEWEST] if n in QA_NAMES and n != held_out[1]]
     cited = [_span(corpus, g) for other in others for r in records(*other) for g in r["gold"]]
     problems = sorted(
         {
             record["id"]
-            for record in records("v6", "heldout_b_qa")
+            for record in records(*held_out)
             for doc, start, end in (_span(corpus, g) for g in record["gold"])
             if any(d == doc and s < end and start < e for d, s, e in cited)
         }
@@ -469,7 +533,7 @@ def test_counts_asked_for_in_the_issue(file: tuple[str, str]) -> None:
     assert sum(r["hops"] == 2 for r in answerable) >= need.two_hop
     assert on("goteborg-kunskapsbaserad-socialtjanst-2025") >= 8
     for doc_id in SEED_DOCS[:4]:
-        assert on(doc_id) >= 2, doc_id
+        assert on(doc_id) >= (0 if doc_id in need.seeds_without_items else 2), doc_id
     faq_items = [r for r in answerable if any(g["doc_id"].startswith("faq-") for g in r["gold"])]
     assert len(faq_items) >= need.faq
 
@@ -563,7 +627,21 @@ README_NEEDLES = {
         "false abstentions",
         "no longer blind",
         "never tuned on",
-        *HELDOUT_B_REMOVED,
+        *REMOVED[("v6", "heldout_b_qa")],
+    ),
+    "v7": (
+        "blind",
+        "2026-11-24",
+        "evals/thresholds.yaml",
+        "dev5_qa",
+        "heldout_c_qa",
+        "held out",
+        "--raise-thresholds",
+        "false abstentions",
+        "no longer blind",
+        "never tuned on",
+        "docs/eval/dev5-first-run/",
+        *REMOVED[("v7", "dev5_qa")],
     ),
 }
 
