@@ -193,8 +193,9 @@ def _specific(question: str, *, names: bool) -> dict[str, bool]:
     """Specific terms of ``question``, each with whether it comes from a name."""
     found: dict[str, bool] = {}
     # A parenthetical qualifies the question ("… (6 oktober 2021)", copied with the date the
-    # page was written); what it holds is context, not the fact asked for.
-    text = _PARENTHETICAL.sub(" ", question)
+    # page was written); what it holds is context, not the fact asked for. Except an
+    # acronym: "opioid substitution treatment (LARO)" names the topic.
+    text = _PARENTHETICAL.sub(lambda m: f" {' '.join(_ACRONYM.findall(m.group()))} ", question)
     # Where the asker works and who their client is are not what the material must name:
     # names and numbers of the asker's context are not required (acronyms still are: "Jag
     # jobbar med LVM …" names the topic).

@@ -83,6 +83,14 @@ def test_specific_terms_must_occur_in_the_evidence() -> None:
     assert specific_terms("What does Gothenburg do?", names=False) == []
 
 
+def test_an_acronym_in_brackets_names_the_topic_the_rest_of_a_bracket_does_not() -> None:
+    # An English question's bracketed acronym is the one word the Swedish text must contain.
+    question = "How does opioid substitution treatment (LARO) work with social services?"
+    assert specific_terms(question, names=False) == ["laro"]
+    # A bracketed date or remark qualifies the question and is not asked for.
+    assert specific_terms("Vad sa GR om modellen (6 oktober 2021)?") == ["gr"]
+
+
 def test_how_long_something_has_existed_is_answered_by_the_year_it_began() -> None:
     question = "Hur länge har socialt arbete funnits som eget universitetsämne?"
     assert verdict(question, "Socialt arbete blev ett eget universitetsämne 1977.").answerable
