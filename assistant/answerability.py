@@ -252,6 +252,19 @@ def asks_for_number(question: str) -> bool:
     return any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q))
 
 
+# "Where was the meeting held?", "I vilken lokal …?". A Swedish "Var …" opens yes/no
+# questions too ("Var det hon som skrev …?"), so only "var" before a verb of place counts.
+_PLACE_Q = re.compile(
+    r"^\W*where\b|\b(vilken lokal|vilken plats|vilken adress|var (?:hölls|ligger|låg|äger|ägde|"
+    r"finns|träffas|träffades)|which (?:room|venue|place|address))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_place(question: str) -> bool:
+    return bool(_PLACE_Q.search(question))
+
+
 # A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.
 # 1 §", "2022-05-06", "15 februari", "09.30").
 _COUNT_EVIDENCE = re.compile(

@@ -17,7 +17,7 @@ import numpy as np
 from starlette.concurrency import iterate_in_threadpool
 
 import kunskap
-from assistant import answerability, citations, extractive
+from assistant import answerability, citations, extractive, glossary
 from assistant.conversation import standalone_question
 from assistant.llm import stream_chat
 from assistant.models import (
@@ -179,7 +179,7 @@ def answer_events(
     standalone = searchable(standalone_question(question, history, services.llm))
 
     retriever = Retriever(services)
-    hits = retriever.search(standalone, filters=filters)
+    hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
     timings.update(retriever.last_timings_ms)
 
     t0 = time.perf_counter()
@@ -258,6 +258,7 @@ def answer_events(
             query_vec=query_vec,
             embed=embed if language != "sv" else None,
             wants_number=answerability.asks_for_number(standalone),
+            wants_place=answerability.asks_for_place(standalone),
         )
         verified = citations.verify(
             text, hits, quotes=quotes, embed=embed if language != "sv" else None

@@ -31,6 +31,7 @@ MAX_NAME_ITEMS = 40
 SEMANTIC_HITS = 3
 
 _DIGIT = re.compile(r"\d")
+_PLACE = re.compile(r"\b(?:plats|lokal|adress|address|venue)\b|\w+gatan\b|\bgatan \d", re.I)
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
@@ -208,8 +209,20 @@ def _short_lines(text: str, listed: set[str]) -> list[str]:
     return out
 
 
+def _of_the_asked_kind(text: str, wants_number: bool, wants_place: bool) -> bool:
+    """A number for a question asking how many, how much or when; a place ("Plats: GR",
+    "Lokal Sexan", a street) for one asking where."""
+    return (wants_number and bool(_DIGIT.search(text))) or (
+        wants_place and bool(_PLACE.search(text))
+    )
+
+
 def _score_lexical(
-    cands: list[Candidate], key_terms: list[str], hits: list[Hit], wants_number: bool
+    cands: list[Candidate],
+    key_terms: list[str],
+    hits: list[Hit],
+    wants_number: bool,
+    wants_place: bool,
 ) -> None:
     for c in cands:
         terms = c.terms
@@ -219,14 +232,24 @@ def _score_lexical(
         overlap = len(matched_terms(key_terms, terms))
         length_norm = max(len(terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
-        if wants_number and _DIGIT.search(c.text):
+        if _of_the_asked_kind(c.text, wants_number, wants_place):
             c.score += 0.5
 
 
-def _score_semantic(cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn) -> None:
+def _score_semantic(
+    cands: list[Candidate],
+    query_vec: np.ndarray,
+    embed: EmbedFn,
+    wants_number: bool,
+    wants_place: bool,
+) -> None:
     sims = embed([c.text for c in cands]) @ query_vec
     for c, sim in zip(cands, sims, strict=True):
         c.score = float(sim) - 0.01 * c.hit_rank
+        # Similarities of on-topic sentences lie within a few hundredths of each other: a
+        # sentence of the asked kind is moved up among them, not above everything.
+        if _of_the_asked_kind(c.text, wants_number, wants_place):
+            c.score += 0.03
 
 
 def select_sentences(
@@ -238,6 +261,7 @@ def select_sentences(
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
     wants_number: bool = False,
+    wants_place: bool = False,
 ) -> list[Candidate]:
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
@@ -247,9 +271,9 @@ def select_sentences(
         return []
     if semantic:
         assert embed is not None and query_vec is not None
-        _score_semantic(cands, query_vec, embed)
+        _score_semantic(cands, query_vec, embed, wants_number, wants_place)
     else:
-        _score_lexical(cands, key_terms, hits, wants_number)
+        _score_lexical(cands, key_terms, hits, wants_number, wants_place)
         cands = [c for c in cands if matched_terms(key_terms, c.terms)] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
@@ -286,6 +310,7 @@ def compose(
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
     wants_number: bool = False,
+    wants_place: bool = False,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
     chosen = select_sentences(
@@ -296,6 +321,7 @@ def compose(
         query_vec=query_vec,
         embed=embed,
         wants_number=wants_number,
+        wants_place=wants_place,
     )
     if not chosen:
         return "", {}

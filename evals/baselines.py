@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant import glossary
+from assistant.answering import question_language
 from assistant.retrieval import Mode, Retriever
 from assistant.services import Services
 from ingest import index_store
@@ -157,7 +159,9 @@ class PipelineSystem:
 
     def search(self, question: str, k: int) -> tuple[list[Retrieved], dict[str, float]]:
         assert self._retriever is not None
-        hits = self._retriever.search(question, top_k=k, mode=self.mode)
+        # As the assistant searches: an English question with its Swedish terms added.
+        query = glossary.search_text(question, question_language(question))
+        hits = self._retriever.search(query, top_k=k, mode=self.mode)
         found = [Retrieved(h.chunk_id, h.doc_id, h.text, h.score) for h in hits]
         return found, dict(self._retriever.last_timings_ms)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant import answering
+from assistant import answering, glossary
 from assistant.citations import lexical_support
 from assistant.models import Answer
 from assistant.retrieval import Retriever
@@ -404,7 +404,8 @@ def evaluate_answers(
         if item.answerable and not result.answered:
             # Whose fault: was a gold document among the evidence the judge saw (then the
             # answerability rules abstained) or not (then retrieval missed it)?
-            evidence = retriever.search(answering.searchable(result.question))
+            searched = answering.searchable(result.question)
+            evidence = retriever.search(glossary.search_text(searched, result.language))
             row["gold_in_evidence"] = bool(set(row["gold_docs"]) & {h.doc_id for h in evidence})
         rows.append(row)
     return {"summary": summarise_answers(rows), "per_question": rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answerability import (
+    asks_for_place,
     judge,
     key_terms,
     specific_terms,
@@ -243,6 +244,20 @@ def test_english_questions_are_judged_by_meaning_alone() -> None:
     # A cross-language match needs more similarity than a Swedish one.
     assert not verdict(question, text, dense=0.81, language="en").answerable
     assert verdict("Vad är beprövad erfarenhet?", text, dense=0.81).answerable
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Where was the joint meeting held?", True),
+        ("I vilken lokal hölls mötet?", True),
+        ("Var hölls mötet i maj?", True),
+        ("Var det hon som skrev anteckningarna?", False),  # "var" of "vara", yes/no
+        ("Vem var ordförande?", False),
+    ],
+)
+def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
+    assert asks_for_place(question) is asks
 
 
 def test_question_words_are_not_key_terms() -> None:

@@ -105,6 +105,35 @@ def test_a_header_line_of_short_fields_is_quoted_whole_and_fragments_are_not() -
     )
 
 
+def test_a_question_asking_where_prefers_the_line_that_gives_the_place() -> None:
+    minutes = make_hit(
+        "Anteckningar möte 2022-05-06, kl. 09:00-15:00\n"
+        "Plats: GR. Anders Persons gatan 8. Lokal Sexan\n\n"
+        "Dialogen om nätverkens gemensamma möten fortsätter vid nästa tillfälle."
+    )
+    # Meaning alone (an English question) puts the dialogue sentence a little closer.
+    closeness = {"Dialogen": 0.84, "Plats": 0.82}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        sims = [next((v for k, v in closeness.items() if t.startswith(k)), 0.5) for t in texts]
+        return np.array([[s, (1 - s * s) ** 0.5] for s in sims])
+
+    def first_quote(wants_place: bool) -> str:
+        _, quotes = compose(
+            [minutes],
+            [],
+            max_sentences=1,
+            language="en",
+            query_vec=np.array([1.0, 0.0]),
+            embed=embed,
+            wants_place=wants_place,
+        )
+        return quotes[1][0]
+
+    assert first_quote(False).startswith("Dialogen")
+    assert first_quote(True).startswith("Plats: GR")
+
+
 def test_verification_keeps_every_sentence_the_composer_quotes(
     sample_services: Services,
 ) -> None:
