@@ -335,22 +335,60 @@ def _person_named(question: str, evidence: str, *, lexical: bool) -> bool:
     )
 
 
+# Where one question of several ends and the next begins: "Vilket år tog X fram Y, och hur
+# många Z arbetar där?" asks a year about X and Y and a count about Z.
+_NEXT_QUESTION = re.compile(
+    r"[?;]|,\s*(?:och|samt|and)\s+(?=\w)|\s(?:och|samt|and)\s+(?=(?:hur|vad|vilk\w*|när|vem|var"
+    r"|how|what|which|when|who|where)\b)",
+    re.IGNORECASE,
+)
+
+
+def _asked_about(question: str, asking: re.Pattern[str], terms: list[str]) -> list[str]:
+    """The key terms of the part of ``question`` that asks for the fact ``asking`` finds.
+
+    A fact has to stand in a sentence about its own part of a two-part question; measured
+    against the terms of both parts, the sentence giving the year looks off topic.
+    """
+    found = asking.search(question)
+    if not found or not terms:
+        return terms
+    start = 0
+    for cut in _NEXT_QUESTION.finditer(question):
+        if cut.start() >= found.start():
+            part = question[start : cut.start()]
+            break
+        start = cut.end()
+    else:
+        part = question[start:]
+    if len(part) == len(question.rstrip("?")):
+        return terms
+    own = set(analyze(part))
+    return [t for t in terms if t in own] or terms
+
+
 def asked_fact_present(
     question: str, evidence: str, *, lexical: bool = True, terms: list[str] | None = None
 ) -> tuple[bool, str]:
     topic = (terms or []) if lexical else []
+
+    def about(asking: re.Pattern[str]) -> list[str]:
+        return _asked_about(question, asking, topic)
+
     if _AMOUNT_Q.search(question) and not _in_a_relevant_sentence(
-        _AMOUNT_EVIDENCE, evidence, topic
+        _AMOUNT_EVIDENCE, evidence, about(_AMOUNT_Q)
     ):
         return False, "asks for an amount the evidence does not give"
     # "Hur länge har X funnits?" is answered by the year X began ("startade 1999").
     existed = _EXISTED_SINCE_Q.search(question)
     duration_evidence = _DURATION_OR_YEAR if existed else _DURATION_EVIDENCE
     if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
-        duration_evidence, evidence, topic
+        duration_evidence, evidence, about(_DURATION_Q)
     ):
         return False, "asks for a duration the evidence does not give"
-    if _DATE_Q.search(question) and not _in_a_relevant_sentence(_DATE_EVIDENCE, evidence, topic):
+    if _DATE_Q.search(question) and not _in_a_relevant_sentence(
+        _DATE_EVIDENCE, evidence, about(_DATE_Q)
+    ):
         return False, "asks for a date the evidence does not give"
     # Minutes name people in headings and lists, away from what they said: any name will do,
     # except for a role ("Vem är chef för …"), whose holder is named beside the role.
@@ -358,10 +396,10 @@ def asked_fact_present(
         return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
-    if _CLOCK_Q.search(question) and not _in_a_relevant_sentence(_CLOCK, evidence, topic):
+    if _CLOCK_Q.search(question) and not _in_a_relevant_sentence(_CLOCK, evidence, about(_CLOCK_Q)):
         return False, "asks for a time of day the evidence does not give"
     if _COUNT_Q.search(question) and not _count_present(
-        question, evidence, lexical=lexical, topic=topic
+        question, evidence, lexical=lexical, topic=about(_COUNT_Q)
     ):
         return False, "asks for a count the evidence does not give"
     return True, ""

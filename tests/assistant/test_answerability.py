@@ -260,6 +260,20 @@ def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
     assert asks_for_place(question) is asks
 
 
+def test_each_part_of_a_two_part_question_is_checked_against_its_own_topic() -> None:
+    question = (
+        "Vilket år startade kommunen sitt familjehemsteam, och hur många socialsekreterare "
+        "arbetar där idag?"
+    )
+    # The year stands in a sentence about the first part only: measured against the terms
+    # of both parts it looked off topic.
+    text = "Familjehemsteamet startade 2019. I teamet arbetar idag sex socialsekreterare."
+    assert verdict(question, text).answerable
+    # Each part still needs its own fact.
+    no_year = "Familjehemsteamet startade nyligen. I teamet arbetar idag sex socialsekreterare."
+    assert not verdict(question, no_year).answerable
+
+
 def test_question_words_are_not_key_terms() -> None:
     assert key_terms("Vad innebär beprövad erfarenhet enligt rapporten?") == analyze(
         "beprövad erfarenhet"
