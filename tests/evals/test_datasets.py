@@ -43,36 +43,8 @@ DATASETS_DIR = REPO_ROOT / "evals" / "datasets"
 MANIFEST = REPO_ROOT / "corpus_manifest.yaml"
 SHARED_QUESTIONS = REPO_ROOT.parent / "shared" / "evals" / "swefaq_dev_questions_public.jsonl"
 
-# version -> its datasets, and the ones it adds (described by its README's counts block)
-VERSIONS: dict[str, tuple[str, ...]] = {
-    "v1": ("swefaq_retrieval", "sample_qa"),
-    "v2": ("swefaq_retrieval", "sample_qa", "heldout_qa"),
-    "v3": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa"),
-    "v4": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa"),
-    "v5": ("swefaq_retrieval", "sample_qa", "heldout_qa", "dev_qa", "dev2_qa", "dev3_qa"),
-    "v6": (
-        "swefaq_retrieval",
-        "sample_qa",
-        "heldout_qa",
-        "dev_qa",
-        "dev2_qa",
-        "dev3_qa",
-        "dev4_qa",
-        "heldout_b_qa",
-    ),
-    "v7": (
-        "swefaq_retrieval",
-        "sample_qa",
-        "heldout_qa",
-        "dev_qa",
-        "dev2_qa",
-        "dev3_qa",
-        "dev4_qa",
-        "heldout_b_qa",
-        "dev5_qa",
-        "heldout_c_qa",
-    ),
-}
+# version -> the datasets it adds (described by its README's counts block); each version
+# carries every dataset of the one before, byte for byte.
 NEW_IN: dict[str, tuple[str, ...]] = {
     "v1": ("sample_qa", "swefaq_retrieval"),
     "v2": ("heldout_qa",),
@@ -82,17 +54,10 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v6": ("dev4_qa", "heldout_b_qa"),
     "v7": ("dev5_qa", "heldout_c_qa"),
 }
-QA_NAMES = (
-    "sample_qa",
-    "heldout_qa",
-    "dev_qa",
-    "dev2_qa",
-    "dev3_qa",
-    "dev4_qa",
-    "heldout_b_qa",
-    "dev5_qa",
-    "heldout_c_qa",
-)
+VERSIONS: dict[str, tuple[str, ...]] = {}
+for _version, _added in NEW_IN.items():
+    VERSIONS[_version] = (*(list(VERSIONS.values())[-1] if VERSIONS else ()), *_added)
+QA_NAMES = tuple(name for name in VERSIONS[list(VERSIONS)[-1]] if name != "swefaq_retrieval")
 DEV_SETS = [
     ("v3", "dev_qa"),
     ("v4", "dev2_qa"),
