@@ -18,33 +18,41 @@ from functools import lru_cache
 from importlib import resources
 
 GLOSSARY_FILE = "glossary_en_sv.tsv"
-_NON_WORD = re.compile(r"[^\w&'-]+")
 
 
 @lru_cache(maxsize=1)
-def glossary() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(English phrase, Swedish terms), longest phrase first so that "emergency care order"
-    is read before "care order"."""
+def glossary() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """(English phrase as a pattern, Swedish terms), longest phrase first so that
+    "emergency care order" is read before "care order".
+
+    A phrase counts in the plural too ("foster families"), but not where the asker gives
+    the Swedish term in brackets right after it ("elderly care (äldreområdet)"): their own
+    word is the one to search with.
+    """
     text = resources.files("assistant").joinpath(GLOSSARY_FILE).read_text(encoding="utf-8")
     entries = []
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         english, swedish = line.split("\t")
-        entries.append((english, tuple(t.strip() for t in swedish.split("|"))))
-    return tuple(sorted(entries, key=lambda e: (-len(e[0]), e[0])))
+        words = r"[\s-]+".join(re.escape(w) for w in english.split())
+        pattern = re.compile(rf"(?<![\w&'-]){words}(?:s|es)?(?![\w&'-])(?!\s*\()", re.I)
+        entries.append((len(english), pattern, tuple(t.strip() for t in swedish.split("|"))))
+    entries.sort(key=lambda e: -e[0])
+    return tuple((pattern, swedish) for _, pattern, swedish in entries)
 
 
 def swedish_terms(question: str) -> list[str]:
-    """The Swedish terms for the glossary phrases in ``question`` (a plural "-s" included),
-    each phrase read once: the words of a longer phrase are not read again on their own."""
-    text = f" {_NON_WORD.sub(' ', question.lower())} "
+    """The Swedish terms for the glossary phrases in ``question``, each phrase read once:
+    the words of a longer phrase are not read again on their own."""
+    text = question
     found: list[str] = []
-    for english, swedish in glossary():
-        for form in (f" {english} ", f" {english}s "):
-            if form in text:
-                found.extend(t for t in swedish if t not in found)
-                text = text.replace(form, " | ")
+    for pattern, swedish in glossary():
+        if pattern.search(text):
+            # A term the question already uses, alone or in a compound ("the model
+            # (Genombrottsmodellen)"), adds nothing but weight on a word it has.
+            found.extend(t for t in swedish if t not in found and t.lower() not in question.lower())
+            text = pattern.sub(" | ", text)
     return found
 
 

@@ -38,6 +38,14 @@ def test_the_longest_phrase_is_read_first_and_its_words_not_again() -> None:
     ]
 
 
+def test_the_askers_own_swedish_words_are_not_added_again() -> None:
+    # The Swedish term in brackets right after a phrase is the asker's translation of it.
+    assert swedish_terms("What is elderly care (äldreområdet) planning?") == []
+    assert swedish_terms("What is elderly care planning?") == ["äldreomsorg"]
+    # A term the question already has, alone or inside a compound, is not added.
+    assert "modell" not in swedish_terms("Which model is Genombrottsmodellen?")
+
+
 @pytest.mark.parametrize(
     ("question", "language", "searched"),
     [
