@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
@@ -143,23 +145,22 @@ _DATE_EVIDENCE = re.compile(
 _NUMBER_WORD = rf"(\d[\d\s]*|{_NUMBER_WORDS}|(?:ett|en)(?=\s*\(1\)))(?:\s*\(\d+\))?"
 
 
-# Comparison forms the Snowball stemmer cannot relate to their base word ("gamla byggnader"
-# vs "äldre byggnader"); each line is one word. "liten" and "låg" are left out: once
-# stemmed and folded they collide with other words ("lita", "lag").
-_IRREGULAR_FORMS = (
-    "gammal gamla äldre äldst",
-    "stor stora större störst",
-    "god goda bra bättre bäst",
-    "dålig dåliga sämre sämst",
-    "ung unga yngre yngst",
-    "hög höga högre högst",
-)
-_FORM_GROUPS = [set(analyze(line)) for line in _IRREGULAR_FORMS]
+SAME_MEANING_FILE = "same_meaning_sv.txt"
 
 
-def with_irregular_forms(terms: set[str]) -> set[str]:
-    """``terms`` plus the other forms of any irregularly compared adjective among them."""
-    extra = {form for group in _FORM_GROUPS if terms & group for form in group}
+@lru_cache(maxsize=1)
+def same_meaning_groups() -> tuple[frozenset[str], ...]:
+    """Groups of stemmed words that count as one word (``same_meaning_sv.txt``)."""
+    text = resources.files("assistant").joinpath(SAME_MEANING_FILE).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return tuple(frozenset(analyze(line)) for line in lines)
+
+
+def with_same_meaning(terms: set[str]) -> set[str]:
+    """``terms`` plus the words that mean the same as one of them: the other forms of an
+    irregularly compared adjective ("äldre" → "gamla"), a source's word for an everyday one
+    ("byggnader" → "hus")."""
+    extra = {word for group in same_meaning_groups() if terms & group for word in group}
     return terms | extra
 
 
@@ -462,7 +463,7 @@ def judge(
         )
     )
     body = " ".join(h.text for h in top)
-    evidence_terms = with_irregular_forms(term_set(f"{evidence} {spoken_dates(evidence)}"))
+    evidence_terms = with_same_meaning(term_set(f"{evidence} {spoken_dates(evidence)}"))
     evidence_folded = fold(evidence.lower())
     terms = key_terms(question)
     # Cross-language questions cannot be checked word by word; they rely on the embedding.
