@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
@@ -249,8 +250,18 @@ def term_present(
     return len(term) >= 10 and _compound_found(term, evidence_terms)
 
 
-def asks_for_number(question: str) -> bool:
-    return any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q))
+AskedKind = Literal["number", "place"]
+
+
+def asked_kinds(question: str) -> frozenset[AskedKind]:
+    """What kind of fact ``question`` asks for, as far as the composer can use it: a number
+    (how many, how much, when, how long) or a place (where)."""
+    kinds: set[AskedKind] = set()
+    if any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q)):
+        kinds.add("number")
+    if _PLACE_Q.search(question):
+        kinds.add("place")
+    return frozenset(kinds)
 
 
 # "Where was the meeting held?", "I vilken lokal …?". A Swedish "Var …" opens yes/no
@@ -260,10 +271,6 @@ _PLACE_Q = re.compile(
     r"finns|träffas|träffades)|which (?:room|venue|place|address))\b",
     re.IGNORECASE,
 )
-
-
-def asks_for_place(question: str) -> bool:
-    return bool(_PLACE_Q.search(question))
 
 
 # A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.

@@ -257,8 +257,7 @@ def answer_events(
             language=language,
             query_vec=query_vec,
             embed=embed if language != "sv" else None,
-            wants_number=answerability.asks_for_number(standalone),
-            wants_place=answerability.asks_for_place(standalone),
+            asked=answerability.asked_kinds(standalone),
         )
         verified = citations.verify(
             text, hits, quotes=quotes, embed=embed if language != "sv" else None

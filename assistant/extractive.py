@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answerability import AskedKind
 from assistant.citations import SENTENCE_STOP
 from assistant.retrieval import Hit, jaccard
 from ingest.sparse import analyze, matched_terms
@@ -209,20 +210,16 @@ def _short_lines(text: str, listed: set[str]) -> list[str]:
     return out
 
 
-def _of_the_asked_kind(text: str, wants_number: bool, wants_place: bool) -> bool:
+def _of_the_asked_kind(text: str, asked: frozenset[AskedKind]) -> bool:
     """A number for a question asking how many, how much or when; a place ("Plats: GR",
     "Lokal Sexan", a street) for one asking where."""
-    return (wants_number and bool(_DIGIT.search(text))) or (
-        wants_place and bool(_PLACE.search(text))
+    return ("number" in asked and bool(_DIGIT.search(text))) or (
+        "place" in asked and bool(_PLACE.search(text))
     )
 
 
 def _score_lexical(
-    cands: list[Candidate],
-    key_terms: list[str],
-    hits: list[Hit],
-    wants_number: bool,
-    wants_place: bool,
+    cands: list[Candidate], key_terms: list[str], hits: list[Hit], asked: frozenset[AskedKind]
 ) -> None:
     for c in cands:
         terms = c.terms
@@ -232,23 +229,19 @@ def _score_lexical(
         overlap = len(matched_terms(key_terms, terms))
         length_norm = max(len(terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
-        if _of_the_asked_kind(c.text, wants_number, wants_place):
+        if _of_the_asked_kind(c.text, asked):
             c.score += 0.5
 
 
 def _score_semantic(
-    cands: list[Candidate],
-    query_vec: np.ndarray,
-    embed: EmbedFn,
-    wants_number: bool,
-    wants_place: bool,
+    cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn, asked: frozenset[AskedKind]
 ) -> None:
     sims = embed([c.text for c in cands]) @ query_vec
     for c, sim in zip(cands, sims, strict=True):
         c.score = float(sim) - 0.01 * c.hit_rank
         # Similarities of on-topic sentences lie within a few hundredths of each other: a
         # sentence of the asked kind is moved up among them, not above everything.
-        if _of_the_asked_kind(c.text, wants_number, wants_place):
+        if _of_the_asked_kind(c.text, asked):
             c.score += 0.03
 
 
@@ -260,8 +253,7 @@ def select_sentences(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
-    wants_number: bool = False,
-    wants_place: bool = False,
+    asked: frozenset[AskedKind] = frozenset(),
 ) -> list[Candidate]:
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
@@ -271,9 +263,9 @@ def select_sentences(
         return []
     if semantic:
         assert embed is not None and query_vec is not None
-        _score_semantic(cands, query_vec, embed, wants_number, wants_place)
+        _score_semantic(cands, query_vec, embed, asked)
     else:
-        _score_lexical(cands, key_terms, hits, wants_number, wants_place)
+        _score_lexical(cands, key_terms, hits, asked)
         cands = [c for c in cands if matched_terms(key_terms, c.terms)] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
@@ -309,8 +301,7 @@ def compose(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
-    wants_number: bool = False,
-    wants_place: bool = False,
+    asked: frozenset[AskedKind] = frozenset(),
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
     chosen = select_sentences(
@@ -320,8 +311,7 @@ def compose(
         language=language,
         query_vec=query_vec,
         embed=embed,
-        wants_number=wants_number,
-        wants_place=wants_place,
+        asked=asked,
     )
     if not chosen:
         return "", {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answerability import judge
+from assistant.answerability import AskedKind, asked_kinds, judge
 from assistant.answering import question_language, searchable
 from assistant.citations import verify
 from assistant.extractive import compose
@@ -118,7 +118,7 @@ def test_a_question_asking_where_prefers_the_line_that_gives_the_place() -> None
         sims = [next((v for k, v in closeness.items() if t.startswith(k)), 0.5) for t in texts]
         return np.array([[s, (1 - s * s) ** 0.5] for s in sims])
 
-    def first_quote(wants_place: bool) -> str:
+    def first_quote(asked: frozenset[AskedKind]) -> str:
         _, quotes = compose(
             [minutes],
             [],
@@ -126,12 +126,12 @@ def test_a_question_asking_where_prefers_the_line_that_gives_the_place() -> None
             language="en",
             query_vec=np.array([1.0, 0.0]),
             embed=embed,
-            wants_place=wants_place,
+            asked=asked,
         )
         return quotes[1][0]
 
-    assert first_quote(False).startswith("Dialogen")
-    assert first_quote(True).startswith("Plats: GR")
+    assert first_quote(frozenset()).startswith("Dialogen")
+    assert first_quote(asked_kinds("Where was the meeting held?")).startswith("Plats: GR")
 
 
 def test_verification_keeps_every_sentence_the_composer_quotes(
