@@ -250,6 +250,14 @@ def term_present(
     return len(term) >= 10 and _compound_found(term, evidence_terms)
 
 
+# "Where was the meeting held?", "I vilken lokal …?". A Swedish "Var …" opens yes/no
+# questions too ("Var det hon som skrev …?"), so only "var" before a verb of place counts.
+_PLACE_Q = re.compile(
+    r"^\W*where\b|\b(vilken lokal|vilken plats|vilken adress|var (?:hölls|ligger|låg|äger|ägde|"
+    r"finns|träffas|träffades)|which (?:room|venue|place|address))\b",
+    re.IGNORECASE,
+)
+
 AskedKind = Literal["number", "place"]
 
 
@@ -262,15 +270,6 @@ def asked_kinds(question: str) -> frozenset[AskedKind]:
     if _PLACE_Q.search(question):
         kinds.add("place")
     return frozenset(kinds)
-
-
-# "Where was the meeting held?", "I vilken lokal …?". A Swedish "Var …" opens yes/no
-# questions too ("Var det hon som skrev …?"), so only "var" before a verb of place counts.
-_PLACE_Q = re.compile(
-    r"^\W*where\b|\b(vilken lokal|vilken plats|vilken adress|var (?:hölls|ligger|låg|äger|ägde|"
-    r"finns|träffas|träffades)|which (?:room|venue|place|address))\b",
-    re.IGNORECASE,
-)
 
 
 # A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.
@@ -361,17 +360,14 @@ def _asked_about(question: str, asking: re.Pattern[str], terms: list[str]) -> li
     found = asking.search(question)
     if not found or not terms:
         return terms
-    start = 0
-    for cut in _NEXT_QUESTION.finditer(question):
-        if cut.start() >= found.start():
-            part = question[start : cut.start()]
-            break
-        start = cut.end()
-    else:
-        part = question[start:]
-    if len(part) == len(question.rstrip("?")):
+    cuts = list(_NEXT_QUESTION.finditer(question))
+    starts, ends = [0, *(c.end() for c in cuts)], [*(c.start() for c in cuts), len(question)]
+    spans = zip(starts, ends, strict=True)
+    parts = [(start, end) for start, end in spans if question[start:end].strip()]
+    own_part = [question[s:e] for s, e in parts if s <= found.start() < e]
+    if len(parts) < 2 or not own_part:
         return terms
-    own = set(analyze(part))
+    own = set(analyze(own_part[0]))
     return [t for t in terms if t in own] or terms
 
 
