@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering import QuestionError, answer, question_language, warm_up
+from assistant.glossary import glossary
 from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
 from assistant.services import Services, build_services
 from kunskap.settings import Settings
@@ -206,8 +207,10 @@ def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
     sample_services: Services, tmp_path: Path
 ) -> None:
     sample_services.extras.pop("vocabulary", None)
+    glossary.cache_clear()
     warm_up(sample_services)
     assert "vocabulary" in sample_services.extras
+    assert glossary.cache_info().currsize == 1  # read before the first English question
     empty = build_services(make_settings(tmp_path / "tom"), with_needs=False)
     try:
         warm_up(empty)  # no collection yet: nothing to load, and no error
