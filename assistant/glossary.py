@@ -45,14 +45,14 @@ def glossary() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
 def swedish_terms(question: str) -> list[str]:
     """The Swedish terms for the glossary phrases in ``question``, each phrase read once:
     the words of a longer phrase are not read again on their own."""
-    text = question
+    text, asked = question, question.lower()
     found: list[str] = []
     for pattern, swedish in glossary():
-        if pattern.search(text):
+        text, matches = pattern.subn(" | ", text)
+        if matches:
             # A term the question already uses, alone or in a compound ("the model
             # (Genombrottsmodellen)"), adds nothing but weight on a word it has.
-            found.extend(t for t in swedish if t not in found and t.lower() not in question.lower())
-            text = pattern.sub(" | ", text)
+            found.extend(t for t in swedish if t not in found and t.lower() not in asked)
     return found
 
 
