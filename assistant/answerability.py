@@ -20,6 +20,7 @@ Four checks, all of which must pass:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -258,18 +259,38 @@ _PLACE_Q = re.compile(
     re.IGNORECASE,
 )
 
-AskedKind = Literal["number", "place"]
+# "Plats: GR", "Lokal Sexan", a street.
+_PLACE = re.compile(r"\b(?:plats|lokal|adress|address|venue)\b|\w+gatan\b|\bgatan \d", re.I)
+
+AskedKind = Literal[
+    "amount", "duration", "date", "person", "contact", "clock", "count", "place", "definition"
+]
+
+
+@dataclass(frozen=True)
+class AskedFact:
+    """The kinds of fact a question asks for, and how to tell a sentence that gives one.
+
+    The judge requires such a sentence in the evidence; the composer puts it first, so that
+    the answer quotes the fact the question was judged answerable by.
+    """
+
+    question: str
+    kinds: frozenset[AskedKind]
+
+    def stated_in(self, sentence: str) -> bool:
+        return any(_STATES[kind](self.question, sentence) for kind in self.kinds)
+
+
+def asked_fact(question: str) -> AskedFact:
+    """What kind of fact ``question`` asks for: an amount, a duration, a date, a person,
+    contact details, a time of day, a count or a place."""
+    kinds = frozenset(kind for kind, asks in _ASKS.items() if asks.search(question))
+    return AskedFact(question, kinds)
 
 
 def asked_kinds(question: str) -> frozenset[AskedKind]:
-    """What kind of fact ``question`` asks for, as far as the composer can use it: a number
-    (how many, how much, when, how long) or a place (where)."""
-    kinds: set[AskedKind] = set()
-    if any(p.search(question) for p in (_AMOUNT_Q, _COUNT_Q, _DATE_Q, _DURATION_Q)):
-        kinds.add("number")
-    if _PLACE_Q.search(question):
-        kinds.add("place")
-    return frozenset(kinds)
+    return asked_fact(question).kinds
 
 
 # A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.
@@ -290,7 +311,12 @@ def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[s
         # Verbs ("hur många deltog") name no counted thing, and an English noun cannot be
         # matched against Swedish text: a count in a sentence on the topic will have to do.
         return _in_a_relevant_sentence(_COUNT_EVIDENCE, evidence, topic)
-    for match in re.finditer(_NUMBER_WORD + r"\s+([^\W\d_]+)(?:[\s/]+([^\W\d_]+))?", evidence):
+    return _number_before(noun, evidence)
+
+
+def _number_before(noun: list[str], text: str) -> bool:
+    """A number stands right before the counted noun ("sju moment", "50 personer")."""
+    for match in re.finditer(_NUMBER_WORD + r"\s+([^\W\d_]+)(?:[\s/]+([^\W\d_]+))?", text):
         following = {t for word in match.groups()[1:] if word for t in analyze(word)}
         if matched_terms(noun, following):
             return True
@@ -515,3 +541,64 @@ def judge(
     if not ok:
         return Verdict(False, confidence, why, terms, missing)
     return Verdict(True, confidence, "answerable", terms, missing)
+
+
+def _gives_count(question: str, sentence: str) -> bool:
+    counted = _COUNTED.search(question)
+    noun = analyze(counted.group(1)) if counted else []
+    if noun and _looks_like_noun(counted.group(1)):  # type: ignore[union-attr]
+        return _number_before(noun, sentence)
+    return bool(_COUNT_EVIDENCE.search(sentence))
+
+
+def _gives_duration(question: str, sentence: str) -> bool:
+    pattern = _DURATION_OR_YEAR if _EXISTED_SINCE_Q.search(question) else _DURATION_EVIDENCE
+    return bool(pattern.search(sentence))
+
+
+# What an acronym stands for: "Vad står HKN för?", "Vad betyder förkortningen RSS:er?", "Vad är
+# NUSO?", "What does LVU stand for?". Only acronyms: "Vad är beprövad erfarenhet?" asks for
+# an explanation, which no pattern can recognise.
+_DEFINITION_Q = re.compile(
+    r"\b(?i:vad\s+(?:står|betyder|är|innebär)|what\s+(?:does|is|do))\s+"
+    r"(?i:(?:förkortningen|begreppet|the\s+(?:abbreviation|acronym))\s+)?"
+    r"(?P<acronym>[A-ZÅÄÖ]{2,})(?![a-zåäö])"
+)
+
+
+def _gives_definition(question: str, sentence: str) -> bool:
+    """ "HKN står för …", "RSS = regionala …", "Nationell uppföljning … (NUSO)", or a footnote
+    "Förkortningen står för …"."""
+    asked = _DEFINITION_Q.search(question)
+    if asked is None:
+        return False
+    acronym = re.escape(asked.group("acronym"))
+    return bool(
+        re.search(rf"\b{acronym}\b\S{{0,3}}\s*(=|st[aå]r\s+f[oö]r|betyder)", sentence)
+        or re.search(rf"\w\s*\(\s*{acronym}\s*\)", sentence)
+        or re.search(r"förkortning\w*\s+st[aå]r\s+f[oö]r", sentence, re.IGNORECASE)
+    )
+
+
+_ASKS: dict[AskedKind, re.Pattern[str]] = {
+    "amount": _AMOUNT_Q,
+    "duration": _DURATION_Q,
+    "date": _DATE_Q,
+    "person": _PERSON_Q,
+    "contact": _CONTACT_Q,
+    "clock": _CLOCK_Q,
+    "count": _COUNT_Q,
+    "place": _PLACE_Q,
+    "definition": _DEFINITION_Q,
+}
+_STATES: dict[AskedKind, Callable[[str, str], bool]] = {
+    "amount": lambda _q, s: bool(_AMOUNT_EVIDENCE.search(s)),
+    "duration": _gives_duration,
+    "date": lambda _q, s: bool(_DATE_EVIDENCE.search(s)),
+    "person": lambda _q, s: bool(_PERSON_EVIDENCE.search(s) or _OFFICE_HOLDER.search(s)),
+    "contact": lambda _q, s: bool(_CONTACT_EVIDENCE.search(s)),
+    "clock": lambda _q, s: bool(_CLOCK.search(s)),
+    "count": _gives_count,
+    "place": lambda _q, s: bool(_PLACE.search(s)),
+    "definition": _gives_definition,
+}

@@ -260,7 +260,7 @@ def answer_events(
             language=language,
             query_vec=query_vec,
             embed=embed if language != "sv" else None,
-            asked=answerability.asked_kinds(standalone),
+            asked=answerability.asked_fact(standalone),
         )
         verified = citations.verify(
             text, hits, quotes=quotes, embed=embed if language != "sv" else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answerability import AskedKind
+from assistant.answerability import AskedFact
 from assistant.citations import SENTENCE_STOP
 from assistant.retrieval import Hit, jaccard
 from ingest.sparse import analyze, matched_terms
@@ -31,8 +31,6 @@ MAX_LIST_ITEMS = 10
 MAX_NAME_ITEMS = 40
 SEMANTIC_HITS = 3
 
-_DIGIT = re.compile(r"\d")
-_PLACE = re.compile(r"\b(?:plats|lokal|adress|address|venue)\b|\w+gatan\b|\bgatan \d", re.I)
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
@@ -57,6 +55,9 @@ class Candidate:
     # that forty names do not drown the one asked about.
     intro_terms: set[str] = field(default_factory=set)
     item_terms: list[set[str]] = field(default_factory=list)
+    # A line introducing what follows ("Modellen består av sju moment:") whose items are
+    # not in this hit: quoted only when it states the fact asked for (the count).
+    lead_in: bool = False
 
 
 def _list_item_text(item: str) -> str:
@@ -129,7 +130,8 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits):
         sentences = split_sentences(hit.text)
-        if sentences and not _COMPLETE.search(sentences[-1].strip()):
+        last = sentences[-1].strip() if sentences else ""
+        if last and not _COMPLETE.search(last) and not last.endswith(":"):
             sentences = sentences[:-1]  # the chunk was cut mid-sentence: not quotable
         lists = _lists(hit.text)
         # Unbulleted items run together into one "sentence" for the splitter; the list
@@ -142,12 +144,14 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         for pos, piece in enumerate(pieces):
             sentence = _plain(piece)
             too_short = len(sentence.split()) < (2 if pos >= len(sentences) else MIN_WORDS)
-            if too_short or sentence.endswith(":"):
+            lead_in = sentence.endswith(":")
+            if too_short or (lead_in and any(_plain(f.intro).endswith(sentence) for f in lists)):
                 continue
             terms = set(analyze(sentence))
             if sentence.endswith("?") and jaccard(terms, question_terms) >= ECHO_JACCARD:
                 continue
-            out.append(Candidate(rank, pos, sentence, terms))
+            text = f"{sentence[:-1].rstrip()}." if lead_in else sentence
+            out.append(Candidate(rank, pos, text, terms, lead_in=lead_in))
         for found in lists:
             sentence = _plain(found.sentence)
             out.append(
@@ -210,16 +214,8 @@ def _short_lines(text: str, listed: set[str]) -> list[str]:
     return out
 
 
-def _of_the_asked_kind(text: str, asked: frozenset[AskedKind]) -> bool:
-    """A number for a question asking how many, how much or when; a place ("Plats: GR",
-    "Lokal Sexan", a street) for one asking where."""
-    return ("number" in asked and bool(_DIGIT.search(text))) or (
-        "place" in asked and bool(_PLACE.search(text))
-    )
-
-
 def _score_lexical(
-    cands: list[Candidate], key_terms: list[str], hits: list[Hit], asked: frozenset[AskedKind]
+    cands: list[Candidate], key_terms: list[str], hits: list[Hit], gives_fact: set[int]
 ) -> None:
     for c in cands:
         terms = c.terms
@@ -229,19 +225,19 @@ def _score_lexical(
         overlap = len(matched_terms(key_terms, terms))
         length_norm = max(len(terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
-        if _of_the_asked_kind(c.text, asked):
+        if id(c) in gives_fact:
             c.score += 0.5
 
 
 def _score_semantic(
-    cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn, asked: frozenset[AskedKind]
+    cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn, gives_fact: set[int]
 ) -> None:
     sims = embed([c.text for c in cands]) @ query_vec
     for c, sim in zip(cands, sims, strict=True):
         c.score = float(sim) - 0.01 * c.hit_rank
         # Similarities of on-topic sentences lie within a few hundredths of each other: a
         # sentence of the asked kind is moved up among them, not above everything.
-        if _of_the_asked_kind(c.text, asked):
+        if id(c) in gives_fact:
             c.score += 0.03
 
 
@@ -253,7 +249,7 @@ def select_sentences(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
-    asked: frozenset[AskedKind] = frozenset(),
+    asked: AskedFact | None = None,
 ) -> list[Candidate]:
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
@@ -261,12 +257,20 @@ def select_sentences(
     cands = _candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
     if not cands:
         return []
+    gives_fact = {id(c) for c in cands if asked is not None and asked.stated_in(c.text)}
+    cands = [c for c in cands if not c.lead_in or id(c) in gives_fact]
+    if not cands:
+        return []
     if semantic:
         assert embed is not None and query_vec is not None
-        _score_semantic(cands, query_vec, embed, asked)
+        _score_semantic(cands, query_vec, embed, gives_fact)
     else:
-        _score_lexical(cands, key_terms, hits, asked)
-        cands = [c for c in cands if matched_terms(key_terms, c.terms)] or cands[:1]
+        _score_lexical(cands, key_terms, hits, gives_fact)
+        # A sentence giving the asked fact may name its subject by another word
+        # ("Förkortningen står för …" under a question on HKN).
+        cands = [
+            c for c in cands if matched_terms(key_terms, c.terms) or id(c) in gives_fact
+        ] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
         if any(jaccard(cand.terms, other.terms) >= REDUNDANT_JACCARD for other in chosen):
@@ -301,7 +305,7 @@ def compose(
     language: str,
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
-    asked: frozenset[AskedKind] = frozenset(),
+    asked: AskedFact | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
     chosen = select_sentences(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answerability import (
+    asked_fact,
     asked_kinds,
     judge,
     key_terms,
@@ -269,6 +270,39 @@ def test_english_questions_are_judged_by_meaning_alone() -> None:
 )
 def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
     assert ("place" in asked_kinds(question)) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "gives", "does_not"),
+    [
+        ("Hur många moment har modellen?", "Modellen består av sju moment.", "Moment 4 SKR."),
+        ("Hur många deltog?", "Ett 50-tal deltog, 40 på plats.", "Alla deltog."),
+        ("Hur mycket kostar kursen?", "Avgiften är 350 kr.", "Kursen hölls 2016."),
+        ("När startade nätverket?", "Nätverket startade 1999.", "Nätverket har sju moment."),
+        ("Hur länge varar beslutet?", "Beslutet gäller i sex månader.", "Beslut 2016."),
+        ("Hur länge har FoU i Väst funnits?", "FoU i Väst startade 1999.", "Den är stor."),
+        ("Vem skrev anteckningarna?", "Antecknat av Nicholas Singleton.", "Antecknat av GR."),
+        ("Vilken tid börjar mötet?", "Mötet börjar kl. 9.", "Mötet börjar i maj."),
+        ("Vilket telefonnummer har jouren?", "Ring 031-123 45 67.", "Ring jouren."),
+        ("Var hölls mötet?", "Plats: GR, Lokal Sexan.", "Mötet hölls i maj."),
+        ("Vad står HKN för?", "HKN står för hållbarhet.", "HKN deltog på mötet."),
+        ("Vad betyder förkortningen RSS:er?", "RSS = regionala strukturer.", "RSS:er leder."),
+        ("What does LVU stand for?", "Lagen om vård av unga (LVU).", "LVU gäller till 21."),
+    ],
+)
+def test_a_sentence_gives_the_kind_of_fact_asked_for(
+    question: str, gives: str, does_not: str
+) -> None:
+    asked = asked_fact(question)
+    assert asked.kinds, question
+    assert asked.stated_in(gives)
+    assert not asked.stated_in(does_not)
+
+
+def test_an_explanation_is_not_a_kind_of_fact_a_pattern_can_recognise() -> None:
+    # Only acronyms are "defined"; "Vad är beprövad erfarenhet?" asks for an explanation.
+    assert asked_kinds("Vad är beprövad erfarenhet?") == frozenset()
+    assert asked_kinds("Vad är NUSO och hur många kommuner deltar?") == {"definition", "count"}
 
 
 def test_each_part_of_a_two_part_question_is_checked_against_its_own_topic() -> None:

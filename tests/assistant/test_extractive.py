@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answerability import AskedKind, asked_kinds, judge
+from assistant.answerability import AskedFact, asked_fact, judge, key_terms
 from assistant.answering import question_language, searchable
 from assistant.citations import verify
 from assistant.extractive import compose
-from assistant.retrieval import Retriever
+from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
 from evals import datasets
 from ingest.sparse import analyze
@@ -118,7 +118,7 @@ def test_a_question_asking_where_prefers_the_line_that_gives_the_place() -> None
         sims = [next((v for k, v in closeness.items() if t.startswith(k)), 0.5) for t in texts]
         return np.array([[s, (1 - s * s) ** 0.5] for s in sims])
 
-    def first_quote(asked: frozenset[AskedKind]) -> str:
+    def first_quote(asked: AskedFact | None) -> str:
         _, quotes = compose(
             [minutes],
             [],
@@ -130,8 +130,50 @@ def test_a_question_asking_where_prefers_the_line_that_gives_the_place() -> None
         )
         return quotes[1][0]
 
-    assert first_quote(frozenset()).startswith("Dialogen")
-    assert first_quote(asked_kinds("Where was the meeting held?")).startswith("Plats: GR")
+    assert first_quote(None).startswith("Dialogen")
+    assert first_quote(asked_fact("Where was the meeting held?")).startswith("Plats: GR")
+
+
+def _quoted(hits: list[Hit], question: str, *, asked: bool = True) -> list[str]:
+    _, quotes = compose(
+        hits,
+        key_terms(question),
+        max_sentences=2,
+        language="sv",
+        asked=asked_fact(question) if asked else None,
+    )
+    return [quote for n in sorted(quotes) for quote in quotes[n]]
+
+
+def test_a_count_is_quoted_from_the_line_that_introduces_the_counted_items() -> None:
+    # The chunk ends with the list's lead-in; its items went into the next chunk.
+    report = make_hit(
+        "Modell för att identifiera lokala behov av kunskap i socialtjänsten. Modellens syfte "
+        "är att fånga in behov av kunskap i kommunerna.\n\nModellen består av sju moment:"
+    )
+    steps = make_hit(
+        "Moment 2 och 3 RSS:er tar reda på vilka lokala behov som finns i kommunerna. "
+        "Moment 4 SKR sammanställer de identifierade behoven i modellen.",
+        doc_id="doc-2",
+    )
+    question = "Hur många moment har modellen för att identifiera lokala kunskapsbehov?"
+    assert "Modellen består av sju moment." in _quoted([report, steps], question)
+    # Without the asked kind a lead-in is never quoted: it announces what it does not say.
+    assert not any("sju" in q for q in _quoted([report, steps], question, asked=False))
+
+
+def test_what_an_acronym_stands_for_is_quoted_even_from_a_footnote_that_does_not_repeat_it() -> (
+    None
+):
+    report = make_hit(
+        "I Malmö finns enheten för kvalitet (HKN). Representanter för HKN deltog på möte med "
+        "enhetschefer för att undersöka verksamhetens behov av kunskap. Sedan tog HKN fram "
+        "utbildningsinsatser inom området.\n"
+        "1 Förkortningen står för hållbarhet, kvalitet och nämnd."
+    )
+    footnote = "1 Förkortningen står för hållbarhet, kvalitet och nämnd."
+    assert footnote in _quoted([report], "Vad står HKN för?")
+    assert footnote not in _quoted([report], "Vad står HKN för?", asked=False)
 
 
 def test_verification_keeps_every_sentence_the_composer_quotes(
