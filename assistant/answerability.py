@@ -263,7 +263,16 @@ _PLACE_Q = re.compile(
 _PLACE = re.compile(r"\b(?:plats|lokal|adress|address|venue)\b|\w+gatan\b|\bgatan \d", re.I)
 
 AskedKind = Literal[
-    "amount", "duration", "date", "person", "contact", "clock", "count", "place", "definition"
+    "amount",
+    "duration",
+    "date",
+    "person",
+    "contact",
+    "clock",
+    "count",
+    "place",
+    "definition",
+    "reason",
 ]
 
 
@@ -580,6 +589,15 @@ def _gives_definition(question: str, sentence: str) -> bool:
     )
 
 
+_REASON_Q = re.compile(r"^\W*(?:varför|why)\b|\b(?:av vilken anledning|vad beror det på)\b", re.I)
+# Words that give a reason or a consequence: "eftersom …", "Genom att personalen är vaccinerad
+# kan man minska risken …", "Det betyder att hon har rätt …", "… kräver att man möts".
+_REASON = re.compile(
+    r"\b(?:eftersom|därför|för att|på grund av|beror på|genom att|kräver|betyder att|innebär att"
+    r"|leder till|bidrar till|syftet|risk\w*|so that|because|since|in order to|due to)\b",
+    re.I,
+)
+
 _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "amount": _AMOUNT_Q,
     "duration": _DURATION_Q,
@@ -590,6 +608,7 @@ _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "count": _COUNT_Q,
     "place": _PLACE_Q,
     "definition": _DEFINITION_Q,
+    "reason": _REASON_Q,
 }
 _STATES: dict[AskedKind, Callable[[str, str], bool]] = {
     "amount": lambda _q, s: bool(_AMOUNT_EVIDENCE.search(s)),
@@ -601,4 +620,5 @@ _STATES: dict[AskedKind, Callable[[str, str], bool]] = {
     "count": _gives_count,
     "place": lambda _q, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,
+    "reason": lambda _q, s: bool(_REASON.search(s)),
 }

@@ -288,6 +288,8 @@ def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
         ("Vad står HKN för?", "HKN står för hållbarhet.", "HKN deltog på mötet."),
         ("Vad betyder förkortningen RSS:er?", "RSS = regionala strukturer.", "RSS:er leder."),
         ("What does LVU stand for?", "Lagen om vård av unga (LVU).", "LVU gäller till 21."),
+        ("Varför bör personalen vaccineras?", "Genom att vaccinera minskar risken.", "Vaccin."),
+        ("Why do it slowly?", "Det kräver att man möts.", "Det tar tid."),
     ],
 )
 def test_a_sentence_gives_the_kind_of_fact_asked_for(

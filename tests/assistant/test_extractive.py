@@ -162,6 +162,18 @@ def test_a_count_is_quoted_from_the_line_that_introduces_the_counted_items() -> 
     assert not any("sju" in q for q in _quoted([report, steps], question, asked=False))
 
 
+def test_a_why_question_prefers_the_sentence_that_gives_a_reason() -> None:
+    notes = make_hit(
+        "Brukardelaktighet och att involvera brukare diskuterades i grupperna. Att involvera "
+        "brukarna i verksamheten är ett synsätt mer än en metod. Brukardelaktighet måste få ta "
+        "tid – att skapa förtroende kräver att man möts."
+    )
+    question = "Varför går det inte att skynda på när man vill involvera brukarna i verksamheten?"
+    reason = "Brukardelaktighet måste få ta tid – att skapa förtroende kräver att man möts."
+    assert reason in _quoted([notes], question)
+    assert reason not in _quoted([notes], question, asked=False)
+
+
 def test_what_an_acronym_stands_for_is_quoted_even_from_a_footnote_that_does_not_repeat_it() -> (
     None
 ):
