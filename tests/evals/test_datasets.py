@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v7/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v8/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -10,11 +10,12 @@ set ``dev2_qa``; v5 is v4 unchanged (checked byte for byte) plus the third blind
 set ``dev3_qa``; v6 is v5 unchanged (checked byte for byte) plus the fourth development set
 ``dev4_qa`` (written blind, now tuned on) and the second blind held-out set ``heldout_b_qa``;
 v7 is v6 unchanged (checked byte for byte) plus the fifth development set ``dev5_qa`` (written
-blind, run blind once, then tuned on) and the third blind held-out set ``heldout_c_qa``, so
-every check below runs on every version. No QA set repeats a question or a gold quote of an
+blind, run blind once, then tuned on) and the third blind held-out set ``heldout_c_qa``; v8
+is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``heldout_d_qa``,
+so every check below runs on every version. No QA set repeats a question or a gold quote of an
 earlier one, the development sets (tuned on) never cite a passage that overlaps a gold quote
-of any held-out set, and no gold quote of ``heldout_b_qa`` or ``heldout_c_qa`` overlaps one
-of any other set.
+of any held-out set, and no gold quote of ``heldout_b_qa``, ``heldout_c_qa`` or
+``heldout_d_qa`` overlaps one of any other set.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -53,6 +54,7 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v5": ("dev3_qa",),
     "v6": ("dev4_qa", "heldout_b_qa"),
     "v7": ("dev5_qa", "heldout_c_qa"),
+    "v8": ("heldout_d_qa",),
 }
 VERSIONS: dict[str, tuple[str, ...]] = {}
 for _version, _added in NEW_IN.items():
@@ -65,7 +67,12 @@ DEV_SETS = [
     ("v6", "dev4_qa"),
     ("v7", "dev5_qa"),
 ]
-HELDOUT_SETS = [("v2", "heldout_qa"), ("v6", "heldout_b_qa"), ("v7", "heldout_c_qa")]
+HELDOUT_SETS = [
+    ("v2", "heldout_qa"),
+    ("v6", "heldout_b_qa"),
+    ("v7", "heldout_c_qa"),
+    ("v8", "heldout_d_qa"),
+]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
 # overlapped heldout_c_qa (held out), and the development set gives way to the held-out one.
@@ -100,6 +107,7 @@ COPIES = [
         ("v5", "v4"),
         ("v6", "v5"),
         ("v7", "v6"),
+        ("v8", "v7"),
     )
     for name in _copied_files(older)
 ]
@@ -150,6 +158,9 @@ REQUIRED = {
         34, 9, (0.30, 0.45), 2, 11, 15, 10, 7, 11, 4, ("gr-nyhet-skr-kunskapsbehov",)
     ),
     "heldout_c_qa": Required(45, 9, (0.35, 0.45), 4, 13, 15, 10, 5, 14, 4),
+    # Fewer answerable items than heldout_c_qa, twice the unanswerable ones: abstention on
+    # blind questions is the figure that most needed more items.
+    "heldout_d_qa": Required(40, 9, (0.35, 0.45), 4, 13, 30, 20, 10, 14, 4),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -238,7 +249,7 @@ def test_ids_are_unique(file: tuple[str, str]) -> None:
 @pytest.mark.parametrize("file", QA_FILES, ids=file_id)
 def test_schema_rejects_unknown_fields_and_bad_enums(file: tuple[str, str]) -> None:
     validator = Draft202012Validator(json.loads(schema_of(*file).read_text("utf-8")))
-    good = records(*file)[0]
+    good = next(r for r in records(*file) if r["answerable"])
     assert validator.is_valid(good)
     assert not validator.is_valid({**good, "extra": 1})
     assert not validator.is_valid({**good, "language": "de"})
@@ -260,6 +271,7 @@ ID_PREFIXES = {
     ("v6", "heldout_b_qa"): "hb",
     ("v7", "dev5_qa"): "dz",
     ("v7", "heldout_c_qa"): "hc",
+    ("v8", "heldout_d_qa"): "hd",
 }
 
 
@@ -297,7 +309,7 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v7"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v8"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
     for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
@@ -345,6 +357,7 @@ NEW_QA_SETS = [
         ("v7", "heldout_c_qa"),
         (*((v, n) for v, n in FILES if v == "v6" and n in QA_NAMES), ("v7", "dev5_qa")),
     ),
+    (("v8", "heldout_d_qa"), tuple((v, n) for v, n in FILES if v == "v7" and n in QA_NAMES)),
 ]
 
 
@@ -385,8 +398,8 @@ def test_dev_evidence_never_overlaps_held_out_evidence(
 def test_later_held_out_evidence_overlaps_no_other_set(
     held_out: tuple[str, str], corpus: dict[str, str]
 ) -> None:
-    """No heldout_b_qa or heldout_c_qa passage is cited by any other set (failures name ids
-    only: a held-out set's content is not printed)."""
+    """No passage of heldout_b_qa or a later held-out set is cited by any other set (failures
+    name ids only: a held-out set's content is not printed)."""
     others = [(NEWEST, n) for n in VERSIONS[NEWEST] if n in QA_NAMES and n != held_out[1]]
     cited = [_span(corpus, g) for other in others for r in records(*other) for g in r["gold"]]
     problems = sorted(
@@ -607,6 +620,16 @@ README_NEEDLES = {
         "never tuned on",
         "docs/eval/dev5-first-run/",
         *REMOVED[("v7", "dev5_qa")],
+    ),
+    "v8": (
+        "blind",
+        "2026-11-24",
+        "evals/thresholds.yaml",
+        "heldout_d_qa",
+        "held out",
+        "never tuned on",
+        "--raise-thresholds",
+        "abstention recall",
     ),
 }
 
