@@ -26,6 +26,7 @@ from assistant.models import (
     AnswerDone,
     HistoryTurn,
     SearchFilters,
+    SourceRef,
     StreamEvent,
     refusal_for,
 )
@@ -102,6 +103,31 @@ def question_language(question: str) -> str:
         own_words = question
     language = detect_language(own_words, default="sv")
     return language if language in LANGUAGE_NAMES else "sv"
+
+
+NEAREST_SOURCES = 3
+
+
+def nearest_sources(hits: list[Hit], n: int = NEAREST_SOURCES) -> list[SourceRef]:
+    """The closest documents, one entry each, for a reader to look in when nothing answered."""
+    by_doc: dict[str, Hit] = {}
+    for hit in sorted(hits, key=lambda h: h.dense_score, reverse=True):
+        by_doc.setdefault(hit.doc_id, hit)
+    return [
+        SourceRef(
+            doc_id=h.doc_id,
+            title=h.title,
+            publisher=h.publisher,
+            doc_type=h.doc_type,
+            doc_type_label=h.doc_type_label,
+            page=h.page,
+            page_end=h.page_end if h.page_end != h.page else None,
+            page_estimated=h.page_estimated,
+            section=h.section,
+            url=h.url,
+        )
+        for h in list(by_doc.values())[:n]
+    ]
 
 
 def top_sources(hits: list[Hit], n: int = 5) -> list[dict]:
@@ -209,6 +235,7 @@ def answer_events(
             need_id=need_id,
             question=standalone,
             decline_reason=reason,
+            nearest_sources=nearest_sources(hits),
             timings_ms=timings,
         )
 

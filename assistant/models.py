@@ -35,8 +35,9 @@ class SearchFilters(BaseModel):
     published_to: dt.date | None = Field(None, description="Published on or before.")
 
 
-class Citation(BaseModel):
-    n: int = Field(description="The number used as [n] in the answer text.")
+class SourceRef(BaseModel):
+    """Which document, and where in it: what a reader needs to find a source."""
+
     doc_id: str
     title: str
     publisher: str | None = None
@@ -49,6 +50,10 @@ class Citation(BaseModel):
     )
     section: str | None = None
     url: str | None = None
+
+
+class Citation(SourceRef):
+    n: int = Field(description="The number used as [n] in the answer text.")
     quote: str = Field(description="The sentence or sentences that support the claim.")
     text: str = Field(description="The whole chunk the quote comes from.")
     chunk_id: str
@@ -71,6 +76,12 @@ class Answer(BaseModel):
         None,
         description="Why the material was judged not to answer the question (English, for "
         "logs and evaluation); null when answered.",
+    )
+    nearest_sources: list[SourceRef] = Field(
+        default_factory=list,
+        description="Only when not answered: the documents the search found closest to the "
+        "question (at most 3, one entry per document), which were judged not to answer it. "
+        "Shown so that the reader can look for themselves.",
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 

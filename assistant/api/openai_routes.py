@@ -56,6 +56,17 @@ def format_sources(citations: list[Citation]) -> str:
     return "\n".join(lines)
 
 
+def format_nearest(answer: Answer) -> str:
+    """When nothing answered: the closest documents, so a plain chat client shows them too."""
+    if answer.answered or not answer.nearest_sources:
+        return ""
+    lines = ["", "", "Närmast i underlaget (besvarar inte frågan):"]
+    for s in answer.nearest_sources:
+        where = f", s. {s.page}" if s.page else (f", {s.section}" if s.section else "")
+        lines.append(f"- {s.title} ({s.doc_type_label}{where})" + (f" {s.url}" if s.url else ""))
+    return "\n".join(lines)
+
+
 def _split(body: ChatCompletionRequest) -> tuple[str, list[HistoryTurn]]:
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
@@ -77,12 +88,15 @@ def _completion(answer: Answer, completion_id: str) -> dict[str, Any]:
                 "index": 0,
                 "message": {
                     "role": "assistant",
-                    "content": answer.answer + format_sources(answer.citations),
+                    "content": answer.answer
+                    + format_sources(answer.citations)
+                    + format_nearest(answer),
                 },
                 "finish_reason": "stop",
             }
         ],
         "citations": [c.model_dump(mode="json") for c in answer.citations],
+        "nearest_sources": [s.model_dump(mode="json") for s in answer.nearest_sources],
         "answered": answer.answered,
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
     }
@@ -132,9 +146,10 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
                 # The streamed text was the draft; the verified answer and its sources close it.
                 yield _chunk(
                     completion_id,
-                    {"content": format_sources(final.citations)},
+                    {"content": format_sources(final.citations) + format_nearest(final)},
                     "stop",
                     citations=[c.model_dump(mode="json") for c in final.citations],
+                    nearest_sources=[s.model_dump(mode="json") for s in final.nearest_sources],
                     answered=final.answered,
                 )
             else:

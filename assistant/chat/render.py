@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assistant.chat.texts import SETTINGS_AREAS_ID, SETTINGS_DOC_TYPES_ID, label
-from assistant.models import Answer, Citation, HistoryTurn, SearchFilters
+from assistant.models import Answer, Citation, HistoryTurn, SearchFilters, SourceRef
 from ingest.manifest import AREAS, DOC_TYPES
 
 # How many earlier turns a follow-up question sees; enough to resolve "it"/"that", small
@@ -30,7 +30,7 @@ def reference(n: int) -> str:
     return f"[{n}]"
 
 
-def citation_link(citation: Citation) -> str | None:
+def citation_link(citation: SourceRef) -> str | None:
     """The source's address; a PDF opens at the cited page (``#page=`` is honoured by the
     PDF viewers in Chromium, Firefox and Safari)."""
     if not citation.url:
@@ -44,7 +44,7 @@ def citation_link(citation: Citation) -> str | None:
     return citation.url
 
 
-def citation_location(citation: Citation, language: str) -> str | None:
+def citation_location(citation: SourceRef, language: str) -> str | None:
     if citation.page:
         if citation.page_end and citation.page_end != citation.page:
             where = f"{label(language, 'pages')} {citation.page}–{citation.page_end}"
@@ -103,6 +103,17 @@ def source_line(citation: Citation, language: str) -> str:
     return f"- {reference(citation.n)} {title} – {', '.join(parts)}"
 
 
+def nearest_line(source: SourceRef, language: str) -> str:
+    """A document the search found closest when nothing answered, linked when it can be."""
+    title = _escape_markdown(_one_line(source.title))
+    link = citation_link(source)
+    parts = [source.doc_type_label]
+    location = citation_location(source, language)
+    if location:
+        parts.append(location.lower())
+    return f"- {f'[{title}](<{link}>)' if link else title} – {', '.join(parts)}"
+
+
 def message_text(answer: Answer) -> str:
     """The full text of the assistant's message once the answer is complete."""
     language = answer.language
@@ -113,6 +124,10 @@ def message_text(answer: Answer) -> str:
         if answer.need_id is None:
             parts.append(label(language, "need_not_saved"))
         parts.append(label(language, "unanswered_hint"))
+        if answer.nearest_sources:
+            lines = [f"**{label(language, 'nearest')}**"]
+            lines += [nearest_line(source, language) for source in answer.nearest_sources]
+            parts.append("\n".join(lines))
     if answer.answered and answer.citations:
         lines = [f"**{label(language, 'sources')}**"]
         lines += [source_line(c, language) for c in answer.citations]

@@ -46,6 +46,7 @@ LABELS = {
         "unanswered_hint": (
             "Du kan formulera om frågan eller ta bort avgränsningar under Sökfilter."
         ),
+        "nearest": "Närmast i underlaget (besvarar inte frågan, men kan vara värt att läsa):",
     },
     "en": {
         "sources": "Sources",
@@ -66,6 +67,8 @@ LABELS = {
             "administrator of the service (command `kunskap ingest`)."
         ),
         "unanswered_hint": "You can rephrase the question or remove limits under Sökfilter.",
+        "nearest": "Closest in the material (does not answer the question, but may be worth "
+        "reading):",
     },
 }
 

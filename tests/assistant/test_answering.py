@@ -55,6 +55,27 @@ def test_question_outside_the_material_abstains(sample_services: Services) -> No
     assert result.citations == []
 
 
+def test_an_abstention_names_the_closest_documents_and_an_answer_does_not(
+    sample_services: Services,
+) -> None:
+    # Familjehem is covered by the FAQ, but no amount of compensation is given anywhere:
+    # the reader is pointed to where the material comes closest.
+    declined = answer(
+        "Hur mycket får ett familjehem i arvode per månad i kronor?",
+        services=sample_services,
+        log_needs=False,
+    )
+    assert not declined.answered
+    nearest = declined.nearest_sources
+    assert 1 <= len(nearest) <= 3
+    assert len({s.doc_id for s in nearest}) == len(nearest)  # one entry per document
+    assert all(s.title and s.doc_type_label for s in nearest)
+    assert any("familjehem" in s.title.lower() for s in nearest)
+
+    answered = answer("Vad är beprövad erfarenhet?", services=sample_services, log_needs=False)
+    assert answered.answered and answered.nearest_sources == []
+
+
 def test_near_miss_asking_for_an_amount_abstains(sample_services: Services) -> None:
     # Familjehem is covered by the FAQ, but no amount of compensation is given anywhere.
     result = answer(

@@ -160,6 +160,27 @@ def test_openai_compatible_completion_carries_citations(client: TestClient) -> N
     assert body["citations"][0]["doc_id"]
 
 
+def test_openai_compatible_refusal_names_the_closest_documents(client: TestClient) -> None:
+    question = "Hur mycket får ett familjehem i arvode per månad i kronor?"  # not in the material
+    for stream in (False, True):
+        response = client.post(
+            "/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": question}], "stream": stream},
+        )
+        if stream:
+            chunks = [line[6:] for line in response.text.splitlines() if line[:6] == "data: "]
+            payloads = [json.loads(c) for c in chunks[:-1]]
+            content = "".join(p["choices"][0]["delta"].get("content", "") for p in payloads)
+            body = payloads[-1]
+        else:
+            body = response.json()
+            content = body["choices"][0]["message"]["content"]
+        assert body["answered"] is False and body["citations"] == []
+        assert "Närmast i underlaget (besvarar inte frågan):" in content
+        nearest = body["nearest_sources"]
+        assert 1 <= len(nearest) <= 3 and all(f"- {s['title']} (" in content for s in nearest)
+
+
 def test_openai_compatible_stream(client: TestClient) -> None:
     response = client.post(
         "/v1/chat/completions",

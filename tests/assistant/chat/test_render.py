@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.chat import render
-from assistant.models import REFUSAL_SV, Answer, Citation, HistoryTurn
+from assistant.models import REFUSAL_SV, Answer, Citation, HistoryTurn, SourceRef
 
 
 def citation(n: int = 1, **overrides: object) -> Citation:
@@ -99,6 +99,29 @@ def test_refusal_says_it_was_noted_and_never_is_empty() -> None:
     assert "Källor" not in text
     unsaved = render.message_text(answer(answered=False, answer=REFUSAL_SV, citations=[]))
     assert "kunde inte sparas" in unsaved
+
+
+def test_a_refusal_lists_the_closest_documents_with_links() -> None:
+    def ref(**overrides: object) -> SourceRef:
+        return SourceRef.model_validate(
+            citation(**overrides).model_dump(include=set(SourceRef.model_fields))
+        )
+
+    nearest = [
+        ref(url="https://x.se/rapport.pdf", page=4),
+        ref(doc_id="faq-1", title="Vad är [LVU]?", page=None, section="Svar"),
+    ]
+    declined = answer(answered=False, answer=REFUSAL_SV, citations=[], need_id="n1")
+    text = render.message_text(declined.model_copy(update={"nearest_sources": nearest}))
+    assert "**Närmast i underlaget (besvarar inte frågan" in text
+    assert (
+        "- [Kunskapsbaserad socialtjänst](<https://x.se/rapport.pdf#page=4>) – FoU-rapport, sida 4"
+        in text
+    )
+    assert "- Vad är \\[LVU\\]? – FoU-rapport, avsnitt: svar" in text  # no link, escaped
+    # An answer has its sources instead; an empty list shows no heading.
+    assert "Närmast" not in render.message_text(answer())
+    assert "Närmast" not in render.message_text(declined)
 
 
 def test_llm_fallback_notice_is_shown() -> None:
