@@ -110,9 +110,14 @@ NEAREST_SOURCES = 3
 
 def nearest_sources(hits: list[Hit], n: int = NEAREST_SOURCES) -> list[SourceRef]:
     """The closest documents, one entry each, for a reader to look in when nothing answered."""
+    # By title as well: the answers of one FAQ page are separate documents with one title,
+    # and the same line twice tells the reader nothing.
     by_doc: dict[str, Hit] = {}
+    titles: set[str] = set()
     for hit in sorted(hits, key=lambda h: h.dense_score, reverse=True):
-        by_doc.setdefault(hit.doc_id, hit)
+        if hit.doc_id not in by_doc and hit.title not in titles:
+            by_doc[hit.doc_id] = hit
+            titles.add(hit.title)
     return [
         SourceRef(
             doc_id=h.doc_id,

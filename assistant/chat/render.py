@@ -93,25 +93,29 @@ def source_card(citation: Citation, language: str) -> SourceCard:
     return SourceCard(name=reference(citation.n), content="\n".join(lines))
 
 
+def _kind_and_place(source: SourceRef, language: str) -> str:
+    """ "FoU-rapport, sida 11", "Frågor och svar, avsnitt: Dagens tema"; a section that only
+    repeats the title is left out."""
+    parts = [source.doc_type_label]
+    if source.section and not source.page and _one_line(source.section) == _one_line(source.title):
+        source = source.model_copy(update={"section": None})
+    location = citation_location(source, language)
+    if location:
+        parts.append(_escape_markdown(location[:1].lower() + location[1:]))
+    return ", ".join(parts)
+
+
 def source_line(citation: Citation, language: str) -> str:
     """A one-line summary under the answer, so the type of each source is seen at once."""
-    parts = [citation.doc_type_label]
-    location = citation_location(citation, language)
-    if location:
-        parts.append(location.lower())
     title = _escape_markdown(_one_line(citation.title))
-    return f"- {reference(citation.n)} {title} – {', '.join(parts)}"
+    return f"- {reference(citation.n)} {title} – {_kind_and_place(citation, language)}"
 
 
 def nearest_line(source: SourceRef, language: str) -> str:
     """A document the search found closest when nothing answered, linked when it can be."""
     title = _escape_markdown(_one_line(source.title))
     link = citation_link(source)
-    parts = [source.doc_type_label]
-    location = citation_location(source, language)
-    if location:
-        parts.append(location.lower())
-    return f"- {f'[{title}](<{link}>)' if link else title} – {', '.join(parts)}"
+    return f"- {f'[{title}](<{link}>)' if link else title} – {_kind_and_place(source, language)}"
 
 
 def message_text(answer: Answer) -> str:

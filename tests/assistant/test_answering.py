@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import QuestionError, answer, question_language, warm_up
+from assistant.answering import (
+    QuestionError,
+    answer,
+    nearest_sources,
+    question_language,
+    warm_up,
+)
 from assistant.glossary import glossary
 from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
 from assistant.services import Services, build_services
 from kunskap.settings import Settings
 from tests.conftest import make_settings
+from tests.utils.hits import make_hit
 from tests.utils.llm import ScriptedLLM, openai_compatible_server
 
 ANSWERABLE = "Vilka frågor bör man ställa inför en förändring av arbetssätt?"
@@ -53,6 +60,19 @@ def test_question_outside_the_material_abstains(sample_services: Services) -> No
     assert not result.answered
     assert result.answer == REFUSAL_SV
     assert result.citations == []
+
+
+def test_the_closest_documents_are_listed_once_each_closest_first() -> None:
+    hits = [
+        make_hit("a", doc_id="faq-1", dense=0.83, title="Vanliga frågor"),
+        make_hit("b", doc_id="rapport", dense=0.86, n=1, title="Rapporten", page=4),
+        make_hit("c", doc_id="rapport", dense=0.85, n=2, title="Rapporten", page=9),
+        make_hit("d", doc_id="faq-2", dense=0.84, title="Vanliga frågor"),  # same FAQ page
+        make_hit("e", doc_id="pm", dense=0.80, title="PM"),
+        make_hit("f", doc_id="notes", dense=0.82, title="Anteckningar"),
+    ]
+    nearest = nearest_sources(hits)
+    assert [(s.doc_id, s.page) for s in nearest] == [("rapport", 4), ("faq-2", 3), ("notes", 3)]
 
 
 def test_an_abstention_names_the_closest_documents_and_an_answer_does_not(

@@ -128,6 +128,8 @@ def test_chat_in_a_real_browser(
         last = page.locator(LAST_ASSISTANT)
         expect(last).to_contain_text(REFUSAL_SV.split(".")[0])
         expect(last).to_contain_text("kunskapsbehov")
+        # … and where the material comes closest, for the reader to look for themselves.
+        expect(last).to_contain_text("Närmast i underlaget (besvarar inte frågan")
         page.screenshot(path=str(artifacts_dir / "chat-05-knowledge-need.png"))
 
         # 5. Phone width: the same page stays usable.

@@ -118,7 +118,13 @@ def test_a_refusal_lists_the_closest_documents_with_links() -> None:
         "- [Kunskapsbaserad socialtjänst](<https://x.se/rapport.pdf#page=4>) – FoU-rapport, sida 4"
         in text
     )
-    assert "- Vad är \\[LVU\\]? – FoU-rapport, avsnitt: svar" in text  # no link, escaped
+    assert "- Vad är \\[LVU\\]? – FoU-rapport, avsnitt: Svar" in text  # no link, escaped
+    # A section that only repeats the title says nothing.
+    same = ref(title="Frågor om LVU", page=None, section="Frågor om LVU")
+    assert (
+        "- Frågor om LVU – FoU-rapport\n"
+        in render.message_text(declined.model_copy(update={"nearest_sources": [same]})) + "\n"
+    )
     # An answer has its sources instead; an empty list shows no heading.
     assert "Närmast" not in render.message_text(answer())
     assert "Närmast" not in render.message_text(declined)
