@@ -118,21 +118,7 @@ def nearest_sources(hits: list[Hit], n: int = NEAREST_SOURCES) -> list[SourceRef
         if hit.doc_id not in by_doc and hit.title not in titles:
             by_doc[hit.doc_id] = hit
             titles.add(hit.title)
-    return [
-        SourceRef(
-            doc_id=h.doc_id,
-            title=h.title,
-            publisher=h.publisher,
-            doc_type=h.doc_type,
-            doc_type_label=h.doc_type_label,
-            page=h.page,
-            page_end=h.page_end if h.page_end != h.page else None,
-            page_estimated=h.page_estimated,
-            section=h.section,
-            url=h.url,
-        )
-        for h in list(by_doc.values())[:n]
-    ]
+    return [hit.source_ref() for hit in list(by_doc.values())[:n]]
 
 
 def top_sources(hits: list[Hit], n: int = 5) -> list[dict]:

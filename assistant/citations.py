@@ -167,17 +167,8 @@ def verify(
         hit = sources[original - 1]
         citations.append(
             Citation(
+                **hit.source_ref().model_dump(),
                 n=n,
-                doc_id=hit.doc_id,
-                title=hit.title,
-                publisher=hit.publisher,
-                doc_type=hit.doc_type,
-                doc_type_label=hit.doc_type_label,
-                page=hit.page,
-                page_end=hit.page_end if hit.page_end != hit.page else None,
-                page_estimated=hit.page_estimated,
-                section=hit.section,
-                url=hit.url,
                 quote=" ".join(source_quotes.get(original, [])),
                 text=hit.text,
                 chunk_id=hit.chunk_id,

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 from qdrant_client import models
 
-from assistant.models import SearchFilters
+from assistant.models import SearchFilters, SourceRef
 from assistant.services import Services
 from assistant.vocabulary import CorpusVocabulary, corpus_vocabulary
 from ingest import index_store
@@ -48,6 +48,21 @@ class Hit(BaseModel):
     chunk_index: int = 0
     n_chunks: int = 1
     neighbours: list[str] = []  # chunk ids appended to text because the hit was cut
+
+    def source_ref(self) -> SourceRef:
+        """Which document this hit comes from and where in it, as answers show it."""
+        return SourceRef(
+            doc_id=self.doc_id,
+            title=self.title,
+            publisher=self.publisher,
+            doc_type=self.doc_type,
+            doc_type_label=self.doc_type_label,
+            page=self.page,
+            page_end=self.page_end if self.page_end != self.page else None,
+            page_estimated=self.page_estimated,
+            section=self.section,
+            url=self.url,
+        )
 
 
 def build_filter(filters: SearchFilters | None) -> models.Filter | None:
