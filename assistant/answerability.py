@@ -280,22 +280,25 @@ AskedKind = Literal[
 class AskedFact:
     """The kinds of fact a question asks for, and how to tell a sentence that gives one.
 
-    The judge requires such a sentence in the evidence; the composer puts it first, so that
-    the answer quotes the fact the question was judged answerable by.
+    The composer puts such a sentence first, so that the answer quotes the fact asked for
+    (the judge's own check, ``asked_fact_present``, looks for the same kinds of fact in
+    the evidence as a whole, near the question's topic).
     """
 
     question: str
     kinds: frozenset[AskedKind]
+    lexical: bool = True  # a Swedish question, whose words the sources can contain
 
     def stated_in(self, sentence: str) -> bool:
-        return any(_STATES[kind](self.question, sentence) for kind in self.kinds)
+        return any(_STATES[kind](self, sentence) for kind in self.kinds)
 
 
-def asked_fact(question: str) -> AskedFact:
+def asked_fact(question: str, *, language: str = "sv") -> AskedFact:
     """What kind of fact ``question`` asks for: an amount, a duration, a date, a person,
-    contact details, a time of day, a count or a place."""
+    contact details, a time of day, a count, a place, what an acronym stands for, or a
+    reason."""
     kinds = frozenset(kind for kind, asks in _ASKS.items() if asks.search(question))
-    return AskedFact(question, kinds)
+    return AskedFact(question, kinds, lexical=language == "sv")
 
 
 def asked_kinds(question: str) -> frozenset[AskedKind]:
@@ -312,15 +315,29 @@ _COUNT_EVIDENCE = re.compile(
 )
 
 
-def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[str]) -> bool:
-    """A count needs a number next to what is counted ("50 personer", "sju moment")."""
+def _counted_noun(question: str, *, lexical: bool) -> list[str]:
+    """What a count question counts, stemmed ("hur många moment" → moment). Nothing for a
+    verb ("hur många deltog"), which names no counted thing, nor for an English question,
+    whose noun Swedish text cannot contain."""
     counted = _COUNTED.search(question)
-    noun = analyze(counted.group(1)) if counted and lexical else []
-    if not noun or not _looks_like_noun(counted.group(1)):  # type: ignore[union-attr]
-        # Verbs ("hur många deltog") name no counted thing, and an English noun cannot be
-        # matched against Swedish text: a count in a sentence on the topic will have to do.
+    if not counted or not lexical or not _looks_like_noun(counted.group(1)):
+        return []
+    return analyze(counted.group(1))
+
+
+def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[str]) -> bool:
+    """A count needs a number next to what is counted ("50 personer", "sju moment"); with
+    no counted noun, a count in a sentence on the topic will have to do."""
+    noun = _counted_noun(question, lexical=lexical)
+    if not noun:
         return _in_a_relevant_sentence(_COUNT_EVIDENCE, evidence, topic)
     return _number_before(noun, evidence)
+
+
+def _duration_evidence(question: str) -> re.Pattern[str]:
+    """What gives a duration; for "Hur länge har X funnits?" also the year X began
+    ("startade 1999")."""
+    return _DURATION_OR_YEAR if _EXISTED_SINCE_Q.search(question) else _DURATION_EVIDENCE
 
 
 def _number_before(noun: list[str], text: str) -> bool:
@@ -418,11 +435,8 @@ def asked_fact_present(
         _AMOUNT_EVIDENCE, evidence, about(_AMOUNT_Q)
     ):
         return False, "asks for an amount the evidence does not give"
-    # "Hur länge har X funnits?" is answered by the year X began ("startade 1999").
-    existed = _EXISTED_SINCE_Q.search(question)
-    duration_evidence = _DURATION_OR_YEAR if existed else _DURATION_EVIDENCE
     if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
-        duration_evidence, evidence, about(_DURATION_Q)
+        _duration_evidence(question), evidence, about(_DURATION_Q)
     ):
         return False, "asks for a duration the evidence does not give"
     if _DATE_Q.search(question) and not _in_a_relevant_sentence(
@@ -552,17 +566,9 @@ def judge(
     return Verdict(True, confidence, "answerable", terms, missing)
 
 
-def _gives_count(question: str, sentence: str) -> bool:
-    counted = _COUNTED.search(question)
-    noun = analyze(counted.group(1)) if counted else []
-    if noun and _looks_like_noun(counted.group(1)):  # type: ignore[union-attr]
-        return _number_before(noun, sentence)
-    return bool(_COUNT_EVIDENCE.search(sentence))
-
-
-def _gives_duration(question: str, sentence: str) -> bool:
-    pattern = _DURATION_OR_YEAR if _EXISTED_SINCE_Q.search(question) else _DURATION_EVIDENCE
-    return bool(pattern.search(sentence))
+def _gives_count(asked: AskedFact, sentence: str) -> bool:
+    noun = _counted_noun(asked.question, lexical=asked.lexical)
+    return _number_before(noun, sentence) if noun else bool(_COUNT_EVIDENCE.search(sentence))
 
 
 # What an acronym stands for: "Vad står HKN för?", "Vad betyder förkortningen RSS:er?", "Vad är
@@ -575,13 +581,13 @@ _DEFINITION_Q = re.compile(
 )
 
 
-def _gives_definition(question: str, sentence: str) -> bool:
-    """ "HKN står för …", "RSS = regionala …", "Nationell uppföljning … (NUSO)", or a footnote
-    "Förkortningen står för …"."""
-    asked = _DEFINITION_Q.search(question)
-    if asked is None:
+def _gives_definition(asked: AskedFact, sentence: str) -> bool:
+    """A sentence saying what the acronym stands for: "HKN står för …", "RSS = regionala …",
+    "Nationell uppföljning … (NUSO)", or a footnote "Förkortningen står för …"."""
+    found = _DEFINITION_Q.search(asked.question)
+    if found is None:
         return False
-    acronym = re.escape(asked.group("acronym"))
+    acronym = re.escape(found.group("acronym"))
     return bool(
         re.search(rf"\b{acronym}\b\S{{0,3}}\s*(=|st[aå]r\s+f[oö]r|betyder)", sentence)
         or re.search(rf"\w\s*\(\s*{acronym}\s*\)", sentence)
@@ -610,15 +616,15 @@ _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "definition": _DEFINITION_Q,
     "reason": _REASON_Q,
 }
-_STATES: dict[AskedKind, Callable[[str, str], bool]] = {
-    "amount": lambda _q, s: bool(_AMOUNT_EVIDENCE.search(s)),
-    "duration": _gives_duration,
-    "date": lambda _q, s: bool(_DATE_EVIDENCE.search(s)),
-    "person": lambda _q, s: bool(_PERSON_EVIDENCE.search(s) or _OFFICE_HOLDER.search(s)),
-    "contact": lambda _q, s: bool(_CONTACT_EVIDENCE.search(s)),
-    "clock": lambda _q, s: bool(_CLOCK.search(s)),
+_STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
+    "amount": lambda _, s: bool(_AMOUNT_EVIDENCE.search(s)),
+    "duration": lambda asked, s: bool(_duration_evidence(asked.question).search(s)),
+    "date": lambda _, s: bool(_DATE_EVIDENCE.search(s)),
+    "person": lambda _, s: bool(_PERSON_EVIDENCE.search(s) or _OFFICE_HOLDER.search(s)),
+    "contact": lambda _, s: bool(_CONTACT_EVIDENCE.search(s)),
+    "clock": lambda _, s: bool(_CLOCK.search(s)),
     "count": _gives_count,
-    "place": lambda _q, s: bool(_PLACE.search(s)),
+    "place": lambda _, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,
-    "reason": lambda _q, s: bool(_REASON.search(s)),
+    "reason": lambda _, s: bool(_REASON.search(s)),
 }

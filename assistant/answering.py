@@ -278,7 +278,7 @@ def answer_events(
             language=language,
             query_vec=query_vec,
             embed=embed if language != "sv" else None,
-            asked=answerability.asked_fact(standalone),
+            asked=answerability.asked_fact(standalone, language=language),
         )
         verified = citations.verify(
             text, hits, quotes=quotes, embed=embed if language != "sv" else None

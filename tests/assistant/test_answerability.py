@@ -301,6 +301,17 @@ def test_a_sentence_gives_the_kind_of_fact_asked_for(
     assert not asked.stated_in(does_not)
 
 
+def test_an_english_count_question_takes_any_count_swedish_text_gives() -> None:
+    # "people" cannot stand in Swedish text, so a number next to "personer" must do; a
+    # Swedish question keeps its noun ("hur många personer" needs "50 personer").
+    english = asked_fact("How many people took part?", language="en")
+    swedish = asked_fact("Hur många personer deltog i konferensen?")
+    assert english.stated_in("Konferensen samlade 50 personer.")
+    assert swedish.stated_in("Konferensen samlade 50 personer.")
+    assert english.stated_in("Konferensen hade 50 deltagare.")
+    assert not swedish.stated_in("Konferensen hade 50 deltagare.")
+
+
 def test_an_explanation_is_not_a_kind_of_fact_a_pattern_can_recognise() -> None:
     # Only acronyms are "defined"; "Vad är beprövad erfarenhet?" asks for an explanation.
     assert asked_kinds("Vad är beprövad erfarenhet?") == frozenset()
