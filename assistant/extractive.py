@@ -58,6 +58,7 @@ class Candidate:
     # A line introducing what follows ("Modellen består av sju moment:") whose items are
     # not in this hit: quoted only when it states the fact asked for (the count).
     lead_in: bool = False
+    gives_fact: bool = False  # states the kind of fact the question asks for
 
 
 def _list_item_text(item: str) -> str:
@@ -214,9 +215,7 @@ def _short_lines(text: str, listed: set[str]) -> list[str]:
     return out
 
 
-def _score_lexical(
-    cands: list[Candidate], key_terms: list[str], hits: list[Hit], gives_fact: set[int]
-) -> None:
+def _score_lexical(cands: list[Candidate], key_terms: list[str], hits: list[Hit]) -> None:
     for c in cands:
         terms = c.terms
         if c.item_terms:
@@ -225,19 +224,17 @@ def _score_lexical(
         overlap = len(matched_terms(key_terms, terms))
         length_norm = max(len(terms), 4) ** 0.5
         c.score = overlap / length_norm + 0.3 * hits[c.hit_rank].dense_score - 0.03 * c.hit_rank
-        if id(c) in gives_fact:
+        if c.gives_fact:
             c.score += 0.5
 
 
-def _score_semantic(
-    cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn, gives_fact: set[int]
-) -> None:
+def _score_semantic(cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn) -> None:
     sims = embed([c.text for c in cands]) @ query_vec
     for c, sim in zip(cands, sims, strict=True):
         c.score = float(sim) - 0.01 * c.hit_rank
         # Similarities of on-topic sentences lie within a few hundredths of each other: a
         # sentence of the asked kind is moved up among them, not above everything.
-        if id(c) in gives_fact:
+        if c.gives_fact:
             c.score += 0.03
 
 
@@ -257,20 +254,19 @@ def select_sentences(
     cands = _candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
     if not cands:
         return []
-    gives_fact = {id(c) for c in cands if asked is not None and asked.stated_in(c.text)}
-    cands = [c for c in cands if not c.lead_in or id(c) in gives_fact]
+    for c in cands:
+        c.gives_fact = asked is not None and asked.stated_in(c.text)
+    cands = [c for c in cands if not c.lead_in or c.gives_fact]
     if not cands:
         return []
     if semantic:
         assert embed is not None and query_vec is not None
-        _score_semantic(cands, query_vec, embed, gives_fact)
+        _score_semantic(cands, query_vec, embed)
     else:
-        _score_lexical(cands, key_terms, hits, gives_fact)
+        _score_lexical(cands, key_terms, hits)
         # A sentence giving the asked fact may name its subject by another word
         # ("Förkortningen står för …" under a question on HKN).
-        cands = [
-            c for c in cands if matched_terms(key_terms, c.terms) or id(c) in gives_fact
-        ] or cands[:1]
+        cands = [c for c in cands if matched_terms(key_terms, c.terms) or c.gives_fact] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
         if any(jaccard(cand.terms, other.terms) >= REDUNDANT_JACCARD for other in chosen):

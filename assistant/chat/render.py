@@ -94,8 +94,8 @@ def source_card(citation: Citation, language: str) -> SourceCard:
 
 
 def _kind_and_place(source: SourceRef, language: str) -> str:
-    """ "FoU-rapport, sida 11", "Frågor och svar, avsnitt: Dagens tema"; a section that only
-    repeats the title is left out."""
+    """The type of source and the place in it ("FoU-rapport, sida 11"); a section that
+    only repeats the title is left out."""
     parts = [source.doc_type_label]
     if source.section and not source.page and _one_line(source.section) == _one_line(source.title):
         source = source.model_copy(update={"section": None})
