@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v8/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v9/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -11,11 +11,12 @@ set ``dev3_qa``; v6 is v5 unchanged (checked byte for byte) plus the fourth deve
 ``dev4_qa`` (written blind, now tuned on) and the second blind held-out set ``heldout_b_qa``;
 v7 is v6 unchanged (checked byte for byte) plus the fifth development set ``dev5_qa`` (written
 blind, run blind once, then tuned on) and the third blind held-out set ``heldout_c_qa``; v8
-is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``heldout_d_qa``,
-so every check below runs on every version. No QA set repeats a question or a gold quote of an
-earlier one, the development sets (tuned on) never cite a passage that overlaps a gold quote
-of any held-out set, and no gold quote of ``heldout_b_qa``, ``heldout_c_qa`` or
-``heldout_d_qa`` overlaps one of any other set.
+is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``heldout_d_qa``;
+v9 is v8 unchanged plus ``heldout_e_qa``, a blind held-out set of answerable/unanswerable
+twins worded alike, so every check below runs on every version. No QA set repeats a
+question or a gold quote of an earlier one, the development sets (tuned on) never cite a
+passage that overlaps a gold quote of any held-out set, and no gold quote of
+``heldout_b_qa`` or a later held-out set overlaps one of any other set.
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the READMEs
 (``--write`` puts each between its README's ``counts`` markers).
@@ -55,6 +56,7 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v6": ("dev4_qa", "heldout_b_qa"),
     "v7": ("dev5_qa", "heldout_c_qa"),
     "v8": ("heldout_d_qa",),
+    "v9": ("heldout_e_qa",),
 }
 VERSIONS: dict[str, tuple[str, ...]] = {}
 for _version, _added in NEW_IN.items():
@@ -72,6 +74,7 @@ HELDOUT_SETS = [
     ("v6", "heldout_b_qa"),
     ("v7", "heldout_c_qa"),
     ("v8", "heldout_d_qa"),
+    ("v9", "heldout_e_qa"),
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -108,6 +111,7 @@ COPIES = [
         ("v6", "v5"),
         ("v7", "v6"),
         ("v8", "v7"),
+        ("v9", "v8"),
     )
     for name in _copied_files(older)
 ]
@@ -161,6 +165,8 @@ REQUIRED = {
     # Fewer answerable items than heldout_c_qa, twice the unanswerable ones: abstention on
     # blind questions is the figure that most needed more items.
     "heldout_d_qa": Required(40, 9, (0.35, 0.45), 4, 13, 30, 20, 10, 14, 4),
+    # Thirty twin pairs: as many unanswerable items as answerable ones.
+    "heldout_e_qa": Required(30, 6, (0.30, 0.50), 2, 8, 30, 24, 10, 10, 4),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -272,6 +278,7 @@ ID_PREFIXES = {
     ("v7", "dev5_qa"): "dz",
     ("v7", "heldout_c_qa"): "hc",
     ("v8", "heldout_d_qa"): "hd",
+    ("v9", "heldout_e_qa"): "he",
 }
 
 
@@ -309,7 +316,7 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v8"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v9"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
     for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
@@ -358,6 +365,7 @@ NEW_QA_SETS = [
         (*((v, n) for v, n in FILES if v == "v6" and n in QA_NAMES), ("v7", "dev5_qa")),
     ),
     (("v8", "heldout_d_qa"), tuple((v, n) for v, n in FILES if v == "v7" and n in QA_NAMES)),
+    (("v9", "heldout_e_qa"), tuple((v, n) for v, n in FILES if v == "v8" and n in QA_NAMES)),
 ]
 
 
@@ -631,6 +639,17 @@ README_NEEDLES = {
         "--raise-thresholds",
         "abstention recall",
     ),
+    "v9": (
+        "blind",
+        "2026-11-24",
+        "evals/thresholds.yaml",
+        "heldout_e_qa",
+        "held out",
+        "never tuned on",
+        "--raise-thresholds",
+        "twin",
+        "docs/answerability.md",
+    ),
 }
 
 
@@ -702,6 +721,27 @@ def test_dev_qa_has_the_answerable_questions_that_are_easy_to_decline() -> None:
     kinds = (r"\bnär\b", r"\bhur lång tid\b", r"\bhur mycket\b", r"\bhur många\b", r"\bvem\b")
     for pattern in kinds:
         assert asking(pattern, near_misses) >= 1, pattern
+
+
+def test_heldout_e_qa_comes_in_twins_worded_alike() -> None:
+    """Each item of heldout_e_qa has a twin: the other item of its pair of ids, of the same
+    language and style, one answerable and one not, so the wording gives nothing away
+    (failures name ids only)."""
+    items = {r["id"]: r for r in records("v9", "heldout_e_qa")}
+    problems = []
+    for number in range(1, len(items) + 1, 2):
+        first, second = f"he{number:03d}", f"he{number + 1:03d}"
+        a, b = items[first], items[second]
+        if (a["twin"], b["twin"]) != (second, first):
+            problems.append(f"{first}/{second}: not each other's twin")
+        if a["answerable"] == b["answerable"]:
+            problems.append(f"{first}/{second}: both {'answerable' if a['answerable'] else 'not'}")
+        if (a["language"], a["style"]) != (b["language"], b["style"]):
+            problems.append(f"{first}/{second}: language or style differ")
+    assert len(items) == 60 and not problems, problems
+    # Which twin is answerable was drawn by lot: not always the first.
+    firsts = [items[f"he{n:03d}"]["answerable"] for n in range(1, 61, 2)]
+    assert 5 <= sum(firsts) <= 25
 
 
 # ---------------------------------------------------------------- counts for the READMEs

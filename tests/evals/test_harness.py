@@ -330,7 +330,7 @@ def test_shipped_datasets_load() -> None:
     assert qa.kind == "qa"
     assert any(not i.answerable for i in qa.items)
     assert all(i.gold_quotes for i in qa.items if i.answerable)
-    assert datasets.load("v8/sample_qa").path == qa.path  # the newest version holding it
+    assert datasets.load("v9/sample_qa").path == qa.path  # the newest version holding it
     assert datasets.load("v1/sample_qa").path.read_bytes() == qa.path.read_bytes()
     assert loaded["heldout_qa"].kind == "qa" and loaded["heldout_qa"].heldout
     assert loaded["dev_qa"].kind == "qa" and not loaded["dev_qa"].heldout
