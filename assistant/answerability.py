@@ -301,10 +301,6 @@ def asked_fact(question: str, *, language: str = "sv") -> AskedFact:
     return AskedFact(question, kinds, lexical=language == "sv")
 
 
-def asked_kinds(question: str) -> frozenset[AskedKind]:
-    return asked_fact(question).kinds
-
-
 # A number that counts something: not a year, a date, a clock time or a paragraph ("5 kap.
 # 1 §", "2022-05-06", "15 februari", "09.30").
 _COUNT_EVIDENCE = re.compile(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from assistant.answering import QuestionError, answer, stream_answer, validate_question
 from assistant.api.ask_routes import ServicesDep, unavailable
-from assistant.models import Answer, AnswerDone, Citation, HistoryTurn
+from assistant.models import Answer, AnswerDone, Citation, HistoryTurn, SourceRef
 from assistant.retrieval import Retriever
 from ingest import index_store
 
@@ -44,27 +44,26 @@ class ChatCompletionRequest(BaseModel):
     max_tokens: int | None = None
 
 
+def _described(source: SourceRef) -> str:
+    """A source on one plain-text line: title (type, page or section) and address."""
+    place = f"s. {source.page}" if source.page else source.section
+    where = f", {place}" if place else ""
+    url = f" {source.url}" if source.url else ""
+    return f"{source.title} ({source.doc_type_label}{where}){url}"
+
+
 def format_sources(citations: list[Citation]) -> str:
     if not citations:
         return ""
-    lines = ["", "", "Källor:"]
-    for c in citations:
-        where = f", s. {c.page}" if c.page else (f", {c.section}" if c.section else "")
-        lines.append(
-            f"[{c.n}] {c.title} ({c.doc_type_label}{where})" + (f" {c.url}" if c.url else "")
-        )
-    return "\n".join(lines)
+    return "\n".join(["", "", "Källor:", *(f"[{c.n}] {_described(c)}" for c in citations)])
 
 
 def format_nearest(answer: Answer) -> str:
     """When nothing answered: the closest documents, so a plain chat client shows them too."""
     if answer.answered or not answer.nearest_sources:
         return ""
-    lines = ["", "", "Närmast i underlaget (besvarar inte frågan):"]
-    for s in answer.nearest_sources:
-        where = f", s. {s.page}" if s.page else (f", {s.section}" if s.section else "")
-        lines.append(f"- {s.title} ({s.doc_type_label}{where})" + (f" {s.url}" if s.url else ""))
-    return "\n".join(lines)
+    heading = "Närmast i underlaget (besvarar inte frågan):"
+    return "\n".join(["", "", heading, *(f"- {_described(s)}" for s in answer.nearest_sources)])
 
 
 def _split(body: ChatCompletionRequest) -> tuple[str, list[HistoryTurn]]:

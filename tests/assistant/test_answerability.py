@@ -6,7 +6,6 @@ import pytest
 
 from assistant.answerability import (
     asked_fact,
-    asked_kinds,
     judge,
     key_terms,
     specific_terms,
@@ -269,7 +268,7 @@ def test_english_questions_are_judged_by_meaning_alone() -> None:
     ],
 )
 def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
-    assert ("place" in asked_kinds(question)) is asks
+    assert ("place" in asked_fact(question).kinds) is asks
 
 
 @pytest.mark.parametrize(
@@ -314,8 +313,8 @@ def test_an_english_count_question_takes_any_count_swedish_text_gives() -> None:
 
 def test_an_explanation_is_not_a_kind_of_fact_a_pattern_can_recognise() -> None:
     # Only acronyms are "defined"; "Vad är beprövad erfarenhet?" asks for an explanation.
-    assert asked_kinds("Vad är beprövad erfarenhet?") == frozenset()
-    assert asked_kinds("Vad är NUSO och hur många kommuner deltar?") == {"definition", "count"}
+    assert asked_fact("Vad är beprövad erfarenhet?").kinds == frozenset()
+    assert asked_fact("Vad är NUSO och hur många kommuner deltar?").kinds == {"definition", "count"}
 
 
 def test_each_part_of_a_two_part_question_is_checked_against_its_own_topic() -> None:
