@@ -349,8 +349,39 @@ def summarise_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "false_abstain": abst.false_abstain,
             "missed": abst.missed,
         }
+    twins = twin_pairs(rows)
+    if twins:
+        summary["twins"] = twins
     summary["by_tag"] = _by_tag(rows)
     return summary
+
+
+def twin_pairs(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How a set of answerable/unanswerable twins (items tagged ``twin``) is handled pair by
+    pair, as in contrast sets (Gardner et al. 2020): ``told_apart`` counts pairs where the
+    answerable twin was answered and the unanswerable one declined, whatever the answer
+    said; ``both_correct`` pairs where both scored +1. A judge that answers or declines
+    everything tells no pair apart, however good its recall or its false-abstention rate."""
+    by_id = {r["id"]: r for r in rows}
+    pairs = {
+        tuple(sorted((r["id"], twin)))
+        for r in rows
+        if (twin := r["tags"].get("twin")) in by_id and by_id[twin]["answerable"] != r["answerable"]
+    }
+    if not pairs:
+        return None
+    told_apart = both_correct = 0
+    for pair in pairs:
+        yes, no = sorted((by_id[i] for i in pair), key=lambda r: not r["answerable"])
+        told_apart += not yes["abstained"] and no["abstained"]
+        both_correct += yes["crag"] == 1 and no["crag"] == 1
+    return {
+        "pairs": len(pairs),
+        "told_apart": told_apart,
+        "both_correct": both_correct,
+        "told_apart_rate": round(told_apart / len(pairs), 4),
+        "both_correct_rate": round(both_correct / len(pairs), 4),
+    }
 
 
 def _by_tag(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
@@ -377,7 +408,7 @@ def _by_tag(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]
     return out
 
 
-_FREE_TEXT = {"notes", "gold_doc", "question", "id"}
+_FREE_TEXT = {"notes", "gold_doc", "question", "id", "twin"}
 
 
 def _simple(value: Any) -> bool:
@@ -580,6 +611,9 @@ def flatten(results: dict[str, Any]) -> dict[str, float]:
             for metric, value in summary.get("abstention", {}).items():
                 if metric in ("precision", "recall", "f1"):
                     flat[f"{name}.answers.abstention.{metric}"] = value
+            for metric in ("told_apart_rate", "both_correct_rate"):
+                if metric in summary.get("twins", {}):
+                    flat[f"{name}.answers.twins.{metric}"] = summary["twins"][metric]
             for stage, lat in summary["latency_ms"].items():
                 flat[f"{name}.answers.latency.{stage}.p50_ms"] = lat["p50"]
                 flat[f"{name}.answers.latency.{stage}.p95_ms"] = lat["p95"]

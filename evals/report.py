@@ -269,6 +269,28 @@ def markdown(
                 ["rule", *(f"`{name}`" for name in reasons)],
                 [[kind, *(str(r.get(kind, 0)) for r in reasons.values())] for kind in kinds],
             )
+        twins = {name: s["twins"] for name, s in answered.items() if s.get("twins")}
+        if twins:
+            out += ["", "### Twin sets, pair by pair", ""]
+            out += _table(
+                ["dataset", "pairs", "told apart", "both correct"],
+                [
+                    [
+                        f"`{name}`",
+                        str(t["pairs"]),
+                        f"{t['told_apart']} ({_f(t['told_apart_rate'])})",
+                        f"{t['both_correct']} ({_f(t['both_correct_rate'])})",
+                    ]
+                    for name, t in twins.items()
+                ],
+                align_right_from=1,
+            )
+            out += [
+                "",
+                "- told apart: the answerable twin answered and the unanswerable one declined "
+                "(what the answers said aside); both correct: both twins scored +1. A judge "
+                "that answers everything, or declines everything, tells no pair apart.",
+            ]
         for name, s in answered.items():
             if not s.get("by_tag"):
                 continue

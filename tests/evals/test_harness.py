@@ -364,3 +364,45 @@ def test_tuning_refuses_held_out_datasets(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit):
         tune.main(["--dataset", "heldout_qa", "--data-dir", "/nonexistent"])
     assert "never for tuning" in capsys.readouterr().err
+
+
+def _twin_row(id_: str, twin: str, *, answerable: bool, abstained: bool, crag: int) -> dict:
+    return {
+        "id": id_,
+        "answerable": answerable,
+        "abstained": abstained,
+        "crag": crag,
+        "tags": {"twin": twin},
+    }
+
+
+def test_twin_pairs_count_pairs_told_apart_and_pairs_both_correct() -> None:
+    rows = [
+        # told apart, and the answer holds the key facts: both +1
+        _twin_row("t1", "t2", answerable=True, abstained=False, crag=1),
+        _twin_row("t2", "t1", answerable=False, abstained=True, crag=1),
+        # told apart, but the answer missed the asked fact (−1)
+        _twin_row("t3", "t4", answerable=False, abstained=True, crag=1),
+        _twin_row("t4", "t3", answerable=True, abstained=False, crag=-1),
+        # both answered: not told apart, though the answerable twin is right
+        _twin_row("t5", "t6", answerable=True, abstained=False, crag=1),
+        _twin_row("t6", "t5", answerable=False, abstained=False, crag=-1),
+        # both declined
+        _twin_row("t7", "t8", answerable=True, abstained=True, crag=0),
+        _twin_row("t8", "t7", answerable=False, abstained=True, crag=1),
+    ]
+    assert harness.twin_pairs(rows) == {
+        "pairs": 4,
+        "told_apart": 2,
+        "both_correct": 1,
+        "told_apart_rate": 0.5,
+        "both_correct_rate": 0.25,
+    }
+
+
+def test_sets_without_twins_have_no_twin_figures() -> None:
+    rows = [_twin_row("a", "b", answerable=True, abstained=False, crag=1)]  # twin not in set
+    assert harness.twin_pairs(rows) is None
+    for row in rows:
+        row["tags"] = {}
+    assert harness.twin_pairs(rows) is None
