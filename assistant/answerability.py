@@ -60,7 +60,9 @@ _AMOUNT_Q = re.compile(
 # "350 kr", "12 %", "3 miljarder kronor", "fyratusen miljoner kronor".
 _AMOUNT_EVIDENCE = re.compile(
     r"\d[\d\s,]*\s?((miljon|miljoner|miljard|miljarder)\s+)?(kr\b|kronor|sek\b|:-|procent|%)"
-    r"|\b\w*(tusen|hundra|miljon|miljoner|miljard|miljarder)\s+(kronor|kr\b)",
+    r"|\b\w*(tusen|hundra|miljon|miljoner|miljard|miljarder)\s+(kronor|kr\b)"
+    # A share: "cirka en tredjedel", "hälften", "två femtedelar".
+    r"|\b(hälften|(tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde)del(ar|en)?)\b",
     re.IGNORECASE,
 )
 _COUNT_Q = re.compile(r"\b(hur många|antal\w*|how many|number of)\b", re.IGNORECASE)
@@ -84,6 +86,8 @@ _DURATION_EVIDENCE = re.compile(
     r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|fjorton|trettio)\s+"
     r"(dag|dagar|dygn|vecka|veckor|månad|månader|år|timme|timmar)\b"
     r"|\bsedan\s+(1[89]|20)\d\d\b"
+    # A span of years ("2025–2028"; OCR may break the line after the dash).
+    r"|\b(1[89]|20)\d\d\s*[-–—]\s*(1[89]|20)\d\d\b"
     r"|\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}\b",
     re.IGNORECASE,
 )
@@ -139,7 +143,13 @@ _COUNTED = re.compile(r"\b(?:hur många|how many)\s+(?:\S*\d\S*\s+)?([^\W\d_]{3,
 # where it is given ("Sista datum för … kommer att stå i e-postmeddelandet").
 _DATE_EVIDENCE = re.compile(
     rf"{_YEAR.pattern}|\b\d{{1,2}} ({'|'.join(SWEDISH_MONTHS)})\b"
-    r"|\b(datum|datumet|sista dag|sista dagen)\b",
+    r"|\b(datum|datumet|sista dag|sista dagen)\b"
+    # "När …?" is answered by how often ("årligen", "en gång i veckan") and by how soon ("så
+    # fort den inte behövs", "genast") as well as by a date. Not "omedelbart": in these
+    # sources it is mostly the LVU term "omedelbart omhändertagande", not a time.
+    r"|\b(årligen|dagligen|veckovis|månadsvis|kvartalsvis|varje (år|vecka|månad|dag|termin)"
+    r"|(en|två|tre|fyra) gång(er)? (i|per) (året|år|veckan|vecka|månaden|månad|terminen|dagen)"
+    r"|så fort|så snart|genast|snarast)\b",
     re.IGNORECASE,
 )
 # "ett"/"en" count only when official style spells the numeral out after them: "ett (1)
@@ -321,12 +331,14 @@ def _counted_noun(question: str, *, lexical: bool) -> list[str]:
     return analyze(counted.group(1))
 
 
-def _count_present(question: str, evidence: str, *, lexical: bool, topic: list[str]) -> bool:
+def _count_present(
+    question: str, evidence: str, *, lexical: bool, terms: list[str], topic: TopicMatch
+) -> bool:
     """A count needs a number next to what is counted ("50 personer", "sju moment"); with
     no counted noun, a count in a sentence on the topic will have to do."""
     noun = _counted_noun(question, lexical=lexical)
     if not noun:
-        return _in_a_relevant_sentence(_COUNT_EVIDENCE, evidence, topic)
+        return _in_a_relevant_sentence(_COUNT_EVIDENCE, evidence, terms, topic)
     return _number_before(noun, evidence)
 
 
@@ -345,25 +357,56 @@ def _number_before(noun: list[str], text: str) -> bool:
     return False
 
 
-RELEVANT_SHARE = 1 / 3
+Weight = Callable[[str], float]
 
 
-def _in_a_relevant_sentence(pattern: re.Pattern[str], evidence: str, terms: list[str]) -> bool:
+def _unweighted(_term: str) -> float:
+    return 1.0
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Whether a sentence is about what a question asks.
+
+    The sentence must name a share (``RELEVANT_SHARE``) of the question's topic words, each
+    word weighted by how rare it is in the material (``CorpusVocabulary.weight``): a sentence
+    giving Malmö's survey year to "När gör Göteborg …?" names the common words of the
+    question and not its rare ones. The publisher of the sentence's document counts as named
+    ("Västra Götalandsregionens arbetsmiljösatsning" in the region's own FAQ).
+    """
+
+    weight: Weight = _unweighted
+    publisher_terms: frozenset[str] = frozenset()
+
+    def covers(self, terms: list[str], sentence: str) -> bool:
+        sentence_terms = term_set(f"{sentence} {spoken_dates(sentence)}") | self.publisher_terms
+        found = matched_terms(terms, sentence_terms)
+        needed = RELEVANT_SHARE * sum(self.weight(t) for t in terms)
+        return bool(found) and sum(self.weight(t) for t in found) >= needed
+
+
+# Counted, 1/3 of the words was the best share (2026-11-23); weighted by rarity, 0.4
+# declined 6 more unanswerable questions of the development sets, two of them twins of
+# dev6_qa, and 2 more answerable ones (2026-11-24; the publisher's words won one back).
+RELEVANT_SHARE = 0.4
+
+
+def _in_a_relevant_sentence(
+    pattern: re.Pattern[str], evidence: str, terms: list[str], topic: TopicMatch
+) -> bool:
     """The asked-for kind of fact stands in a sentence about the question's topic.
 
     A sentence is read with the one before it, which often names the subject
     ("FoU i Väst … Den har funnits sedan 1999").
     """
+    if not terms:
+        return bool(pattern.search(evidence))
     sentences = split_sentences(evidence)
-    for i, current in enumerate(sentences):
-        if not pattern.search(current):
-            continue
-        sentence = f"{sentences[i - 1]} {current}" if i else current
-        sentence_terms = term_set(f"{sentence} {spoken_dates(sentence)}")
-        needed = max(1, len(terms) * RELEVANT_SHARE)
-        if not terms or len(matched_terms(terms, sentence_terms)) >= needed:
-            return True
-    return False
+    return any(
+        topic.covers(terms, f"{sentences[i - 1]} {current}" if i else current)
+        for i, current in enumerate(sentences)
+        if pattern.search(current)
+    )
 
 
 _VERB_AFTER_COUNT = re.compile(r"(ade|ades|de|des|te|tes|dde|og|ogs|ick|ickt|om|ar sig)$")
@@ -408,6 +451,9 @@ def _asked_about(question: str, asking: re.Pattern[str], terms: list[str]) -> li
     found = asking.search(question)
     if not found or not terms:
         return terms
+    # The words that ask ("vilket datum", "hur mycket kostar") are not what the fact is about.
+    asking_words = set(analyze(found.group()))
+    terms = [t for t in terms if t not in asking_words] or terms
     cuts = list(_NEXT_QUESTION.finditer(question))
     starts, ends = [0, *(c.end() for c in cuts)], [*(c.start() for c in cuts), len(question)]
     spans = zip(starts, ends, strict=True)
@@ -420,23 +466,28 @@ def _asked_about(question: str, asking: re.Pattern[str], terms: list[str]) -> li
 
 
 def asked_fact_present(
-    question: str, evidence: str, *, lexical: bool = True, terms: list[str] | None = None
+    question: str,
+    evidence: str,
+    *,
+    lexical: bool = True,
+    terms: list[str] | None = None,
+    topic: TopicMatch = TopicMatch(),
 ) -> tuple[bool, str]:
-    topic = (terms or []) if lexical else []
+    own_terms = (terms or []) if lexical else []
 
     def about(asking: re.Pattern[str]) -> list[str]:
-        return _asked_about(question, asking, topic)
+        return _asked_about(question, asking, own_terms)
 
     if _AMOUNT_Q.search(question) and not _in_a_relevant_sentence(
-        _AMOUNT_EVIDENCE, evidence, about(_AMOUNT_Q)
+        _AMOUNT_EVIDENCE, evidence, about(_AMOUNT_Q), topic
     ):
         return False, "asks for an amount the evidence does not give"
     if _DURATION_Q.search(question) and not _in_a_relevant_sentence(
-        _duration_evidence(question), evidence, about(_DURATION_Q)
+        _duration_evidence(question), evidence, about(_DURATION_Q), topic
     ):
         return False, "asks for a duration the evidence does not give"
     if _DATE_Q.search(question) and not _in_a_relevant_sentence(
-        _DATE_EVIDENCE, evidence, about(_DATE_Q)
+        _DATE_EVIDENCE, evidence, about(_DATE_Q), topic
     ):
         return False, "asks for a date the evidence does not give"
     # Minutes name people in headings and lists, away from what they said: any name will do,
@@ -445,10 +496,12 @@ def asked_fact_present(
         return False, "asks for a person the evidence does not name"
     if _CONTACT_Q.search(question) and not _CONTACT_EVIDENCE.search(evidence):
         return False, "asks for contact details the evidence does not give"
-    if _CLOCK_Q.search(question) and not _in_a_relevant_sentence(_CLOCK, evidence, about(_CLOCK_Q)):
+    if _CLOCK_Q.search(question) and not _in_a_relevant_sentence(
+        _CLOCK, evidence, about(_CLOCK_Q), topic
+    ):
         return False, "asks for a time of day the evidence does not give"
     if _COUNT_Q.search(question) and not _count_present(
-        question, evidence, lexical=lexical, topic=about(_COUNT_Q)
+        question, evidence, lexical=lexical, terms=about(_COUNT_Q), topic=topic
     ):
         return False, "asks for a count the evidence does not give"
     return True, ""
@@ -556,7 +609,11 @@ def judge(
             False, confidence, f"specific terms missing: {', '.join(missing_specific)}", terms,
             missing_specific,
         )  # fmt: skip
-    ok, why = asked_fact_present(question, body, lexical=lexical, terms=terms)
+    topic = TopicMatch(
+        weight=vocabulary.weight if vocabulary is not None else _unweighted,
+        publisher_terms=frozenset(term_set(" ".join(h.publisher or "" for h in top))),
+    )
+    ok, why = asked_fact_present(question, body, lexical=lexical, terms=terms, topic=topic)
     if not ok:
         return Verdict(False, confidence, why, terms, missing)
     return Verdict(True, confidence, "answerable", terms, missing)

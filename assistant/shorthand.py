@@ -46,6 +46,13 @@ SHORTHAND = {
     "mkt": "mycket",
     "tex": "till exempel",
     "t.ex.": "till exempel",
+    # Laws typed in lower case: as acronyms they are specific terms the evidence must name
+    # ("vad gäller enl lvm …" to a material that never mentions LVM is off topic).
+    "lvu": "LVU",
+    "lvm": "LVM",
+    "lss": "LSS",
+    "hsl": "HSL",
+    "osl": "OSL",
     # Colloquial words with one meaning the sources write otherwise (two blind question sets
     # asked "hur många ungar omhändertogs" of a text that counts "barn").
     "ungar": "barn",

@@ -11,8 +11,10 @@ a compound is known when its head and its tail both are ("funktionsstödschef").
 from __future__ import annotations
 
 import bisect
+import math
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +33,17 @@ MIN_TYPO_LENGTH = 7
 
 
 class CorpusVocabulary:
-    def __init__(self, terms: Iterable[str]) -> None:
+    def __init__(
+        self,
+        terms: Iterable[str],
+        *,
+        chunk_frequency: Mapping[str, int] | None = None,
+        chunks: int = 0,
+    ) -> None:
         self.terms = frozenset(terms)
+        # In how many chunks each term occurs, for ``weight``.
+        self.chunk_frequency = dict(chunk_frequency or {})
+        self.chunks = chunks
         self._sorted = sorted(self.terms)
         self._reversed = sorted(t[::-1] for t in self.terms)
         # Symmetric-delete index: two words one edit apart share a one-letter deletion (or
@@ -44,6 +55,28 @@ class CorpusVocabulary:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    def weight(self, term: str) -> float:
+        """How much ``term`` says about what a text is about: its inverse chunk frequency,
+        log((N + 1) / (n + 0.5)), so "Stockholm" in a question weighs more than "arbetar".
+        A question's stem may differ from the material's ("omhändertogs" → "omhandertog",
+        "omhandert"): the commonest vocabulary term that starts with it, or that it starts
+        with, stands in. A word the material never uses weighs most; without frequencies
+        every term weighs 1."""
+        if not self.chunks:
+            return 1.0
+        frequency = self.chunk_frequency.get(term)
+        if frequency is None:
+            longer: list[str] = []
+            i = bisect.bisect_left(self._sorted, term)
+            while i < len(self._sorted) and self._sorted[i].startswith(term) and len(longer) < 50:
+                longer.append(self._sorted[i])
+                i += 1
+            shorter = [term[:n] for n in range(4, len(term))]
+            frequency = max(
+                (self.chunk_frequency.get(t, 0) for t in (*longer, *shorter)), default=0
+            )
+        return math.log((self.chunks + 1) / (frequency + 0.5))
 
     def _inflected(self, term: str) -> bool:
         stem = term[: max(4, len(term) - 2)]
@@ -141,12 +174,19 @@ def corpus_vocabulary(
             return built.vocabulary
     else:
         points = qdrant.count(collection_name=collection, exact=True).count
-    terms: set[str] = set()
+    frequency: Counter[str] = Counter()
+    chunks = 0
     for payload in index_store.scroll_payloads(
         qdrant, collection, fields=["text", "title", "section"]
     ):
-        terms.update(term_set(f"{payload.get('title', '')} {payload.get('section') or ''}"))
-        terms.update(term_set(payload.get("text", "")))
-    vocabulary = CorpusVocabulary(terms | alias_terms(terms))
+        chunks += 1
+        frequency.update(
+            term_set(f"{payload.get('title', '')} {payload.get('section') or ''}")
+            | term_set(payload.get("text", ""))
+        )
+    terms = set(frequency)
+    vocabulary = CorpusVocabulary(
+        terms | alias_terms(terms), chunk_frequency=frequency, chunks=chunks
+    )
     cache["vocabulary"] = _Built(collection, points, now, vocabulary)
     return vocabulary

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.answerability import (
+    _DATE_Q,
+    TopicMatch,
+    _asked_about,
     asked_fact,
+    asked_fact_present,
     judge,
     key_terms,
     specific_terms,
@@ -388,3 +392,90 @@ def test_the_publisher_and_other_forms_of_a_name_are_evidence() -> None:
         question, [make_hit(text, publisher="Socialstyrelsen")], SETTINGS, language="sv"
     )
     assert with_publisher.answerable, with_publisher.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_fact"),
+    [
+        # "När …?" answered by how often or how soon
+        (
+            "När träffas beredningsgruppen?",
+            "Beredningsgruppen går igenom nya intresseanmälningar.",
+            "Beredningsgruppen träffas en gång i veckan.",
+        ),
+        (
+            "När gör förvaltningen brukarundersökningarna?",
+            "Förvaltningen gör brukarundersökningar.",
+            "Förvaltningen genomför årligen brukarundersökningarna.",
+        ),
+        (
+            "När ska tvångsvården av barnet upphöra?",
+            "Tvångsvården av barnet ska följas upp.",
+            "Så fort tvångsvården av barnet inte behövs ska den upphöra.",
+        ),
+        # a duration given as a span of years, OCR line break included
+        (
+            "Hur lång tid omfattar den gemensamma planen?",
+            "Socialcheferna har beslutat om en gemensam plan.",
+            "Socialcheferna har beslutat om en gemensam plan för 2025—\n2028.",
+        ),
+        # an amount given as a share
+        (
+            "Hur mycket av järnvägsnätet utgör banorna?",
+            "Banorna är en viktig del av järnvägsnätet.",
+            "Banorna utgör cirka en tredjedel av det totala järnvägsnätet.",
+        ),
+    ],
+)
+def test_a_fact_given_in_words_answers_the_question(
+    question: str, without: str, with_fact: str
+) -> None:
+    near_miss = verdict(question, without)
+    assert not near_miss.answerable and near_miss.reason.startswith("asks for")
+    assert verdict(question, with_fact).answerable
+
+
+def test_an_urgent_care_order_is_not_a_time() -> None:
+    # "omedelbart omhändertagande" is the LVU term, not "immediately".
+    question = "När kan socialtjänsten omhänderta barn?"
+    urgent = "Socialtjänsten kan besluta om omedelbart omhändertagande av barn."
+    assert not verdict(question, urgent).answerable
+
+
+def _rare_stockholm(term: str) -> float:
+    return {"stockholm": 5.0}.get(term, 1.0)
+
+
+def test_the_sentence_giving_the_fact_must_name_the_questions_rare_words() -> None:
+    """A year for Malmö's surveys does not answer when Stockholm does them: counted, the
+    sentence names enough of the question's words; weighted by rarity, it misses the one that
+    matters."""
+    question = "Sedan när gör Stockholm de nationella brukarundersökningarna varje år?"
+    evidence = "Malmö gör sedan 2019 de nationella brukarundersökningarna varje år."
+    terms = key_terms(question)
+    assert asked_fact_present(question, evidence, terms=terms)[0]
+    weighted = TopicMatch(weight=_rare_stockholm)
+    ok, why = asked_fact_present(question, evidence, terms=terms, topic=weighted)
+    assert not ok and why == "asks for a date the evidence does not give"
+    named = "Stockholm gör sedan 2019 de nationella brukarundersökningarna varje år."
+    assert asked_fact_present(question, named, terms=terms, topic=weighted)[0]
+
+
+def test_the_publisher_of_the_evidence_counts_as_named() -> None:
+    question = "Mellan vilka datum kan man skicka in intresseanmälan till Stockholms satsning?"
+    evidence = "Intresseanmälan är öppen mellan 30 november och 15 mars."
+    terms = key_terms(question)
+    weighted = TopicMatch(weight=_rare_stockholm)
+    assert not asked_fact_present(question, evidence, terms=terms, topic=weighted)[0]
+    by_stockholm = TopicMatch(
+        weight=_rare_stockholm, publisher_terms=frozenset(analyze("Stockholms stad"))
+    )
+    assert asked_fact_present(question, evidence, terms=terms, topic=by_stockholm)[0]
+
+
+def test_the_words_that_ask_are_not_the_topic() -> None:
+    # "datum" asks for the fact; a sentence with a date need not say "datum" too.
+    question = "Mellan vilka datum är intresseanmälan öppen?"
+    terms = key_terms(question)
+    assert "datum" in terms
+    assert "datum" not in _asked_about(question, _DATE_Q, terms)

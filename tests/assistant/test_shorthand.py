@@ -23,6 +23,8 @@ from assistant.shorthand import spell_out
         ("enligt LVU år -20?", "enligt LVU år 2020?"),
         ("barn 0-18 år, 1/2 dag, 2-3 veckor", "barn 0-18 år, 1/2 dag, 2-3 veckor"),
         ("hur många ungar omhändertogs?", "hur många barn omhändertogs?"),
+        ("vad gäller enl lvm när", "vad gäller enligt LVM när"),
+        ("lss o lvu", "LSS och LVU"),
     ],
 )
 def test_known_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -62,3 +62,14 @@ def test_the_vocabulary_of_the_index_is_built_once(sample_services: Services) ->
     assert vocabulary.knows(analyze("beprövad")[0]) and vocabulary.knows(analyze("LVU")[0])
     assert not vocabulary.knows(analyze("färdtjänst")[0])
     assert Retriever(sample_services).vocabulary() is vocabulary  # cached on the services
+
+
+def test_rare_words_weigh_more_than_common_ones() -> None:
+    frequency = {"socialtjanst": 40, "stockholm": 1}
+    vocabulary = CorpusVocabulary(frequency, chunk_frequency=frequency, chunks=50)
+    common, rare = vocabulary.weight("socialtjanst"), vocabulary.weight("stockholm")
+    assert 0 < common < rare
+    assert vocabulary.weight("fardtjanst") > rare  # never in the material: weighs most
+    # A question's stem that a vocabulary term starts with (or the reverse) takes its weight.
+    assert vocabulary.weight("socialtjansten") == common
+    assert CorpusVocabulary(frequency).weight("stockholm") == 1.0  # no frequencies: counted
