@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v9/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v10/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -13,7 +13,9 @@ v7 is v6 unchanged (checked byte for byte) plus the fifth development set ``dev5
 blind, run blind once, then tuned on) and the third blind held-out set ``heldout_c_qa``; v8
 is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``heldout_d_qa``;
 v9 is v8 unchanged plus ``heldout_e_qa``, a blind held-out set of answerable/unanswerable
-twins worded alike, so every check below runs on every version. No QA set repeats a
+twins worded alike; v10 is v9 unchanged plus two more twin sets, the development set
+``dev6_qa`` and the held-out ``heldout_f_qa``, written on two halves of the corpus. Every
+check below runs on every version. No QA set repeats a
 question or a gold quote of an earlier one, the development sets (tuned on) never cite a
 passage that overlaps a gold quote of any held-out set, and no gold quote of
 ``heldout_b_qa`` or a later held-out set overlaps one of any other set.
@@ -57,6 +59,7 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v7": ("dev5_qa", "heldout_c_qa"),
     "v8": ("heldout_d_qa",),
     "v9": ("heldout_e_qa",),
+    "v10": ("dev6_qa", "heldout_f_qa"),
 }
 VERSIONS: dict[str, tuple[str, ...]] = {}
 for _version, _added in NEW_IN.items():
@@ -68,6 +71,7 @@ DEV_SETS = [
     ("v5", "dev3_qa"),
     ("v6", "dev4_qa"),
     ("v7", "dev5_qa"),
+    ("v10", "dev6_qa"),
 ]
 HELDOUT_SETS = [
     ("v2", "heldout_qa"),
@@ -75,6 +79,7 @@ HELDOUT_SETS = [
     ("v7", "heldout_c_qa"),
     ("v8", "heldout_d_qa"),
     ("v9", "heldout_e_qa"),
+    ("v10", "heldout_f_qa"),
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -112,6 +117,7 @@ COPIES = [
         ("v7", "v6"),
         ("v8", "v7"),
         ("v9", "v8"),
+        ("v10", "v9"),
     )
     for name in _copied_files(older)
 ]
@@ -167,6 +173,35 @@ REQUIRED = {
     "heldout_d_qa": Required(40, 9, (0.35, 0.45), 4, 13, 30, 20, 10, 14, 4),
     # Thirty twin pairs: as many unanswerable items as answerable ones.
     "heldout_e_qa": Required(30, 6, (0.30, 0.50), 2, 8, 30, 24, 10, 10, 4),
+    # Two twin sets written at the same time on two halves of the corpus, so that the
+    # development set never cites a passage of the held-out one: each leaves the other's
+    # seeds uncited.
+    "dev6_qa": Required(
+        30,
+        6,
+        (0.30, 0.50),
+        2,
+        8,
+        30,
+        24,
+        10,
+        10,
+        4,
+        ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016"),
+    ),
+    "heldout_f_qa": Required(
+        30,
+        6,
+        (0.30, 0.50),
+        2,
+        8,
+        30,
+        24,
+        10,
+        10,
+        4,
+        ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov"),
+    ),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -279,6 +314,8 @@ ID_PREFIXES = {
     ("v7", "heldout_c_qa"): "hc",
     ("v8", "heldout_d_qa"): "hd",
     ("v9", "heldout_e_qa"): "he",
+    ("v10", "dev6_qa"): "dt",
+    ("v10", "heldout_f_qa"): "hf",
 }
 
 
@@ -316,7 +353,7 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v9"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v10"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
     for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
@@ -366,6 +403,10 @@ NEW_QA_SETS = [
     ),
     (("v8", "heldout_d_qa"), tuple((v, n) for v, n in FILES if v == "v7" and n in QA_NAMES)),
     (("v9", "heldout_e_qa"), tuple((v, n) for v, n in FILES if v == "v8" and n in QA_NAMES)),
+    # Written at the same time on two halves of the corpus: each is new against v9 (the
+    # overlap tests below keep them apart from each other).
+    (("v10", "dev6_qa"), tuple((v, n) for v, n in FILES if v == "v9" and n in QA_NAMES)),
+    (("v10", "heldout_f_qa"), tuple((v, n) for v, n in FILES if v == "v9" and n in QA_NAMES)),
 ]
 
 
@@ -650,6 +691,19 @@ README_NEEDLES = {
         "twin",
         "docs/answerability.md",
     ),
+    "v10": (
+        "blind",
+        "2026-11-24",
+        "dev6_qa",
+        "heldout_f_qa",
+        "held out",
+        "never tuned on",
+        "--raise-thresholds",
+        "twin",
+        "docs/eval/dev6-first-run/",
+        "docs/eval/heldout-f-first-run/",
+        "evals.wording_check",
+    ),
 }
 
 
@@ -723,14 +777,26 @@ def test_dev_qa_has_the_answerable_questions_that_are_easy_to_decline() -> None:
         assert asking(pattern, near_misses) >= 1, pattern
 
 
-def test_heldout_e_qa_comes_in_twins_worded_alike() -> None:
-    """Each item of heldout_e_qa has a twin: the other item of its pair of ids, of the same
+# Twin sets: (version, name, id prefix, at least / at most this many pairs answerable first).
+# heldout_e_qa's order was drawn by coin flips (9 of 30); later sets shuffle 15 and 15.
+TWIN_SETS = [
+    ("v9", "heldout_e_qa", "he", 5, 25),
+    ("v10", "dev6_qa", "dt", 15, 15),
+    ("v10", "heldout_f_qa", "hf", 15, 15),
+]
+
+
+@pytest.mark.parametrize(("version", "name", "prefix", "least", "most"), TWIN_SETS)
+def test_twin_sets_come_in_twins_worded_alike(
+    version: str, name: str, prefix: str, least: int, most: int
+) -> None:
+    """Each item of a twin set has a twin: the other item of its pair of ids, of the same
     language and style, one answerable and one not, so the wording gives nothing away
     (failures name ids only)."""
-    items = {r["id"]: r for r in records("v9", "heldout_e_qa")}
+    items = {r["id"]: r for r in records(version, name)}
     problems = []
     for number in range(1, len(items) + 1, 2):
-        first, second = f"he{number:03d}", f"he{number + 1:03d}"
+        first, second = f"{prefix}{number:03d}", f"{prefix}{number + 1:03d}"
         a, b = items[first], items[second]
         if (a["twin"], b["twin"]) != (second, first):
             problems.append(f"{first}/{second}: not each other's twin")
@@ -740,8 +806,8 @@ def test_heldout_e_qa_comes_in_twins_worded_alike() -> None:
             problems.append(f"{first}/{second}: language or style differ")
     assert len(items) == 60 and not problems, problems
     # Which twin is answerable was drawn by lot: not always the first.
-    firsts = [items[f"he{n:03d}"]["answerable"] for n in range(1, 61, 2)]
-    assert 5 <= sum(firsts) <= 25
+    firsts = [items[f"{prefix}{n:03d}"]["answerable"] for n in range(1, 61, 2)]
+    assert least <= sum(firsts) <= most
 
 
 # ---------------------------------------------------------------- counts for the READMEs
