@@ -44,6 +44,7 @@ class CorpusVocabulary:
         # In how many chunks each term occurs, for ``weight``.
         self.chunk_frequency = dict(chunk_frequency or {})
         self.chunks = chunks
+        self._weights: dict[str, float] = {}  # the judge asks for each term once a sentence
         self._sorted = sorted(self.terms)
         self._reversed = sorted(t[::-1] for t in self.terms)
         # Symmetric-delete index: two words one edit apart share a one-letter deletion (or
@@ -65,6 +66,11 @@ class CorpusVocabulary:
         every term weighs 1."""
         if not self.chunks:
             return 1.0
+        if term not in self._weights:
+            self._weights[term] = math.log((self.chunks + 1) / (self._frequency(term) + 0.5))
+        return self._weights[term]
+
+    def _frequency(self, term: str) -> int:
         frequency = self.chunk_frequency.get(term)
         if frequency is None:
             longer: list[str] = []
@@ -76,7 +82,7 @@ class CorpusVocabulary:
             frequency = max(
                 (self.chunk_frequency.get(t, 0) for t in (*longer, *shorter)), default=0
             )
-        return math.log((self.chunks + 1) / (frequency + 0.5))
+        return frequency
 
     def _inflected(self, term: str) -> bool:
         stem = term[: max(4, len(term) - 2)]
