@@ -156,6 +156,8 @@ class Required:
     seeds_without_items: tuple[str, ...] = ()
 
 
+# Thirty twin pairs: as many unanswerable items as answerable ones.
+TWIN_SET = (30, 6, (0.30, 0.50), 2, 8, 30, 24, 10, 10, 4)
 REQUIRED = {
     "sample_qa": Required(45, 6, (0.35, 0.65), 5, 5, 20, 8, 3, 12, 3),
     "heldout_qa": Required(28, 6, (0.30, 0.45), 3, 5, 12, 8, 3, 6, 3),
@@ -171,37 +173,12 @@ REQUIRED = {
     # Fewer answerable items than heldout_c_qa, twice the unanswerable ones: abstention on
     # blind questions is the figure that most needed more items.
     "heldout_d_qa": Required(40, 9, (0.35, 0.45), 4, 13, 30, 20, 10, 14, 4),
-    # Thirty twin pairs: as many unanswerable items as answerable ones.
-    "heldout_e_qa": Required(30, 6, (0.30, 0.50), 2, 8, 30, 24, 10, 10, 4),
+    "heldout_e_qa": Required(*TWIN_SET),
     # Two twin sets written at the same time on two halves of the corpus, so that the
     # development set never cites a passage of the held-out one: each leaves the other's
     # seeds uncited.
-    "dev6_qa": Required(
-        30,
-        6,
-        (0.30, 0.50),
-        2,
-        8,
-        30,
-        24,
-        10,
-        10,
-        4,
-        ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016"),
-    ),
-    "heldout_f_qa": Required(
-        30,
-        6,
-        (0.30, 0.50),
-        2,
-        8,
-        30,
-        24,
-        10,
-        10,
-        4,
-        ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov"),
-    ),
+    "dev6_qa": Required(*TWIN_SET, ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016")),
+    "heldout_f_qa": Required(*TWIN_SET, ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov")),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
