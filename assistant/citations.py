@@ -25,10 +25,13 @@ _MARKER = re.compile(r"\s*\[(\d+)\]")
 # "… barn. [1] Nästa" would let a sentence splitter hand [1] to the next sentence, so
 # markers written after the full stop are moved in front of it first: "… barn [1]. Nästa".
 # A quotation or bracket may close after the stop: "… erfarenheter.” [1]" → "… [1].”".
+# OCR and quoting leave a stop after the closer too ("… utvecklingsfrågor!”."): the whole
+# cluster is the sentence's end, or the marker lands after the splitter's cut.
 _CLOSERS = '"”’»)\\]'
-_MARKERS_AFTER_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)((?:[ \t]*\[\d+\])+)")
+_STOP = rf"[.!?…]+[{_CLOSERS}]*[.!?…]*"
+_MARKERS_AFTER_STOP = re.compile(rf"({_STOP})((?:[ \t]*\[\d+\])+)")
 # The end of a sentence: its stop and any quotation mark or bracket closing after it.
-SENTENCE_STOP = re.compile(rf"([.!?…]+[{_CLOSERS}]*)$")
+SENTENCE_STOP = re.compile(rf"({_STOP})$")
 
 
 def normalise_markers(text: str) -> str:

@@ -92,6 +92,23 @@ def test_a_quoted_sentence_keeps_its_marker_and_its_place_in_the_answer() -> Non
     assert normalise_markers("Se bilagan (sid. 3). [2] Nästa.") == "Se bilagan (sid. 3) [2]. Nästa."
 
 
+def test_a_sentence_ending_in_a_stop_a_closer_and_a_stop_keeps_its_marker() -> None:
+    # OCR text of a quotation: "… utvecklingsfrågor!”." The marker used to land after the
+    # splitter's cut at "!", and the sentence was dropped as uncited.
+    source = make_hit(
+        "Parallellt arbetar man med ett FoU-forum. I FoU-forumet, som funnits i två år, ingår "
+        "personer som arbetar med utvecklingsfrågor!”."
+    )
+    answer = (
+        "I FoU-forumet, som funnits i två år, ingår personer som arbetar med "
+        "utvecklingsfrågor!”. [1]"
+    )
+    result = verify(answer, [source])
+    assert result.dropped_sentences == 0 and result.removed_markers == 0
+    assert "två år" in result.text and "[1]" in result.text
+    assert normalise_markers("frågor!”. [1] Nästa.") == "frågor [1]!”. Nästa."
+
+
 def test_a_marker_standing_alone_supports_nothing() -> None:
     result = verify("Beslutet ska prövas av förvaltningsrätten [1].\n[1]", [LVU])
     assert result.text == "Beslutet ska prövas av förvaltningsrätten [1]."
