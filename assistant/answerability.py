@@ -391,6 +391,17 @@ class TopicMatch:
 RELEVANT_SHARE = 0.4
 
 
+@lru_cache(maxsize=64)
+def _without_diacritics(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(fold(pattern.pattern), pattern.flags)
+
+
+def _gives(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` finds the fact in ``text``, also where OCR lost the diacritics ("Sedan
+    snart tio ar", "arligen" in the scanned Göteborg report)."""
+    return bool(pattern.search(text) or _without_diacritics(pattern).search(fold(text)))
+
+
 def _in_a_relevant_sentence(
     pattern: re.Pattern[str], evidence: str, terms: list[str], topic: TopicMatch
 ) -> bool:
@@ -400,12 +411,12 @@ def _in_a_relevant_sentence(
     ("FoU i Väst … Den har funnits sedan 1999").
     """
     if not terms:
-        return bool(pattern.search(evidence))
+        return _gives(pattern, evidence)
     sentences = split_sentences(evidence)
     return any(
         topic.covers(terms, f"{sentences[i - 1]} {current}" if i else current)
         for i, current in enumerate(sentences)
-        if pattern.search(current)
+        if _gives(pattern, current)
     )
 
 
@@ -670,12 +681,12 @@ _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "reason": _REASON_Q,
 }
 _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
-    "amount": lambda _, s: bool(_AMOUNT_EVIDENCE.search(s)),
-    "duration": lambda asked, s: bool(_duration_evidence(asked.question).search(s)),
-    "date": lambda _, s: bool(_DATE_EVIDENCE.search(s)),
+    "amount": lambda _, s: _gives(_AMOUNT_EVIDENCE, s),
+    "duration": lambda asked, s: _gives(_duration_evidence(asked.question), s),
+    "date": lambda _, s: _gives(_DATE_EVIDENCE, s),
     "person": lambda _, s: bool(_PERSON_EVIDENCE.search(s) or _OFFICE_HOLDER.search(s)),
     "contact": lambda _, s: bool(_CONTACT_EVIDENCE.search(s)),
-    "clock": lambda _, s: bool(_CLOCK.search(s)),
+    "clock": lambda _, s: _gives(_CLOCK, s),
     "count": _gives_count,
     "place": lambda _, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,

@@ -217,6 +217,12 @@ def test_names_and_numbers_of_the_askers_own_situation_are_not_required() -> Non
             "Socialcheferna har beslutat om en gemensam plan.",
             "Socialcheferna har beslutat om en gemensam plan för 2025—\n2028.",
         ),
+        # a duration in OCR text that lost its diacritics ("tio ar" for "tio år")
+        (
+            "Hur lång tid har utvecklingsarbetet pågått?",
+            "Utvecklingsarbetet har pagatt i Sverige.",
+            "Sedan snart tio ar har utvecklingsarbetet pagatt i Sverige.",
+        ),
         # an amount given as a share
         (
             "Hur mycket av järnvägsnätet utgör banorna?",
