@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v10/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v11/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -14,8 +14,9 @@ blind, run blind once, then tuned on) and the third blind held-out set ``heldout
 is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``heldout_d_qa``;
 v9 is v8 unchanged plus ``heldout_e_qa``, a blind held-out set of answerable/unanswerable
 twins worded alike; v10 is v9 unchanged plus two more twin sets, the development set
-``dev6_qa`` and the held-out ``heldout_f_qa``, written on two halves of the corpus. Every
-check below runs on every version. No QA set repeats a
+``dev6_qa`` and the held-out ``heldout_f_qa``, written on two halves of the corpus; v11 is
+v10 unchanged plus ``dev7_qa`` and ``heldout_g_qa``, on the same halves. Every check below
+runs on every version. No QA set repeats a
 question or a gold quote of an earlier one, the development sets (tuned on) never cite a
 passage that overlaps a gold quote of any held-out set, and no gold quote of
 ``heldout_b_qa`` or a later held-out set overlaps one of any other set.
@@ -60,6 +61,7 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v8": ("heldout_d_qa",),
     "v9": ("heldout_e_qa",),
     "v10": ("dev6_qa", "heldout_f_qa"),
+    "v11": ("dev7_qa", "heldout_g_qa"),
 }
 VERSIONS: dict[str, tuple[str, ...]] = {}
 for _version, _added in NEW_IN.items():
@@ -72,6 +74,7 @@ DEV_SETS = [
     ("v6", "dev4_qa"),
     ("v7", "dev5_qa"),
     ("v10", "dev6_qa"),
+    ("v11", "dev7_qa"),
 ]
 HELDOUT_SETS = [
     ("v2", "heldout_qa"),
@@ -80,6 +83,7 @@ HELDOUT_SETS = [
     ("v8", "heldout_d_qa"),
     ("v9", "heldout_e_qa"),
     ("v10", "heldout_f_qa"),
+    ("v11", "heldout_g_qa"),
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -118,6 +122,7 @@ COPIES = [
         ("v8", "v7"),
         ("v9", "v8"),
         ("v10", "v9"),
+        ("v11", "v10"),
     )
     for name in _copied_files(older)
 ]
@@ -179,6 +184,8 @@ REQUIRED = {
     # seeds uncited.
     "dev6_qa": Required(*TWIN_SET, ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016")),
     "heldout_f_qa": Required(*TWIN_SET, ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov")),
+    "dev7_qa": Required(*TWIN_SET, ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016")),
+    "heldout_g_qa": Required(*TWIN_SET, ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov")),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -293,6 +300,8 @@ ID_PREFIXES = {
     ("v9", "heldout_e_qa"): "he",
     ("v10", "dev6_qa"): "dt",
     ("v10", "heldout_f_qa"): "hf",
+    ("v11", "dev7_qa"): "ds",
+    ("v11", "heldout_g_qa"): "hg",
 }
 
 
@@ -330,7 +339,7 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v10"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v11"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
     for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
@@ -384,6 +393,8 @@ NEW_QA_SETS = [
     # overlap tests below keep them apart from each other).
     (("v10", "dev6_qa"), tuple((v, n) for v, n in FILES if v == "v9" and n in QA_NAMES)),
     (("v10", "heldout_f_qa"), tuple((v, n) for v, n in FILES if v == "v9" and n in QA_NAMES)),
+    (("v11", "dev7_qa"), tuple((v, n) for v, n in FILES if v == "v10" and n in QA_NAMES)),
+    (("v11", "heldout_g_qa"), tuple((v, n) for v, n in FILES if v == "v10" and n in QA_NAMES)),
 ]
 
 
@@ -681,6 +692,19 @@ README_NEEDLES = {
         "docs/eval/heldout-f-first-run/",
         "evals.wording_check",
     ),
+    "v11": (
+        "blind",
+        "2026-11-24",
+        "dev7_qa",
+        "heldout_g_qa",
+        "held out",
+        "never tuned on",
+        "--raise-thresholds",
+        "twin",
+        "docs/eval/dev7-first-run/",
+        "docs/eval/heldout-g-first-run/",
+        "evals.wording_check",
+    ),
 }
 
 
@@ -760,6 +784,8 @@ TWIN_SETS = [
     ("v9", "heldout_e_qa", "he", 5, 25),
     ("v10", "dev6_qa", "dt", 15, 15),
     ("v10", "heldout_f_qa", "hf", 15, 15),
+    ("v11", "dev7_qa", "ds", 15, 15),
+    ("v11", "heldout_g_qa", "hg", 15, 15),
 ]
 
 
