@@ -397,8 +397,8 @@ def _without_diacritics(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _gives(pattern: re.Pattern[str], text: str) -> bool:
-    """``pattern`` finds the fact in ``text``, also where OCR lost the diacritics ("Sedan
-    snart tio ar", "arligen" in the scanned Göteborg report)."""
+    """``pattern`` finds the fact in ``text``, also where OCR lost or changed the diacritics
+    ("Sedan snart tio ar", "som funnits i två är" in the scanned Göteborg report)."""
     return bool(pattern.search(text) or _without_diacritics(pattern).search(fold(text)))
 
 
