@@ -368,7 +368,7 @@ def _unweighted(_term: str) -> float:
 class TopicMatch:
     """Whether a sentence is about what a question asks.
 
-    The sentence must name a share (``RELEVANT_SHARE``) of the question's topic words, each
+    The sentence must name a share (``answer.relevant_share``) of the question's topic words, each
     word weighted by how rare it is in the material (``CorpusVocabulary.weight``): a sentence
     giving Malmö's survey year to "När gör Göteborg …?" names the common words of the
     question and not its rare ones. The publisher of the sentence's document counts as named
@@ -377,18 +377,13 @@ class TopicMatch:
 
     weight: Weight = _unweighted
     publisher_terms: frozenset[str] = frozenset()
+    share: float = AnswerSettings().relevant_share
 
     def covers(self, terms: list[str], sentence: str) -> bool:
         sentence_terms = term_set(f"{sentence} {spoken_dates(sentence)}") | self.publisher_terms
         found = matched_terms(terms, sentence_terms)
-        needed = RELEVANT_SHARE * sum(self.weight(t) for t in terms)
+        needed = self.share * sum(self.weight(t) for t in terms)
         return bool(found) and sum(self.weight(t) for t in found) >= needed
-
-
-# Counted, 1/3 of the words was the best share (2026-11-23); weighted by rarity, 0.4
-# declined 6 more unanswerable questions of the development sets, two of them twins of
-# dev6_qa, and 2 more answerable ones (2026-11-24; the publisher's words won one back).
-RELEVANT_SHARE = 0.4
 
 
 @lru_cache(maxsize=64)
@@ -623,6 +618,7 @@ def judge(
     topic = TopicMatch(
         weight=vocabulary.weight if vocabulary is not None else _unweighted,
         publisher_terms=frozenset(term_set(" ".join(h.publisher or "" for h in top))),
+        share=settings.relevant_share,
     )
     ok, why = asked_fact_present(question, body, lexical=lexical, terms=terms, topic=topic)
     if not ok:

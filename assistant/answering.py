@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -35,10 +36,11 @@ from assistant.prompts import load_prompt
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services, build_services
 from assistant.shorthand import spell_out
+from assistant.vocabulary import CorpusVocabulary
 from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
-from kunskap.settings import Settings, get_settings
+from kunskap.settings import AnswerSettings, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,46 @@ def question_language(question: str) -> str:
         own_words = question
     language = detect_language(own_words, default="sv")
     return language if language in LANGUAGE_NAMES else "sv"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerability judge decides on: the question as it was searched (stand-alone,
+    redacted, shorthand spelled out), its language and what the search found."""
+
+    question: str
+    language: str
+    hits: list[Hit]
+    vocabulary: CorpusVocabulary
+
+    def verdict(self, settings: AnswerSettings) -> answerability.Verdict:
+        return answerability.judge(
+            self.question,
+            self.hits,
+            settings,
+            language=self.language,
+            vocabulary=self.vocabulary,
+        )
+
+
+def find_evidence(
+    question: str,
+    *,
+    services: Services,
+    history: list[HistoryTurn] | None = None,
+    filters: SearchFilters | None = None,
+    retriever: Retriever | None = None,
+) -> Evidence:
+    """The first half of answering: validate, detect the language, make the question stand
+    alone and search. ``evals.tune`` judges the same evidence under other settings."""
+    retriever = retriever or Retriever(services)
+    question = validate_question(question)
+    language = question_language(question)
+    # Client details say nothing about the topic and must not steer the search (nor be
+    # echoed back in the answer object): search with the redacted question.
+    standalone = searchable(standalone_question(question, history, services.llm))
+    hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
+    return Evidence(standalone, language, hits, retriever.vocabulary())
 
 
 NEAREST_SOURCES = 3
@@ -192,24 +234,16 @@ def answer_events(
     settings = services.settings
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
-    question = validate_question(question)
-    language = question_language(question)
-    # Client details say nothing about the topic and must not steer the search (nor be
-    # echoed back in the answer object): search with the redacted question.
-    standalone = searchable(standalone_question(question, history, services.llm))
-
+    question = validate_question(question)  # needs are logged with the question as asked
     retriever = Retriever(services)
-    hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
+    evidence = find_evidence(
+        question, services=services, history=history, filters=filters, retriever=retriever
+    )
+    standalone, language, hits = evidence.question, evidence.language, evidence.hits
     timings.update(retriever.last_timings_ms)
 
     t0 = time.perf_counter()
-    verdict = answerability.judge(
-        standalone,
-        hits,
-        settings.answer,
-        language=language,
-        vocabulary=retriever.vocabulary(),
-    )
+    verdict = evidence.verdict(settings.answer)
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
     def abstain(confidence: float, reason: str) -> Answer:

@@ -3,11 +3,19 @@
     python -m evals.tune                                  # one setting at a time
     python -m evals.tune --vary answer.min_dense_score=0.78,0.8,0.82 \\
                          --vary answer.min_term_coverage=0.4,0.5 --product
+    python -m evals.tune --judge-only --product --sample 300 --json sweep.json
 
 Each row is the hybrid pipeline with the settings of that row, scored as in the
 evaluation (retrieval hit@5/nDCG@10 on answerable questions, answer rate, false
 abstentions, abstention recall, key facts, CRAG). Query vectors are cached across rows:
 this is for choosing settings by quality, not for timing them.
+
+``--judge-only`` varies only the answerability judge's settings (``answer.*``): every
+question is searched once and its evidence judged under each row, about a hundred times
+faster than rerunning the answers. Each row gives, per dataset, how many unanswerable
+questions were declined and how many answerable ones; the rows no other row beats on both,
+pooled over the datasets, are the judge's frontier. It shows what retuning can and cannot
+buy: a target no row on the frontier reaches needs a better judge, not other numbers.
 """
 
 from __future__ import annotations
@@ -15,15 +23,21 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
+import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answering import find_evidence
+from assistant.retrieval import Retriever
 from evals import datasets as ds
 from evals import harness
 from evals.baselines import PipelineSystem
+from evals.report import TARGETS
 from ingest.embedding import with_cache
-from kunskap.settings import Settings, get_settings
+from kunskap.settings import AnswerSettings, Settings, get_settings
 
 TUNABLE = {
     "retrieval.dense_candidates": int,
@@ -31,8 +45,14 @@ TUNABLE = {
     "retrieval.fusion": str,
     "retrieval.top_k": int,
     "answer.min_dense_score": float,
+    "answer.min_dense_score_cross_language": float,
     "answer.min_term_coverage": float,
+    "answer.paraphrase_dense_score": float,
+    "answer.paraphrase_min_term_coverage": float,
+    "answer.max_unknown_share": float,
+    "answer.relevant_share": float,
 }
+JUDGE_KEYS = tuple(k for k in TUNABLE if k.startswith("answer."))
 
 
 def default_grid(settings: Settings) -> dict[str, list[Any]]:
@@ -43,6 +63,23 @@ def default_grid(settings: Settings) -> dict[str, list[Any]]:
         "retrieval.fusion": ["rrf", "dbsf"],
         "answer.min_dense_score": [round(d + delta, 3) for delta in (-0.02, -0.01, 0.01, 0.02)],
         "answer.min_term_coverage": [0.3, 0.4, 0.5, 0.6],
+    }
+
+
+def judge_grid(settings: Settings) -> dict[str, list[Any]]:
+    """Values around the current ones for every judge setting (1.01 for the paraphrase
+    similarity turns the paraphrase allowance off)."""
+    a = settings.answer
+    near = [-0.04, -0.02, 0.0, 0.02, 0.04, 0.06, 0.08]
+    return {
+        "answer.min_dense_score": [round(a.min_dense_score + d, 3) for d in near],
+        "answer.min_dense_score_cross_language": [
+            round(a.min_dense_score_cross_language + d, 3) for d in near
+        ],
+        "answer.min_term_coverage": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        "answer.paraphrase_dense_score": [0.85, 0.87, 0.89, 1.01],
+        "answer.max_unknown_share": [0.0, 0.1, 0.2, 0.34, 1.0],
+        "answer.relevant_share": [0.2, 0.3, 0.4, 0.5, 0.6, 0.8],
     }
 
 
@@ -60,12 +97,23 @@ def with_values(settings: Settings, values: dict[str, Any]) -> Settings:
     return settings.model_copy(update=update)
 
 
-def variants(grid: dict[str, list[Any]], settings: Settings, product: bool) -> list[dict[str, Any]]:
-    """The rows to run: the current settings first, then each change (or every combination)."""
+def variants(
+    grid: dict[str, list[Any]],
+    settings: Settings,
+    product: bool,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """The rows to run: the current settings first, then each change (or every combination,
+    or ``sample`` combinations drawn at random with ``seed``)."""
     rows: list[dict[str, Any]] = [{}]
     if product:
         keys = list(grid)
-        for combo in itertools.product(*(grid[k] for k in keys)):
+        combos = list(itertools.product(*(grid[k] for k in keys)))
+        if sample is not None and sample < len(combos):
+            combos = random.Random(seed).sample(combos, sample)
+        for combo in combos:
             row = {k: v for k, v in zip(keys, combo, strict=True) if v != current(settings, k)}
             if row and row not in rows:
                 rows.append(row)
@@ -94,6 +142,143 @@ def score(services: Any, loaded: list[ds.Dataset], resolver: harness.DocResolver
     return out
 
 
+@dataclass(frozen=True)
+class JudgeCounts:
+    """One dataset under one row: declined/total for unanswerable and answerable questions."""
+
+    declined_unanswerable: int
+    unanswerable: int
+    declined_answerable: int
+    answerable: int
+
+    def __add__(self, other: JudgeCounts) -> JudgeCounts:
+        return JudgeCounts(
+            *(
+                a + b
+                for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
+            )
+        )
+
+    @property
+    def recall(self) -> float | None:
+        """Share of unanswerable questions declined (the abstention target's measure)."""
+        return self.declined_unanswerable / self.unanswerable if self.unanswerable else None
+
+    @property
+    def false_abstentions(self) -> float | None:
+        return self.declined_answerable / self.answerable if self.answerable else None
+
+
+def gather_evidence(services: Any, loaded: list[ds.Dataset]) -> dict[str, list[tuple[bool, Any]]]:
+    """Every question searched once, as the assistant searches it: (answerable, evidence)."""
+    retriever = Retriever(services)
+    return {
+        d.name: [
+            (item.answerable, find_evidence(item.question, services=services, retriever=retriever))
+            for item in d.items
+        ]
+        for d in loaded
+    }
+
+
+def judge_counts(
+    evidence: dict[str, list[tuple[bool, Any]]], settings: AnswerSettings
+) -> dict[str, JudgeCounts]:
+    out = {}
+    for name, questions in evidence.items():
+        declined = [(answerable, not e.verdict(settings).answerable) for answerable, e in questions]
+        out[name] = JudgeCounts(
+            declined_unanswerable=sum(d for a, d in declined if not a),
+            unanswerable=sum(not a for a, _ in declined),
+            declined_answerable=sum(d for a, d in declined if a),
+            answerable=sum(a for a, _ in declined),
+        )
+    return out
+
+
+def frontier(pooled: list[JudgeCounts]) -> list[int]:
+    """Indexes of the rows no other row beats: none declines as many unanswerable questions
+    or more with as few false abstentions or fewer, and is better in one of the two."""
+
+    def beats(a: JudgeCounts, b: JudgeCounts) -> bool:
+        return (
+            a.declined_unanswerable >= b.declined_unanswerable
+            and a.declined_answerable <= b.declined_answerable
+            and (a.declined_unanswerable, a.declined_answerable)
+            != (b.declined_unanswerable, b.declined_answerable)
+        )
+
+    return [i for i, row in enumerate(pooled) if not any(beats(o, row) for o in pooled)]
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class JudgeRow:
+    change: dict[str, Any]  # the settings this row changes; {} for the current ones
+    counts: dict[str, JudgeCounts]  # by dataset
+    on_frontier: bool
+    meets_targets: bool  # pooled: recall and false abstentions within the #4 targets
+
+    @property
+    def pooled(self) -> JudgeCounts:
+        return sum(self.counts.values(), JudgeCounts(0, 0, 0, 0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "counts": {name: dataclasses.asdict(c) for name, c in self.counts.items()},
+            "pooled": dataclasses.asdict(self.pooled),
+            "on_frontier": self.on_frontier,
+            "meets_targets": self.meets_targets,
+        }
+
+
+def _label(change: dict[str, Any]) -> str:
+    return ", ".join(f"{k.split('.')[1]}={v}" for k, v in change.items()) or "(current)"
+
+
+def run_judge_sweep(
+    services: Any, loaded: list[ds.Dataset], rows: list[dict[str, Any]], base: Settings
+) -> list[JudgeRow]:
+    """Judge every dataset's evidence under every row; print a line a row and the frontier."""
+    evidence = gather_evidence(services, loaded)
+    counts = []
+    print("change | " + " | ".join(f"{d.name[:10]} declined unans./ans." for d in loaded))
+    for row in rows:
+        counts.append(judge_counts(evidence, with_values(base, row).answer))
+        cells = [
+            f"{c.declined_unanswerable}/{c.unanswerable}, {c.declined_answerable}/{c.answerable}"
+            for c in counts[-1].values()
+        ]
+        print(" | ".join([_label(row), *cells]), flush=True)
+    pooled = [sum(c.values(), JudgeCounts(0, 0, 0, 0)) for c in counts]
+    best = frontier(pooled)
+    results = [
+        JudgeRow(
+            change=row,
+            counts=c,
+            on_frontier=i in best,
+            meets_targets=(p.recall or 0) >= TARGETS["abstention_recall"]
+            and (p.false_abstentions or 0) <= TARGETS["false_abstention_rate"],
+        )
+        for i, (row, c, p) in enumerate(zip(rows, counts, pooled, strict=True))
+    ]
+    print(f"\nfrontier, pooled over {', '.join(d.name for d in loaded)} (recall, false abst.):")
+    for i in sorted(best, key=lambda i: pooled[i].declined_unanswerable):
+        print(
+            f"  {_rate(pooled[i].recall)}  {_rate(pooled[i].false_abstentions)}  {_label(rows[i])}"
+        )
+    print(
+        f"rows meeting both targets (recall ≥ {TARGETS['abstention_recall']:.2f}, false "
+        f"abstentions ≤ {TARGETS['false_abstention_rate']:.2f}): "
+        f"{sum(r.meets_targets for r in results)} of {len(rows)}"
+    )
+    return results
+
+
 def _cell(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -115,6 +300,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"a setting and its values; keys: {', '.join(TUNABLE)}",
     )
     parser.add_argument("--product", action="store_true", help="every combination")
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="with --product: N combinations drawn at random"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="for --sample (default 0)")
+    parser.add_argument(
+        "--judge-only",
+        action="store_true",
+        help=f"vary only the answerability judge ({', '.join(JUDGE_KEYS)}): search once, "
+        "judge each row, print the frontier",
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="--judge-only: rows as JSON")
     args = parser.parse_args(argv)
 
     base = get_settings()
@@ -127,10 +323,15 @@ def main(argv: list[str] | None = None) -> int:
         if key not in TUNABLE or not values:
             parser.error(f"--vary {spec!r}: use KEY=V1,V2 with KEY one of {', '.join(TUNABLE)}")
         grid[key] = [TUNABLE[key](v) for v in values.split(",")]
-    grid = grid or default_grid(base)
+    if args.judge_only and (outside := [k for k in grid if k not in JUDGE_KEYS]):
+        parser.error(f"--judge-only varies the judge's settings only, not {', '.join(outside)}")
+    if args.json and not args.judge_only:
+        parser.error("--json goes with --judge-only")
+    grid = grid or (judge_grid(base) if args.judge_only else default_grid(base))
     loaded = [d for d in ds.load_many(args.dataset) if not (d.heldout and not args.dataset)]
     if any(d.heldout for d in loaded):
         parser.error("held-out datasets are for reporting, never for tuning")
+    rows = variants(grid, base, args.product, sample=args.sample, seed=args.seed)
 
     services = build_services(base, with_needs=False)
     if not services.qdrant.collection_exists(base.collection_name()):
@@ -139,17 +340,34 @@ def main(argv: list[str] | None = None) -> int:
     services = dataclasses.replace(
         services, embedding=with_cache(services.embedding, max_entries=1_000_000)
     )
+    if args.judge_only:
+        try:
+            results = run_judge_sweep(services, loaded, rows, base)
+        finally:
+            services.close()
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "datasets": [d.name for d in loaded],
+                        "current": {k: current(base, k) for k in JUDGE_KEYS},
+                        "rows": [r.to_json() for r in results],
+                    },
+                    indent=1,
+                ),
+                encoding="utf-8",
+            )
+        return 0
     resolver = harness.DocResolver.from_services(services)
     metrics = ["hit@5", "ndcg@10", "answered", "false_abst", "abst_recall", "key_facts", "crag"]
     header = ["change"] + [f"{d.name[:10]} {m}" for d in loaded for m in metrics]
     print(" | ".join(header))
     try:
-        for row in variants(grid, base, args.product):
+        for row in rows:
             settings = with_values(base, row)
             result = score(dataclasses.replace(services, settings=settings), loaded, resolver)
-            label = ", ".join(f"{k.split('.')[1]}={v}" for k, v in row.items()) or "(current)"
             cells = [_cell(result[d.name][m]) for d in loaded for m in metrics]
-            print(" | ".join([label, *cells]), flush=True)
+            print(" | ".join([_label(row), *cells]), flush=True)
     finally:
         services.close()
     return 0

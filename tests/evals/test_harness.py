@@ -360,14 +360,6 @@ def test_thresholds_only_ever_tighten() -> None:
     assert again["min"]["d.retrieval.hybrid.doc.hit@5"] == 0.98
 
 
-def test_tuning_refuses_held_out_datasets(capsys: pytest.CaptureFixture[str]) -> None:
-    from evals import tune
-
-    with pytest.raises(SystemExit):
-        tune.main(["--dataset", "heldout_qa", "--data-dir", "/nonexistent"])
-    assert "never for tuning" in capsys.readouterr().err
-
-
 def _twin_row(id_: str, twin: str, *, answerable: bool, abstained: bool, crag: int) -> dict:
     return {
         "id": id_,
