@@ -368,11 +368,12 @@ def _unweighted(_term: str) -> float:
 class TopicMatch:
     """Whether a sentence is about what a question asks.
 
-    The sentence must name a share (``answer.relevant_share``) of the question's topic words, each
-    word weighted by how rare it is in the material (``CorpusVocabulary.weight``): a sentence
-    giving Malmö's survey year to "När gör Göteborg …?" names the common words of the
-    question and not its rare ones. The publisher of the sentence's document counts as named
-    ("Västra Götalandsregionens arbetsmiljösatsning" in the region's own FAQ).
+    The sentence must name a share (``answer.relevant_share``) of the question's topic
+    words, each word weighted by how rare it is in the material
+    (``CorpusVocabulary.weight``): a sentence giving Malmö's survey year to "När gör
+    Göteborg …?" names the common words of the question and not its rare ones. The publisher
+    of the sentence's document counts as named ("Västra Götalandsregionens
+    arbetsmiljösatsning" in the region's own FAQ).
     """
 
     weight: Weight = _unweighted
