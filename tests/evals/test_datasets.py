@@ -1,4 +1,4 @@
-"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v11/.
+"""Checks of the immutable evaluation datasets in evals/datasets/v1/ … v12/.
 
 The datasets are data, not code: these tests make sure every line matches its JSON
 schema, every gold quote is really in the named source, the counts the issues ask for
@@ -15,8 +15,9 @@ is v7 unchanged (checked byte for byte) plus the fourth blind held-out set ``hel
 v9 is v8 unchanged plus ``heldout_e_qa``, a blind held-out set of answerable/unanswerable
 twins worded alike; v10 is v9 unchanged plus two more twin sets, the development set
 ``dev6_qa`` and the held-out ``heldout_f_qa``, written on two halves of the corpus; v11 is
-v10 unchanged plus ``dev7_qa`` and ``heldout_g_qa``, on the same halves. Every check below
-runs on every version. No QA set repeats a
+v10 unchanged plus ``dev7_qa`` and ``heldout_g_qa``, on the same halves; v12 is v11
+unchanged plus the held-out twin set ``heldout_h_qa``, on passages of the whole corpus no
+earlier set cites. Every check below runs on every version. No QA set repeats a
 question or a gold quote of an earlier one, the development sets (tuned on) never cite a
 passage that overlaps a gold quote of any held-out set, and no gold quote of
 ``heldout_b_qa`` or a later held-out set overlaps one of any other set.
@@ -62,6 +63,7 @@ NEW_IN: dict[str, tuple[str, ...]] = {
     "v9": ("heldout_e_qa",),
     "v10": ("dev6_qa", "heldout_f_qa"),
     "v11": ("dev7_qa", "heldout_g_qa"),
+    "v12": ("heldout_h_qa",),
 }
 VERSIONS: dict[str, tuple[str, ...]] = {}
 for _version, _added in NEW_IN.items():
@@ -84,6 +86,7 @@ HELDOUT_SETS = [
     ("v9", "heldout_e_qa"),
     ("v10", "heldout_f_qa"),
     ("v11", "heldout_g_qa"),
+    ("v12", "heldout_h_qa"),
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -123,6 +126,7 @@ COPIES = [
         ("v9", "v8"),
         ("v10", "v9"),
         ("v11", "v10"),
+        ("v12", "v11"),
     )
     for name in _copied_files(older)
 ]
@@ -186,6 +190,8 @@ REQUIRED = {
     "heldout_f_qa": Required(*TWIN_SET, ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov")),
     "dev7_qa": Required(*TWIN_SET, ("gr-natverk-2023-03-24", "fou-valfard-dialogkonferens-2016")),
     "heldout_g_qa": Required(*TWIN_SET, ("gr-natverk-2022-05-06", "gr-nyhet-skr-kunskapsbehov")),
+    # Written on the whole corpus, on passages no earlier set cites.
+    "heldout_h_qa": Required(*TWIN_SET),
 }
 UNANSWERABLE_AREAS = (
     "funktionshinder",
@@ -302,6 +308,7 @@ ID_PREFIXES = {
     ("v10", "heldout_f_qa"): "hf",
     ("v11", "dev7_qa"): "ds",
     ("v11", "heldout_g_qa"): "hg",
+    ("v12", "heldout_h_qa"): "hh",
 }
 
 
@@ -339,7 +346,7 @@ def test_copies_of_the_previous_version_are_byte_identical(copy: tuple[str, str,
 
 
 def test_the_harness_uses_the_newest_version_with_every_dataset() -> None:
-    assert shipped_datasets.versions()[-1] == NEWEST == "v11"
+    assert shipped_datasets.versions()[-1] == NEWEST == "v12"
     assert [p.stem for p in shipped_datasets.shipped()] == sorted(VERSIONS[NEWEST])
     for name in QA_NAMES[1:]:
         loaded = shipped_datasets.load(name)
@@ -395,6 +402,7 @@ NEW_QA_SETS = [
     (("v10", "heldout_f_qa"), tuple((v, n) for v, n in FILES if v == "v9" and n in QA_NAMES)),
     (("v11", "dev7_qa"), tuple((v, n) for v, n in FILES if v == "v10" and n in QA_NAMES)),
     (("v11", "heldout_g_qa"), tuple((v, n) for v, n in FILES if v == "v10" and n in QA_NAMES)),
+    (("v12", "heldout_h_qa"), tuple((v, n) for v, n in FILES if v == "v11" and n in QA_NAMES)),
 ]
 
 
@@ -705,6 +713,17 @@ README_NEEDLES = {
         "docs/eval/heldout-g-first-run/",
         "evals.wording_check",
     ),
+    "v12": (
+        "blind",
+        "2026-11-24",
+        "heldout_h_qa",
+        "held out",
+        "never tuned on",
+        "--raise-thresholds",
+        "twin",
+        "docs/eval/heldout-h-first-run/",
+        "evals.wording_check",
+    ),
 }
 
 
@@ -786,6 +805,7 @@ TWIN_SETS = [
     ("v10", "heldout_f_qa", 15, 15),
     ("v11", "dev7_qa", 15, 15),
     ("v11", "heldout_g_qa", 15, 15),
+    ("v12", "heldout_h_qa", 15, 15),
 ]
 
 
