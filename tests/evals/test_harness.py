@@ -330,7 +330,7 @@ def test_shipped_datasets_load() -> None:
     assert qa.kind == "qa"
     assert any(not i.answerable for i in qa.items)
     assert all(i.gold_quotes for i in qa.items if i.answerable)
-    assert datasets.load("v11/sample_qa").path == qa.path  # the newest version holding it
+    assert datasets.load("v12/sample_qa").path == qa.path  # the newest version holding it
     assert datasets.load("v1/sample_qa").path.read_bytes() == qa.path.read_bytes()
     assert loaded["heldout_qa"].kind == "qa" and loaded["heldout_qa"].heldout
     assert loaded["dev_qa"].kind == "qa" and not loaded["dev_qa"].heldout
@@ -338,6 +338,7 @@ def test_shipped_datasets_load() -> None:
     assert loaded["dev3_qa"].kind == "qa" and not loaded["dev3_qa"].heldout
     assert not loaded["dev6_qa"].heldout and loaded["heldout_f_qa"].heldout
     assert not loaded["dev7_qa"].heldout and loaded["heldout_g_qa"].heldout
+    assert loaded["heldout_h_qa"].heldout
 
 
 def test_thresholds_only_ever_tighten() -> None:
