@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import find_evidence
+from assistant.answering import Evidence, find_evidence
 from assistant.retrieval import Retriever
 from evals import datasets as ds
 from evals import harness
@@ -169,7 +169,9 @@ class JudgeCounts:
         return self.declined_answerable / self.answerable if self.answerable else None
 
 
-def gather_evidence(services: Any, loaded: list[ds.Dataset]) -> dict[str, list[tuple[bool, Any]]]:
+def gather_evidence(
+    services: Any, loaded: list[ds.Dataset]
+) -> dict[str, list[tuple[bool, Evidence]]]:
     """Every question searched once, as the assistant searches it: (answerable, evidence)."""
     retriever = Retriever(services)
     return {
@@ -182,7 +184,7 @@ def gather_evidence(services: Any, loaded: list[ds.Dataset]) -> dict[str, list[t
 
 
 def judge_counts(
-    evidence: dict[str, list[tuple[bool, Any]]], settings: AnswerSettings
+    evidence: dict[str, list[tuple[bool, Evidence]]], settings: AnswerSettings
 ) -> dict[str, JudgeCounts]:
     out = {}
     for name, questions in evidence.items():
