@@ -168,6 +168,18 @@ class JudgeCounts:
     def false_abstentions(self) -> float | None:
         return self.declined_answerable / self.answerable if self.answerable else None
 
+    @property
+    def meets_targets(self) -> bool:
+        """Within the #4 abstention targets (``evals.report.TARGETS``)."""
+        return (self.recall or 0) >= TARGETS["abstention_recall"] and (
+            self.false_abstentions or 0
+        ) <= TARGETS["false_abstention_rate"]
+
+
+def pooled(counts: dict[str, JudgeCounts]) -> JudgeCounts:
+    """One row's counts summed over its datasets."""
+    return sum(counts.values(), JudgeCounts(0, 0, 0, 0))
+
 
 def gather_evidence(
     services: Any, loaded: list[ds.Dataset]
@@ -213,28 +225,20 @@ def frontier(pooled: list[JudgeCounts]) -> list[int]:
     return [i for i, row in enumerate(pooled) if not any(beats(o, row) for o in pooled)]
 
 
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
 @dataclass(frozen=True)
 class JudgeRow:
     change: dict[str, Any]  # the settings this row changes; {} for the current ones
     counts: dict[str, JudgeCounts]  # by dataset
     on_frontier: bool
-    meets_targets: bool  # pooled: recall and false abstentions within the #4 targets
-
-    @property
-    def pooled(self) -> JudgeCounts:
-        return sum(self.counts.values(), JudgeCounts(0, 0, 0, 0))
 
     def to_json(self) -> dict[str, Any]:
+        total = pooled(self.counts)
         return {
             "change": self.change,
             "counts": {name: dataclasses.asdict(c) for name, c in self.counts.items()},
-            "pooled": dataclasses.asdict(self.pooled),
+            "pooled": dataclasses.asdict(total),
             "on_frontier": self.on_frontier,
-            "meets_targets": self.meets_targets,
+            "meets_targets": total.meets_targets,
         }
 
 
@@ -256,27 +260,20 @@ def run_judge_sweep(
             for c in counts[-1].values()
         ]
         print(" | ".join([_label(row), *cells]), flush=True)
-    pooled = [sum(c.values(), JudgeCounts(0, 0, 0, 0)) for c in counts]
-    best = frontier(pooled)
+    totals = [pooled(c) for c in counts]
+    best = frontier(totals)
     results = [
-        JudgeRow(
-            change=row,
-            counts=c,
-            on_frontier=i in best,
-            meets_targets=(p.recall or 0) >= TARGETS["abstention_recall"]
-            and (p.false_abstentions or 0) <= TARGETS["false_abstention_rate"],
-        )
-        for i, (row, c, p) in enumerate(zip(rows, counts, pooled, strict=True))
+        JudgeRow(change=row, counts=c, on_frontier=i in best)
+        for i, (row, c) in enumerate(zip(rows, counts, strict=True))
     ]
     print(f"\nfrontier, pooled over {', '.join(d.name for d in loaded)} (recall, false abst.):")
-    for i in sorted(best, key=lambda i: pooled[i].declined_unanswerable):
-        print(
-            f"  {_rate(pooled[i].recall)}  {_rate(pooled[i].false_abstentions)}  {_label(rows[i])}"
-        )
+    for i in sorted(best, key=lambda i: totals[i].declined_unanswerable):
+        total = totals[i]
+        print(f"  {_cell(total.recall)}  {_cell(total.false_abstentions)}  {_label(rows[i])}")
     print(
         f"rows meeting both targets (recall ≥ {TARGETS['abstention_recall']:.2f}, false "
         f"abstentions ≤ {TARGETS['false_abstention_rate']:.2f}): "
-        f"{sum(r.meets_targets for r in results)} of {len(rows)}"
+        f"{sum(t.meets_targets for t in totals)} of {len(rows)}"
     )
     return results
 
