@@ -16,6 +16,7 @@ import numpy as np
 
 from assistant.answerability import AskedFact
 from assistant.citations import SENTENCE_STOP
+from assistant.display import shown
 from assistant.retrieval import Hit, jaccard
 from ingest.sparse import analyze, matched_terms
 from kunskap.text import split_sentences
@@ -55,6 +56,8 @@ class Candidate:
     # that forty names do not drown the one asked about.
     intro_terms: set[str] = field(default_factory=set)
     item_terms: list[set[str]] = field(default_factory=list)
+    intro: str = ""  # a list's lead-in and items as written, for showing it as a list
+    items: list[str] = field(default_factory=list)
     # A line introducing what follows ("Modellen består av sju moment:") whose items are
     # not in this hit: quoted only when it states the fact asked for (the count).
     lead_in: bool = False
@@ -127,7 +130,7 @@ def _plain(text: str) -> str:
     return " ".join(_EMPHASIS.sub(r"\1", text).split())
 
 
-def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
+def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits):
         sentences = split_sentences(hit.text)
@@ -163,6 +166,8 @@ def _candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
                     set(analyze(sentence)),
                     intro_terms=set(analyze(found.intro)),
                     item_terms=[set(analyze(item)) for item in found.items],
+                    intro=_plain(found.intro),
+                    items=[_plain(item) for item in found.items],
                 )
             )
     return out
@@ -251,7 +256,7 @@ def select_sentences(
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
     # slowest stage of an English question) within the latency budget.
-    cands = _candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
+    cands = candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
     if not cands:
         return []
     for c in cands:
@@ -281,7 +286,7 @@ def select_sentences(
     return sorted(chosen, key=lambda c: (-best_score[c.hit_rank], c.hit_rank, c.position))
 
 
-def _pieces(text: str) -> list[str]:
+def split_pieces(text: str) -> list[str]:
     """The sentences the citation check will see in ``text``; a stray mark the splitter
     cuts off (the "?" of an OCR ".?") stays with the sentence before it."""
     pieces: list[str] = []
@@ -327,8 +332,9 @@ def compose(
         # A heading quoted as a sentence gets a full stop, or the next sentence would run
         # into it and the two be checked as one claim; a line of several short sentences
         # ("Plats: GR. Anders Persons gatan 8. Lokal Sexan") cites its source after each.
-        text = cand.text if SENTENCE_STOP.search(cand.text) else f"{cand.text}."
-        paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in _pieces(text)))
+        text = shown(cand.text)
+        text = text if SENTENCE_STOP.search(text) else f"{text}."
+        paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in split_pieces(text)))
     intro = INTRO["en" if language == "en" else "sv"]
     body = "\n\n".join(" ".join(p) for p in paragraphs)
     return f"{intro}\n\n{body}", quotes

@@ -1,0 +1,34 @@
+"""What the reader sees of a source: OCR residue cleaned, the words otherwise untouched."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.display import shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("genererad av måånga under en längre tid", "genererad av många under en längre tid"),
+        ("arbetar ssmmanlagt cirka 4 000 personer", "arbetar sammanlagt cirka 4 000 personer"),
+        ("Det började för tio är sedan.", "Det började för tio år sedan."),
+        ("Forskningen12 visar det.", "Forskningen visar det."),
+    ],
+)
+def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
+    assert shown(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det är viktigt att tillåta reflektion.",  # doubled letters of a real word
+        "Beprövad erfarenhet är kunskap som är provad.",  # "är" not after a number
+        "Enligt 5 kap. 1 § SoL och covid-19 och LSS.",
+        "Ett möte med Hisingen och Nordost.",
+        "Person Ason, Kommun0; Person Bson, Kommun1; Tjörn.",  # labels, not footnotes
+    ],
+)
+def test_clean_text_is_left_as_it_is(text: str) -> None:
+    assert shown(text) == text
