@@ -11,15 +11,15 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from starlette.concurrency import iterate_in_threadpool
 
 import kunskap
-from assistant import answerability, citations, extractive, glossary
+from assistant import answerability, citations, display, extractive, glossary, passages
 from assistant.conversation import standalone_question
+from assistant.judge import Evidence, Judge, Judgement, build_judge
 from assistant.llm import stream_chat
 from assistant.models import (
     Answer,
@@ -33,21 +33,21 @@ from assistant.models import (
 )
 from assistant.needs.redact import redact
 from assistant.prompts import load_prompt
+from assistant.question import analyse
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services, build_services
 from assistant.shorthand import spell_out
-from assistant.vocabulary import CorpusVocabulary
 from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
-from kunskap.settings import AnswerSettings, Settings, get_settings
+from kunskap.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 _PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ_]+\]")
 LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska"}
-NeedReason = Literal["no_evidence", "low_confidence"]
+NeedReason = Literal["no_evidence", "low_confidence", "partial"]
 
 LLM_FALLBACK_NOTICE = {
     "sv": "Språkmodellen svarade inte, så svaret består av citat ur källorna.",
@@ -69,7 +69,8 @@ def warm_up(services: Services) -> None:
     """Load what the first question would otherwise wait for: the embedding model, the
     sentence splitter's punkt data (about 0.6 s), langdetect's profiles (about 0.4 s), the
     English glossary and the same-meaning word groups (about 0.02 s) and the material's
-    vocabulary (about 0.06 s per 500 chunks)."""
+    vocabulary (about 0.06 s per 500 chunks) and the word list that cleans OCR residue from
+    what is shown."""
     from kunskap.text import split_sentences
 
     services.embedding.get_query_embedding("uppvärmning")
@@ -77,6 +78,7 @@ def warm_up(services: Services) -> None:
     detect_language("Det här är en mening på svenska om socialtjänsten.")
     glossary.glossary()
     answerability.same_meaning_groups()
+    display.shown("uppvärmning")  # reads the Swedish word list (about 0.2 s)
     retriever = Retriever(services)
     try:
         retriever.ensure_ready()
@@ -107,26 +109,6 @@ def question_language(question: str) -> str:
     return language if language in LANGUAGE_NAMES else "sv"
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the answerability judge decides on: the question as it was searched (stand-alone,
-    redacted, shorthand spelled out), its language and what the search found."""
-
-    question: str
-    language: str
-    hits: list[Hit]
-    vocabulary: CorpusVocabulary
-
-    def verdict(self, settings: AnswerSettings) -> answerability.Verdict:
-        return answerability.judge(
-            self.question,
-            self.hits,
-            settings,
-            language=self.language,
-            vocabulary=self.vocabulary,
-        )
-
-
 def find_evidence(
     question: str,
     *,
@@ -144,7 +126,7 @@ def find_evidence(
     # echoed back in the answer object): search with the redacted question.
     standalone = searchable(standalone_question(question, history, services.llm))
     hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
-    return Evidence(standalone, language, hits, retriever.vocabulary())
+    return Evidence(analyse(standalone, language), hits, retriever.vocabulary())
 
 
 NEAREST_SOURCES = 3
@@ -188,7 +170,7 @@ def _log_need(
             session_id=session_id,
             index_version=services.settings.collection_name(),
             app_version=kunskap.__version__,
-        )
+        ).need_id
     except Exception as exc:  # an answer must not fail because the register is down
         # Only the exception type: its message could contain the question.
         log.error("could not log knowledge need: %s", type(exc).__name__)
@@ -221,6 +203,32 @@ def _chunks(text: str, size: int = 24) -> Iterator[str]:
         yield text[start : start + size]
 
 
+def judge_for(services: Services) -> Judge:
+    """The judge the settings name (``answer.judge``), built once per ``Services``."""
+    judge = services.extras.get("judge")
+    if judge is None:
+        judge = build_judge(services.settings.answer, services.llm)
+        services.extras["judge"] = judge
+    return judge  # type: ignore[no-any-return]  # extras is a catch-all dict (issue 21)
+
+
+def _partial_text(
+    judgement: Judgement, hits: list[Hit], language: str
+) -> citations.VerifiedAnswer | None:
+    """The nearest passages under a plain statement that they do not say what was asked."""
+    text, quotes = passages.compose(judgement.passages, language=language, partial=True)
+    if not text:
+        return None
+    framing = passages.PARTIAL_FRAMING["en" if language == "en" else "sv"]
+    verified = citations.verify(
+        text,
+        hits,
+        quotes=quotes,
+        keep_uncited=lambda s: s.endswith(":") or s in framing,
+    )
+    return verified if verified.citations else None
+
+
 def answer_events(
     question: str,
     *,
@@ -239,24 +247,36 @@ def answer_events(
     evidence = find_evidence(
         question, services=services, history=history, filters=filters, retriever=retriever
     )
-    standalone, language, hits = evidence.question, evidence.language, evidence.hits
+    analysis, hits = evidence.question, evidence.hits
+    standalone, language = analysis.text, analysis.language
     timings.update(retriever.last_timings_ms)
 
     t0 = time.perf_counter()
-    verdict = evidence.verdict(settings.answer)
+    judgement = judge_for(services).judge(evidence)
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
-    def abstain(confidence: float, reason: str) -> Answer:
+    def not_answered(confidence: float, reason: str, partial: Judgement | None = None) -> Answer:
+        shown = _partial_text(partial, hits, language) if partial is not None else None
+        status: Literal["partial", "declined"] = "partial" if shown else "declined"
         need_id = (
-            _log_need(services, question, language, "no_evidence", hits, session_id)
+            _log_need(
+                services,
+                question,
+                language,
+                "partial" if status == "partial" else "no_evidence",
+                hits,
+                session_id,
+            )
             if log_needs
             else None
         )
         return Answer(
             answered=False,
-            answer=refusal_for(language),
+            status=status,
+            answer=shown.text if shown else refusal_for(language),
             language=language,
-            confidence=round(confidence, 3),
+            citations=shown.citations if shown else [],
+            confidence=round(min(confidence, 0.49), 3),
             need_id=need_id,
             question=standalone,
             decline_reason=reason,
@@ -264,8 +284,9 @@ def answer_events(
             timings_ms=timings,
         )
 
-    if not verdict.answerable:
-        result = abstain(min(verdict.confidence, 0.49), verdict.reason)
+    if not judgement.answered:
+        partial = judgement if judgement.status == "partial" else None
+        result = not_answered(judgement.confidence, judgement.reason, partial)
         yield AnswerDelta(text=result.answer)
         timings["total"] = (time.perf_counter() - t_start) * 1000
         yield AnswerDone(answer=result)
@@ -274,7 +295,6 @@ def answer_events(
     def embed(texts: list[str]) -> np.ndarray:
         return embed_passages(services.embedding, texts)
 
-    query_vec = retriever.embed_query(standalone) if language != "sv" else None
     mode: Literal["extractive", "llm", "extractive_fallback"] = "extractive"
     notice = None
     verified = None
@@ -296,7 +316,7 @@ def answer_events(
                 verified = citations.verify(raw, hits, embed=embed if language != "sv" else None)
                 mode = "llm"
             elif raw:
-                result = abstain(min(verdict.confidence, 0.49), "the language model refused")
+                result = not_answered(judgement.confidence, "the language model refused")
                 timings["compose"] = (time.perf_counter() - t0) * 1000
                 timings["total"] = (time.perf_counter() - t_start) * 1000
                 yield AnswerDone(answer=result)
@@ -305,18 +325,7 @@ def answer_events(
             log.warning("LLM failed, answering extractively: %s", type(exc).__name__)
             mode, notice = "extractive_fallback", LLM_FALLBACK_NOTICE[language]
     if verified is None or not verified.citations:
-        text, quotes = extractive.compose(
-            hits,
-            verdict.key_terms,
-            max_sentences=settings.answer.max_sentences,
-            language=language,
-            query_vec=query_vec,
-            embed=embed if language != "sv" else None,
-            asked=answerability.asked_fact(standalone, language=language),
-        )
-        verified = citations.verify(
-            text, hits, quotes=quotes, embed=embed if language != "sv" else None
-        )
+        verified = _extractive(judgement, evidence, services, embed)
         if mode == "llm":
             mode = "extractive_fallback"
         if services.llm is None:
@@ -325,22 +334,23 @@ def answer_events(
     timings["compose"] = (time.perf_counter() - t0) * 1000
 
     if not verified.citations:
-        result = abstain(min(verdict.confidence, 0.49), "no sentence of the answer was verified")
+        result = not_answered(judgement.confidence, "no sentence of the answer was verified")
         timings["total"] = (time.perf_counter() - t_start) * 1000
         yield AnswerDone(answer=result)
         return
 
     need_id = None
-    if log_needs and verdict.confidence < settings.answer.low_confidence:
+    if log_needs and judgement.confidence < settings.answer.low_confidence:
         need_id = _log_need(services, question, language, "low_confidence", hits, session_id)
     timings["total"] = (time.perf_counter() - t_start) * 1000
     yield AnswerDone(
         answer=Answer(
             answered=True,
+            status="answered",
             answer=verified.text,
             language=language,
             citations=verified.citations,
-            confidence=round(verdict.confidence, 3),
+            confidence=round(judgement.confidence, 3),
             need_id=need_id,
             mode=mode,
             notice=notice,
@@ -348,6 +358,33 @@ def answer_events(
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
     )
+
+
+def _extractive(
+    judgement: Judgement,
+    evidence: Evidence,
+    services: Services,
+    embed: extractive.EmbedFn,
+) -> citations.VerifiedAnswer:
+    """The offline answer from the composer the settings name, its citations verified."""
+    analysis, hits = evidence.question, evidence.hits
+    cross = embed if analysis.language != "sv" else None
+    composer = services.settings.answer.composer
+    # A question in another language whose words the glossary does not know has no terms to
+    # find a passage by: it is answered by meaning, sentence by sentence, as before.
+    if composer == "passage" and (judgement.passages or analysis.lexical):
+        text, quotes = passages.compose(judgement.passages, language=analysis.language)
+        return citations.verify(text, hits, quotes=quotes, embed=cross)
+    text, quotes = extractive.compose(
+        hits,
+        list(analysis.key_terms),
+        max_sentences=services.settings.answer.max_sentences,
+        language=analysis.language,
+        query_vec=Retriever(services).embed_query(analysis.text) if cross else None,
+        embed=cross,
+        asked=analysis.asked,
+    )
+    return citations.verify(text, hits, quotes=quotes, embed=cross)
 
 
 def answer(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The one refusal sentence, shared by the extractive path, the LLM prompt and the tests.
 REFUSAL_SV = (
@@ -60,8 +60,22 @@ class Citation(SourceRef):
     score: float
 
 
+AnswerStatus = Literal["answered", "partial", "declined"]
+STATUS_LABELS_SV: dict[str, str] = {
+    "answered": "Besvarad",
+    "partial": "Delvis: ämnet finns i underlaget, men inte det som efterfrågas",
+    "declined": "Inte besvarad: inget i underlaget",
+}
+
+
 class Answer(BaseModel):
-    answered: bool
+    answered: bool = Field(description="True exactly when status is 'answered' (kept for clients).")
+    status: AnswerStatus = Field(
+        "answered",
+        description="answered: a passage states what was asked; partial: the material treats "
+        "the topic but not the asked fact (the nearest passages are shown and the question is "
+        "logged as a knowledge need); declined: nothing relevant was found.",
+    )
     answer: str
     language: str
     citations: list[Citation] = Field(default_factory=list)
@@ -84,6 +98,20 @@ class Answer(BaseModel):
         "Shown so that the reader can look for themselves.",
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_from_answered(cls, values: Any) -> Any:
+        # Clients and tests written before the graded verdict give only ``answered``.
+        if isinstance(values, dict) and "status" not in values and "answered" in values:
+            values = {**values, "status": "answered" if values["answered"] else "declined"}
+        return values
+
+    @model_validator(mode="after")
+    def _answered_means_status_answered(self) -> Answer:
+        if self.answered != (self.status == "answered"):
+            raise ValueError("answered must be true exactly when status is 'answered'")
+        return self
 
 
 class HistoryTurn(BaseModel):

@@ -15,6 +15,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"refusal", "language_name"}),
     "answer_user": frozenset({"sources", "question"}),
     "condense": frozenset({"history", "question"}),
+    "judge": frozenset({"question", "passages"}),
     "source": frozenset({"n", "title", "doc_type_label", "location", "text"}),
 }
 

@@ -140,7 +140,22 @@ class AnswerSettings(_Group):
         "the material, that the sentence giving an asked-for amount, date, duration, time or "
         "count must name.",
     )
-    max_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(
+        5, ge=1, description="Sentences in an extractive answer of the 'sentences' composer."
+    )
+    # The passage composer is the issue-16 design; on the development sets it names fewer
+    # key facts than the sentence composer they were tuned on (0.66 against 0.75,
+    # docs/answerability.md), so it is not yet the default.
+    composer: Literal["passage", "sentences"] = Field(
+        "sentences",
+        description="Offline answer: 'passage' quotes the passage that answers (a featured "
+        "snippet); 'sentences' is the earlier composer, the best sentences stitched together.",
+    )
+    judge: Literal["rules", "llm"] = Field(
+        "rules",
+        description="Who decides answered/partial/declined: the rules, or the configured LLM "
+        "(falls back to the rules when the model's reply cannot be read).",
+    )
     low_confidence: float = Field(
         0.5, ge=0, le=1, description="Answers below this confidence are logged as needs."
     )

@@ -97,6 +97,7 @@ def _completion(answer: Answer, completion_id: str) -> dict[str, Any]:
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "nearest_sources": [s.model_dump(mode="json") for s in answer.nearest_sources],
         "answered": answer.answered,
+        "status": answer.status,
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
     }
 
@@ -150,6 +151,7 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
                     citations=[c.model_dump(mode="json") for c in final.citations],
                     nearest_sources=[s.model_dump(mode="json") for s in final.nearest_sources],
                     answered=final.answered,
+                    status=final.status,
                 )
             else:
                 yield _chunk(completion_id, {"content": event.text})

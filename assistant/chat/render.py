@@ -124,6 +124,8 @@ def message_text(answer: Answer) -> str:
     parts = [answer.answer.strip()]
     if answer.notice:
         parts.append(f"*{answer.notice}*")
+    if answer.status == "partial":
+        parts.insert(0, f"**{label(language, 'status_partial')}**")
     if not answer.answered:
         if answer.need_id is None:
             parts.append(label(language, "need_not_saved"))
@@ -132,7 +134,8 @@ def message_text(answer: Answer) -> str:
             lines = [f"**{label(language, 'nearest')}**"]
             lines += [nearest_line(source, language) for source in answer.nearest_sources]
             parts.append("\n".join(lines))
-    if answer.answered and answer.citations:
+    if answer.citations:
+        # A partial answer's quotes are sourced like an answer's.
         lines = [f"**{label(language, 'sources')}**"]
         lines += [source_line(c, language) for c in answer.citations]
         parts.append("\n".join(lines))

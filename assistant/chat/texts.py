@@ -47,6 +47,7 @@ LABELS = {
             "Du kan formulera om frågan eller ta bort avgränsningar under Sökfilter."
         ),
         "nearest": "Närmast i underlaget (besvarar inte frågan, men kan vara värt att läsa):",
+        "status_partial": "Delvis besvarad: underlaget tar upp ämnet men inte det du frågar efter.",
     },
     "en": {
         "sources": "Sources",
@@ -69,6 +70,7 @@ LABELS = {
         "unanswered_hint": "You can rephrase the question or remove limits under Sökfilter.",
         "nearest": "Closest in the material (does not answer the question, but may be worth "
         "reading):",
+        "status_partial": "Partly answered: the material treats the topic but not what you ask.",
     },
 }
 

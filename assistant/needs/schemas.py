@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Reason = Literal["no_evidence", "low_confidence", "negative_feedback"]
+Reason = Literal["no_evidence", "partial", "low_confidence", "negative_feedback"]
 REASONS: dict[str, str] = {
     "no_evidence": "inget underlag",
+    "partial": "ämnet finns, men inte det som efterfrågas",
     "low_confidence": "osäkert svar",
     "negative_feedback": "negativ återkoppling",
 }

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from alembic import command
@@ -51,6 +51,7 @@ from assistant.needs.schemas import (
     NeedPublic,
     NotePublic,
     QuestionPublic,
+    Reason,
     SourceHit,
     Stats,
 )
@@ -63,6 +64,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 MAX_QUESTION_CHARS = 2000
 EXAMPLES_PER_NEED = 3
 Embed = Callable[[list[str]], np.ndarray]
+
+
+class LoggedQuestion(NamedTuple):
+    question_id: str
+    need_id: str
 
 
 class NeedsError(Exception):
@@ -244,15 +250,16 @@ class NeedsStore:
         *,
         question: str,
         language: str,
-        reason: Literal["no_evidence", "low_confidence", "negative_feedback"],
+        reason: Reason,
         top_sources: list[dict[str, Any]],
         session_id: str | None,
         index_version: str,
         app_version: str,
         comment: str | None = None,
         now: dt.datetime | None = None,
-    ) -> str:
-        """Redact, classify and group one question; returns the question record's id."""
+    ) -> LoggedQuestion:
+        """Redact, classify and group one question; returns its record's id and the id of
+        the need it joined (the one ``/api/needs/{id}`` finds)."""
         if reason not in REASONS:
             raise NeedsError(f"unknown reason {reason!r}")
         text_ = redact(question[:MAX_QUESTION_CHARS]).text.strip() or "(tom fråga)"
@@ -327,7 +334,8 @@ class NeedsStore:
             )
             if session_hash:
                 self._add_session(s, need.id, session_hash)
-        return question_id
+            need_id = need.id
+        return LoggedQuestion(question_id, need_id)
 
     def _add_session(self, s: Session, need_id: str, session_hash: str) -> None:
         known = s.scalar(
@@ -383,7 +391,7 @@ class NeedsStore:
         question_id: str | None = None
         need_id: str | None = None
         if feedback.rating == "down":
-            question_id = self.log_question(
+            logged = self.log_question(
                 question=feedback.question,
                 language=feedback.language or "sv",
                 reason="negative_feedback",
@@ -393,8 +401,7 @@ class NeedsStore:
                 app_version=app_version,
                 comment=feedback.comment,
             )
-            with self._sessions() as s:
-                need_id = s.scalar(select(Question.need_id).where(Question.id == question_id))
+            question_id, need_id = logged
         with self._tx() as s:
             s.add(
                 Feedback(

@@ -66,6 +66,9 @@ def test_unanswerable_is_logged_as_a_need_without_personal_data(
     stored = json.dumps([n.model_dump(mode="json") for n in needs], ensure_ascii=False)
     assert "19850312" not in stored and "Anna" not in stored and "Svensson" not in stored
     assert "LVM" in stored
+    # The need id the answer gives is the one the register (and /api/needs/{id}) knows.
+    assert services.needs.get_need(body["need_id"]).id == body["need_id"]
+    assert body["status"] in ("partial", "declined")
 
 
 def test_stream_sends_deltas_then_the_verified_answer(client: TestClient) -> None:

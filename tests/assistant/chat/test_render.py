@@ -130,6 +130,29 @@ def test_a_refusal_lists_the_closest_documents_with_links() -> None:
     assert "Närmast" not in render.message_text(declined)
 
 
+def test_a_partial_answer_says_so_first_and_keeps_its_sources() -> None:
+    partial = answer(
+        answered=False,
+        status="partial",
+        answer="Underlaget tar upp ämnet men säger inte det du frågar efter. Det närmaste som "
+        "står:\n\nBeprövad erfarenhet är kunskap som är provad [1].",
+        need_id="n1",
+    )
+    text = render.message_text(partial)
+    assert text.startswith("**Delvis besvarad: underlaget tar upp ämnet")
+    assert "**Källor**" in text and "[1]" in text
+    assert "Delvis" not in render.message_text(answer())
+
+
+def test_an_answer_status_must_agree_with_answered() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    assert answer(answered=False).status == "declined"  # older clients give only answered
+    with pytest.raises(ValidationError):
+        answer(answered=True, status="partial")
+
+
 def test_llm_fallback_notice_is_shown() -> None:
     assert "*Språkmodellen svarade inte.*" in render.message_text(
         answer(notice="Språkmodellen svarade inte.")

@@ -20,6 +20,7 @@ SOURCES = [{"doc_id": "sos-bbic", "title": "BBIC", "score": 0.71}]
 
 
 def log(store: NeedsStore, question: str, session: str | None = "s1", **kw: object) -> str:
+    """Log a question; returns the question record's id."""
     args: dict[str, object] = {
         "question": question,
         "language": "sv",
@@ -30,7 +31,7 @@ def log(store: NeedsStore, question: str, session: str | None = "s1", **kw: obje
         "app_version": "0.1.0",
     }
     args.update(kw)
-    return store.log_question(**args)  # type: ignore[arg-type]
+    return store.log_question(**args).question_id  # type: ignore[arg-type]  # kw is loose
 
 
 # Random ids and hashes (uuid4, sha256 hex) hold any four digits now and then: "9876" of the

@@ -1,0 +1,167 @@
+"""Does the evidence answer the question? One interface, several judges.
+
+A judge reads the analysed question and what the search found, and returns a graded
+verdict:
+
+- ``answered``: a passage states what was asked;
+- ``partial``: the material treats the topic, but not the asked fact (a date, a count, a
+  name …): the reader is told so plainly and shown the nearest passages;
+- ``declined``: nothing relevant.
+
+``RulesJudge`` is the project's rules (``answerability.judge``) graded; ``LLMJudge`` asks
+a configured language model, paper-qa style, and falls back to the rules whenever the
+model's reply cannot be read. ``build_judge`` picks one from ``answer.judge``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from assistant import answerability
+from assistant.passages import Passage, Weight, choose, find_passages
+from assistant.prompts import load_prompt
+from assistant.question import QuestionAnalysis
+from assistant.retrieval import Hit
+from assistant.vocabulary import CorpusVocabulary
+from kunskap.settings import AnswerSettings
+
+log = logging.getLogger(__name__)
+
+Status = Literal["answered", "partial", "declined"]
+STATUSES: tuple[Status, ...] = ("answered", "partial", "declined")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a judge decides on: the analysed question (stand-alone, redacted, shorthand
+    spelled out) and what the search found for it."""
+
+    question: QuestionAnalysis
+    hits: list[Hit]
+    vocabulary: CorpusVocabulary
+
+    @property
+    def weight(self) -> Weight:
+        return self.vocabulary.weight
+
+    def passages(self) -> list[Passage]:
+        return find_passages(self.hits, self.question, self.weight)
+
+    def verdict(self, settings: AnswerSettings) -> answerability.Verdict:
+        """The rules' yes/no verdict (``evals.tune`` sweeps its settings)."""
+        return answerability.judge(
+            self.question.text,
+            self.hits,
+            settings,
+            language=self.question.language,
+            vocabulary=self.vocabulary,
+        )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    status: Status
+    confidence: float  # 0..1; below 0.5 for anything not answered
+    reason: str  # short English reason, for logs and evaluation
+    passages: list[Passage] = field(default_factory=list)  # supporting, or nearest
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "answered"
+
+
+class Judge(Protocol):
+    name: str
+
+    def judge(self, evidence: Evidence) -> Judgement: ...
+
+
+def _partial_reason(reason: str) -> bool:
+    """The rules' reasons that mean "topic found, asked fact missing"."""
+    return reason.startswith("asks for")
+
+
+class RulesJudge:
+    """The rules of ``answerability`` (similarity, key terms, vocabulary, asked fact), graded:
+    a question whose topic the evidence treats (a passage names it) but whose asked fact it
+    lacks is ``partial``."""
+
+    name = "rules"
+
+    def __init__(self, settings: AnswerSettings) -> None:
+        self.settings = settings
+
+    def judge(self, evidence: Evidence) -> Judgement:
+        verdict = evidence.verdict(self.settings)
+        passages = evidence.passages()
+        if verdict.answerable:
+            # Without a passage naming the topic the composer has nothing to quote, and the
+            # answer step says so (the rules alone cannot tell).
+            chosen = choose(passages, evidence.question)
+            return Judgement("answered", verdict.confidence, verdict.reason, chosen)
+        confidence = min(verdict.confidence, 0.49)
+        if _partial_reason(verdict.reason) and passages:
+            return Judgement("partial", confidence, verdict.reason, passages[:1])
+        return Judgement("declined", confidence, verdict.reason)
+
+
+# The model answers with one word and a passage number: "JA 2", "DELVIS 1", "NEJ".
+_LLM_VERDICT = re.compile(r"\b(JA|DELVIS|NEJ|YES|PARTIAL|NO)\b(?:\D{0,12}(\d+))?", re.IGNORECASE)
+_WORD_STATUS: dict[str, Status] = {
+    "ja": "answered",
+    "yes": "answered",
+    "delvis": "partial",
+    "partial": "partial",
+    "nej": "declined",
+    "no": "declined",
+}
+LLM_PASSAGES = 4
+
+
+class LLMJudge:
+    """A language model reads the question and the best passages and says whether one of
+    them states the answer (``prompts/judge.txt``). Its reply is parsed leniently: the first
+    JA/DELVIS/NEJ (or YES/PARTIAL/NO) and the passage number after it. Anything else – an
+    error, a timeout, a reply without a verdict – is answered by ``fallback``."""
+
+    name = "llm"
+
+    def __init__(self, llm: Any, fallback: Judge) -> None:
+        self.llm = llm
+        self.fallback = fallback
+
+    def judge(self, evidence: Evidence) -> Judgement:
+        from assistant.llm import complete
+
+        passages = evidence.passages()[:LLM_PASSAGES]
+        if not passages:
+            return self.fallback.judge(evidence)
+        listed = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
+        prompt = load_prompt("judge").render(question=evidence.question.text, passages=listed)
+        try:
+            reply = complete(self.llm, prompt)
+        except Exception as exc:  # a judge that cannot be asked must not stop the answer
+            log.warning("LLM judge failed, using %s: %s", self.fallback.name, type(exc).__name__)
+            return self.fallback.judge(evidence)
+        found = _LLM_VERDICT.search(reply)
+        if not found:
+            log.warning("LLM judge gave no verdict, using %s", self.fallback.name)
+            return self.fallback.judge(evidence)
+        status = _WORD_STATUS[found.group(1).lower()]
+        number = int(found.group(2)) if found.group(2) else 1
+        chosen = passages[number - 1] if 1 <= number <= len(passages) else passages[0]
+        if status == "declined":
+            return Judgement("declined", 0.2, "the language model found no answer")
+        if status == "partial":
+            return Judgement("partial", 0.4, "the language model found the topic only", [chosen])
+        return Judgement("answered", 0.8, "the language model found the answer", [chosen])
+
+
+def build_judge(settings: AnswerSettings, llm: Any = None) -> Judge:
+    rules = RulesJudge(settings)
+    if settings.judge == "llm" and llm is not None:
+        return LLMJudge(llm, rules)
+    return rules
