@@ -162,6 +162,12 @@ def register(app: typer.Typer) -> None:
             "--raise-thresholds",
             help="Move the thresholds file up to this run's numbers (never down) and save it.",
         ),
+        answer_variant: list[str] = typer.Option(
+            [],
+            "--answer-variant",
+            help="Also answer every dataset with other answer settings, side by side, e.g. "
+            "'composer=passage' or 'composer=passage,judge=llm' (repeatable).",
+        ),
     ) -> None:
         """Evaluate retrieval, answers, abstention and latency against the baselines."""
         from assistant.services import build_services
@@ -201,6 +207,7 @@ def register(app: typer.Typer) -> None:
                 systems=tuple(s.strip() for s in systems.split(",")) if systems else None,
                 answers=answers,
                 api=api,
+                answer_variants={v: _overrides(v) for v in answer_variant},
             )
             results = harness.run(services, loaded, options, progress=say)
         finally:
@@ -237,3 +244,11 @@ def register(app: typer.Typer) -> None:
                     print(f"FAILED {failure.line()}", file=sys.stderr)
                 raise typer.Exit(1)
             say(f"all {sum(len(v or {}) for v in limits.values())} thresholds met")
+
+
+def _overrides(spec: str) -> dict[str, str]:
+    """'composer=passage,judge=llm' → {"composer": "passage", "judge": "llm"}."""
+    pairs = [part.split("=", 1) for part in spec.split(",") if part.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise typer.BadParameter(f"--answer-variant wants key=value[,key=value]: {spec!r}")
+    return {key.strip(): value.strip() for key, value in pairs}

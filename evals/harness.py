@@ -12,6 +12,7 @@ and are scored for key facts, ALCE citation precision/recall, abstention and CRA
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import platform
@@ -237,6 +238,18 @@ def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
     return claims
 
 
+def expected_status(item: EvalItem) -> str:
+    """The graded verdict a question should get: ``answered`` when answerable; ``partial``
+    for a near-miss (the material treats the topic, not the asked fact); ``declined`` for
+    the rest. A dataset may say so itself (``expected_status``)."""
+    given = item.tags.get("expected_status")
+    if isinstance(given, str):
+        return given
+    if item.answerable:
+        return "answered"
+    return "partial" if item.tags.get("near_miss") else "declined"
+
+
 def score_answer(
     item: EvalItem, answer: Answer, resolver: DocResolver, judge: SupportJudge
 ) -> dict[str, Any]:
@@ -248,6 +261,8 @@ def score_answer(
         "question": item.question,
         "answerable": item.answerable,
         "abstained": abstained,
+        "status": answer.status,
+        "expected_status": expected_status(item),
         "confidence": answer.confidence,
         "answer": answer.answer,
         "cited_docs": cited_docs,
@@ -352,8 +367,32 @@ def summarise_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     twins = twin_pairs(rows)
     if twins:
         summary["twins"] = twins
+    summary["status"] = status_summary(rows)
     summary["by_tag"] = _by_tag(rows)
     return summary
+
+
+def status_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The graded verdict against the expected one: accuracy over the three statuses, the
+    two errors that matter to a reader (an answer to an unanswerable question; a refusal,
+    partial or declined, of an answerable one) and the confusion counts."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    confusion = Counter(f"{r['expected_status']}->{r['status']}" for r in rows)
+    return {
+        "accuracy": round(metrics.mean([r["status"] == r["expected_status"] for r in rows]), 4),
+        "answered_while_unanswerable": (
+            round(metrics.mean([r["status"] == "answered" for r in unanswerable]), 4)
+            if unanswerable
+            else None
+        ),
+        "wrong_refusals": (
+            round(metrics.mean([r["status"] != "answered" for r in answerable]), 4)
+            if answerable
+            else None
+        ),
+        "confusion": dict(sorted(confusion.items())),
+    }
 
 
 def twin_pairs(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -408,7 +447,7 @@ def _by_tag(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]
     return out
 
 
-_FREE_TEXT = {"notes", "gold_doc", "question", "id", "twin"}
+_FREE_TEXT = {"notes", "gold_doc", "question", "id", "twin", "expected_status"}
 
 
 def _simple(value: Any) -> bool:
@@ -480,6 +519,9 @@ def api_latency(services: Services, questions: list[str]) -> dict[str, Any]:
 class EvalOptions:
     systems: tuple[str, ...] | None = None  # None: every system in baselines.SYSTEM_NAMES
     answers: bool = True
+    # Other answer settings to answer every dataset with too, side by side with the default:
+    # label → overrides of ``answer.*`` (e.g. {"composer=passage": {"composer": "passage"}}).
+    answer_variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     api: bool = True
     k: int = K
 
@@ -559,6 +601,7 @@ def run(
             "kind": dataset.kind,
             "n": len(dataset.items),
             "n_answerable": sum(1 for i in dataset.items if i.answerable),
+            "heldout": dataset.heldout,
             "unknown_gold_docs": resolver.unknown(
                 [g for i in dataset.items for g in i.gold_doc_ids]
             ),
@@ -572,6 +615,13 @@ def run(
         if options.answers:
             say(f"{dataset.name}: answers")
             entry["answers"] = evaluate_answers(services, dataset, resolver, judge, say)
+            variants: dict[str, Any] = {}
+            for label, overrides in options.answer_variants.items():
+                say(f"{dataset.name}: answers, {label}")
+                variant = with_answer_settings(services, overrides)
+                variants[label] = evaluate_answers(variant, dataset, resolver, judge, say)
+            if variants:
+                entry["answer_variants"] = variants
         results["datasets"][dataset.name] = entry
     if options.api:
         questions = [i.question for d in datasets for i in d.items]
@@ -584,6 +634,16 @@ def run(
 
 
 # --- thresholds ----------------------------------------------------------------------------
+
+
+def with_answer_settings(services: Services, overrides: dict[str, Any]) -> Services:
+    """The same services (index, embedding, LLM) answering under other ``answer.*``
+    settings; the judge is built anew for them, the rest of the caches are shared."""
+    settings = services.settings.model_copy(
+        update={"answer": services.settings.answer.model_copy(update=overrides)}
+    )
+    extras = {k: v for k, v in services.extras.items() if k != "judge"}
+    return dataclasses.replace(services, settings=settings, extras=extras)
 
 
 def flatten(results: dict[str, Any]) -> dict[str, float]:
@@ -611,6 +671,9 @@ def flatten(results: dict[str, Any]) -> dict[str, float]:
             for metric, value in summary.get("abstention", {}).items():
                 if metric in ("precision", "recall", "f1"):
                     flat[f"{name}.answers.abstention.{metric}"] = value
+            for metric in ("accuracy", "answered_while_unanswerable", "wrong_refusals"):
+                if summary.get("status", {}).get(metric) is not None:
+                    flat[f"{name}.answers.status.{metric}"] = summary["status"][metric]
             for metric in ("told_apart_rate", "both_correct_rate"):
                 if metric in summary.get("twins", {}):
                     flat[f"{name}.answers.twins.{metric}"] = summary["twins"][metric]
