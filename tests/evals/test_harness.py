@@ -401,3 +401,34 @@ def test_sets_without_twins_have_no_twin_figures() -> None:
     for row in rows:
         row["tags"] = {}
     assert harness.twin_pairs(rows) is None
+
+
+def test_the_expected_status_follows_answerability_and_near_miss() -> None:
+    def item(answerable: bool, **tags: Any) -> datasets.EvalItem:
+        return datasets.EvalItem("x", "Fråga?", answerable, (), tags=tags)
+
+    assert harness.expected_status(item(True)) == "answered"
+    assert harness.expected_status(item(False, near_miss=True)) == "partial"
+    assert harness.expected_status(item(False, near_miss=False)) == "declined"
+    assert harness.expected_status(item(False, expected_status="partial")) == "partial"
+
+
+def test_status_summary_counts_the_two_errors_a_reader_meets() -> None:
+    rows = [
+        {"answerable": True, "status": "answered", "expected_status": "answered"},
+        {"answerable": True, "status": "partial", "expected_status": "answered"},
+        {"answerable": False, "status": "answered", "expected_status": "partial"},
+        {"answerable": False, "status": "partial", "expected_status": "partial"},
+        {"answerable": False, "status": "declined", "expected_status": "declined"},
+    ]
+    status = harness.status_summary(rows)
+    assert status["accuracy"] == 0.6
+    assert status["answered_while_unanswerable"] == round(1 / 3, 4)
+    assert status["wrong_refusals"] == 0.5
+    assert status["confusion"] == {
+        "answered->answered": 1,
+        "answered->partial": 1,
+        "declined->declined": 1,
+        "partial->answered": 1,
+        "partial->partial": 1,
+    }
