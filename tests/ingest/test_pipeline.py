@@ -1,4 +1,4 @@
-"""Incremental, idempotent ingest into a real embedded Qdrant, and bad input losing nothing."""
+"""Incremental, idempotent ingest into real embedded Qdrant (Edge); bad input loses nothing."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def settings_for(root: Path) -> Settings:
 
 
 def doc_ids(settings: Settings) -> dict[str, index_store.IndexedDocument]:
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         return index_store.indexed_documents(client, settings.collection_name())
     finally:
@@ -70,7 +70,7 @@ def test_first_ingest_indexes_every_document_with_payload(corpus: Path) -> None:
     assert report.ok, report.failures
     assert (report.new, report.documents) == (4, 4)
     assert set(doc_ids(settings)) == {"a", "b", "q1", "q2"}
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         payloads = list(index_store.scroll_payloads(client, settings.collection_name()))
     finally:
@@ -101,7 +101,7 @@ def test_changed_document_is_replaced_not_duplicated(corpus: Path) -> None:
     after = doc_ids(settings)["b"]
     assert (report.updated, report.unchanged) == (1, 3)
     assert after.doc_hash != before.doc_hash
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         hashes = {
             p["doc_hash"]
