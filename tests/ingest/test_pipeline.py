@@ -197,3 +197,57 @@ def test_cli_exit_status_and_summary(corpus: Path, monkeypatch: pytest.MonkeyPat
     failed = CliRunner().invoke(app, ["ingest"])
     assert failed.exit_code == 1
     assert "saknas.txt" in failed.output
+
+
+def test_cli_index_export_then_import_into_another_data_dir(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kunskap index export/import` moves an index without embedding again (Edge → Edge
+    here; Edge → qdrant-client is in tests/ingest/test_vector_index.py)."""
+    from kunskap.cli import app
+
+    settings = settings_for(corpus)
+    first = run_ingest(settings)
+    out = corpus / "index.jsonl.gz"
+    monkeypatch.setenv("KUNSKAP_DATA_DIR", str(corpus / "data"))
+    exported = CliRunner().invoke(app, ["index", "export", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert f"{first.points_total} chunkar" in exported.output
+    monkeypatch.setenv("KUNSKAP_DATA_DIR", str(corpus / "other"))
+    imported = CliRunner().invoke(app, ["index", "import", str(out)])
+    assert imported.exit_code == 0, imported.output
+    info = CliRunner().invoke(app, ["index", "info"])
+    assert f"chunkar: {first.points_total}" in info.output
+    moved = make_settings(corpus / "other", manifest=corpus / "manifest.yaml")
+    assert doc_ids(moved) == doc_ids(settings)
+    # The moved index is complete: an ingest against it finds nothing to do.
+    again = run_ingest(moved)
+    assert (again.unchanged, again.new, again.chunks) == (4, 0, 0)
+
+
+class _FailingWrites:
+    """A real index whose writes fail: what a full disk or a lost server looks like."""
+
+    def __init__(self, inner: index_store.VectorIndex) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def upsert(self, *args: object, **kwargs: object) -> None:
+        raise OSError("disken är full")
+
+
+def test_failed_batch_write_fails_its_documents_and_keeps_old_chunks(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    run_ingest(settings)
+    before = doc_ids(settings)
+    (corpus / "b.txt").write_text(TEXT_B + " Ny mening om uppföljning.", encoding="utf-8")
+    index = index_store.open_index(settings)
+    try:
+        report = run_ingest(settings, index=_FailingWrites(index))  # type: ignore[arg-type]
+    finally:
+        index.close()
+    assert report.failed == 1 and "disken är full" in report.failures[0]
+    assert (report.updated, report.unchanged) == (0, 3)
+    assert doc_ids(settings) == before  # b keeps its old version, nothing half-written
