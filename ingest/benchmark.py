@@ -122,12 +122,13 @@ class Synthetic:
             yield points
 
     def queries(self, n: int) -> list[tuple[list[float], list[int], list[float]]]:
-        rng = np.random.default_rng(2)
-        dense = self.dense(rng, n)
+        # One generator per query: the first k of queries(n) are the same for every n, so
+        # an engine run with fewer queries is compared on the same ones.
         out = []
         for i in range(n):
+            rng = np.random.default_rng([2, i])
             indices, values = self.sparse(rng, 8)
-            out.append((dense[i].tolist(), indices, values))
+            out.append((self.dense(rng, 1)[0].tolist(), indices, values))
         return out
 
 
