@@ -40,7 +40,7 @@ eval:
 	$(BIN)/kunskap eval --check --report build/eval-report
 
 bench: install
-	$(BIN)/python -m ingest.benchmark
+	$(BIN)/python -m ingest.benchmark --synthetic 1000 20000
 
 clean:
 	rm -rf build data/.pytest_cache

@@ -90,9 +90,14 @@ def serve(
     import uvicorn
 
     from assistant.api.app import create_app
+    from ingest.vector_index import open_index
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+    # Open the index once before the server starts: a locked or old-format embedded index
+    # then stops here with its one Swedish line (kunskap.cli.main) instead of a startup
+    # traceback from inside uvicorn; an old local-mode folder is migrated here.
+    open_index(settings).close()
     host = host or settings.server.host
     port = port or settings.server.port
     console.print(

@@ -1,6 +1,7 @@
-"""Hybrid retrieval: one Qdrant query that prefetches dense and sparse candidates and fuses
-them inside Qdrant, then evidence hygiene (near-duplicates, a cap per document, and the
-neighbouring chunk when a hit is cut mid-thought).
+"""Hybrid retrieval: one index query that prefetches dense and sparse candidates and fuses
+them inside Qdrant (Edge or server, behind ``ingest.vector_index``), then evidence hygiene
+(near-duplicates, a cap per document, and the neighbouring chunk when a hit is cut
+mid-thought).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
-from qdrant_client import models
 
 from assistant.models import SearchFilters, SourceRef
 from assistant.services import Services
 from assistant.vocabulary import CorpusVocabulary, corpus_vocabulary
 from ingest import index_store
 from ingest.sparse import analyze, query_vector
+from ingest.vector_index import DateRange, HybridQuery, IndexHit, MatchAny, Where
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
@@ -65,10 +66,10 @@ class Hit(BaseModel):
         )
 
 
-def build_filter(filters: SearchFilters | None) -> models.Filter | None:
+def build_filter(filters: SearchFilters | None) -> Where | None:
     if filters is None:
         return None
-    must: list[Any] = []
+    must: list[MatchAny | DateRange] = []
     for key, values in (
         ("areas", filters.areas),
         ("doc_type", filters.doc_types),
@@ -76,18 +77,16 @@ def build_filter(filters: SearchFilters | None) -> models.Filter | None:
         ("language", filters.languages),
     ):
         if values:
-            must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+            must.append(MatchAny(key, tuple(values)))
     if filters.published_from or filters.published_to:
         must.append(
-            models.FieldCondition(
-                key="published",
-                range=models.DatetimeRange(
-                    gte=filters.published_from.isoformat() if filters.published_from else None,
-                    lte=filters.published_to.isoformat() if filters.published_to else None,
-                ),
+            DateRange(
+                "published",
+                gte=filters.published_from.isoformat() if filters.published_from else None,
+                lte=filters.published_to.isoformat() if filters.published_to else None,
             )
         )
-    return models.Filter(must=must) if must else None
+    return Where(must=tuple(must)) if must else None
 
 
 def word_set(text: str) -> set[str]:
@@ -107,7 +106,9 @@ class Retriever:
 
     def ensure_ready(self) -> None:
         try:
-            exists = index_store.collection_exists(self.services.qdrant, self.collection)
+            exists = index_store.collection_exists(self.services.index, self.collection)
+        except index_store.IndexUnavailable:
+            raise
         except Exception as exc:
             raise index_store.IndexUnavailable(
                 f"Qdrant svarar inte ({type(exc).__name__}). Kontrollera KUNSKAP_QDRANT_URL "
@@ -119,7 +120,7 @@ class Retriever:
             )
 
     def vocabulary(self) -> CorpusVocabulary:
-        return corpus_vocabulary(self.services.qdrant, self.collection, self.services.extras)
+        return corpus_vocabulary(self.services.index, self.collection, self.services.extras)
 
     def embed_query(self, question: str) -> np.ndarray:
         return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)
@@ -145,9 +146,12 @@ class Retriever:
         q_terms = set(analyze(question))
         hits = [self._to_hit(p, qvec, q_terms) for p in raw]
         # Fused (RRF) scores tie often, and Qdrant breaks ties by storage order, which differs
-        # between a freshly written collection and one loaded from disk. Breaking them by
-        # meaning (the e5 similarity), then by position, gives the same answer either way.
+        # between a freshly written collection and one loaded from disk (and Edge reorders
+        # ties between identical queries). Breaking them by meaning (the e5 similarity), then
+        # by position, gives the same answer either way. The fused query returns every
+        # candidate (see _query), so ties at the cut are broken here too, not by the engine.
         hits.sort(key=lambda h: (-h.score, -h.dense_score, h.doc_id, h.chunk_index))
+        hits = hits[: candidates or max(top_k * 4, 20)]
         hits = self._dedupe_and_cap(hits, top_k)
         self._attach_neighbours(hits)
         t3 = time.perf_counter()
@@ -165,57 +169,29 @@ class Retriever:
         filters: SearchFilters | None,
         mode: Mode,
         limit: int,
-    ) -> list[models.ScoredPoint]:
+    ) -> list[IndexHit]:
         cfg = self.settings.retrieval
-        flt = build_filter(filters)
         indices, values = query_vector(question)
-        sparse = models.SparseVector(indices=indices, values=values)
-        client = self.services.qdrant
-        common: dict[str, Any] = {
-            "collection_name": self.collection,
-            "limit": limit,
-            "with_payload": True,
-            "with_vectors": [index_store.DENSE],
-        }
-        if mode == "dense":
-            result = client.query_points(
-                query=qvec.tolist(), using=index_store.DENSE, query_filter=flt, **common
-            )
-        elif mode == "sparse":
-            if not indices:
-                return []
-            result = client.query_points(
-                query=sparse, using=index_store.SPARSE, query_filter=flt, **common
-            )
-        else:
-            prefetch = [
-                models.Prefetch(
-                    query=qvec.tolist(),
-                    using=index_store.DENSE,
-                    limit=cfg.dense_candidates,
-                    filter=flt,
-                )
-            ]
-            if indices:
-                prefetch.append(
-                    models.Prefetch(
-                        query=sparse,
-                        using=index_store.SPARSE,
-                        limit=cfg.sparse_candidates,
-                        filter=flt,
-                    )
-                )
-            fusion = models.Fusion.RRF if cfg.fusion == "rrf" else models.Fusion.DBSF
-            result = client.query_points(
-                prefetch=prefetch, query=models.FusionQuery(fusion=fusion), **common
-            )
-        return list(result.points)
+        if mode == "hybrid":
+            # Every fused candidate, so the cut to ``limit`` happens after our tie-break.
+            limit = max(limit, cfg.dense_candidates + cfg.sparse_candidates)
+        query = HybridQuery(
+            dense=qvec.tolist(),
+            sparse_indices=list(indices),
+            sparse_values=list(values),
+            limit=limit,
+            mode=mode,
+            where=build_filter(filters),
+            dense_candidates=cfg.dense_candidates,
+            sparse_candidates=cfg.sparse_candidates,
+            fusion=cfg.fusion,
+        )
+        return self.services.index.query(self.collection, query)
 
     @staticmethod
-    def _to_hit(point: models.ScoredPoint, qvec: np.ndarray, q_terms: set[str]) -> Hit:
-        p = point.payload or {}
-        vectors = point.vector if isinstance(point.vector, dict) else {}
-        dense_vec = vectors.get(index_store.DENSE)
+    def _to_hit(point: IndexHit, qvec: np.ndarray, q_terms: set[str]) -> Hit:
+        p = point.payload
+        dense_vec = point.dense
         dense_score = (
             float(np.dot(np.asarray(dense_vec, dtype=np.float32), qvec)) if dense_vec else 0.0
         )
@@ -223,12 +199,12 @@ class Retriever:
         chunk_terms = set(analyze(f"{p.get('title', '')} {p.get('section') or ''} {text}"))
         coverage = len(q_terms & chunk_terms) / len(q_terms) if q_terms else 0.0
         return Hit(
-            chunk_id=str(point.id),
+            chunk_id=point.id,
             doc_id=p["doc_id"],
             source_id=p.get("source_id", ""),
             title=p.get("title", ""),
             text=text,
-            score=float(point.score),
+            score=point.score,
             dense_score=dense_score,
             term_coverage=coverage,
             section=p.get("section"),
@@ -280,19 +256,4 @@ class Retriever:
                 hit.page_end = neighbour["page_end"]
 
     def _chunk_at(self, doc_id: str, chunk_index: int) -> dict[str, Any] | None:
-        points, _ = self.services.qdrant.scroll(
-            collection_name=self.collection,
-            scroll_filter=models.Filter(
-                must=[
-                    models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id)),
-                    models.FieldCondition(
-                        key="chunk_index", match=models.MatchValue(value=chunk_index)
-                    ),
-                ]
-            ),
-            limit=1,
-            with_payload=True,
-        )
-        if not points:
-            return None
-        return dict(points[0].payload or {}, chunk_id=str(points[0].id))
+        return index_store.chunk_at(self.services.index, self.collection, doc_id, chunk_index)

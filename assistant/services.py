@@ -1,7 +1,7 @@
 """Build the outside-world clients once, in one place, and pass them in.
 
 Nothing here runs at import time; tests build a ``Services`` over a temporary data dir
-(embedded Qdrant on disk, SQLite) and hand it to the code under test.
+(embedded Qdrant Edge on disk, SQLite) and hand it to the code under test.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ from kunskap.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from qdrant_client import QdrantClient
 
     from assistant.needs.store import NeedsStore
+    from ingest.vector_index import VectorIndex
 
 
 @dataclass
 class Services:
     settings: Settings
-    qdrant: QdrantClient
+    index: VectorIndex  # Qdrant Edge embedded, or a Qdrant server (ingest/vector_index.py)
     embedding: BaseEmbedding
     needs: NeedsStore | None = None
     llm: Any = None  # a llama-index LLM when KUNSKAP_LLM_* is configured
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
-        self.qdrant.close()
+        self.index.close()
         if self.needs is not None:
             self.needs.close()
 
@@ -36,7 +36,7 @@ class Services:
 def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
     from assistant.llm import build_llm
     from ingest.embedding import build_embedding, embed_queries, with_cache
-    from ingest.index_store import open_qdrant
+    from ingest.vector_index import open_index
 
     embedding = build_embedding(settings)
     if settings.embedding.cache_entries:
@@ -51,7 +51,7 @@ def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
         )
     return Services(
         settings=settings,
-        qdrant=open_qdrant(settings),
+        index=open_index(settings),
         embedding=embedding,
         needs=needs,
         llm=build_llm(settings),

@@ -23,7 +23,7 @@ from ingest import index_store
 from ingest.sparse import analyze, one_letter_deletions, term_set, typo_repairs
 
 if TYPE_CHECKING:
-    from qdrant_client import QdrantClient
+    from ingest.vector_index import VectorIndex
 
 MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too many other words
 # A word of at least this many letters one edit from a known word is that word mistyped
@@ -153,7 +153,7 @@ def alias_terms(terms: set[str]) -> set[str]:
     return extra
 
 
-_RECHECK_S = 60.0  # a Qdrant server may be re-ingested while the assistant runs
+_RECHECK_S = 60.0  # the index may be re-ingested while the assistant runs (a server)
 
 
 @dataclass
@@ -165,7 +165,7 @@ class _Built:
 
 
 def corpus_vocabulary(
-    qdrant: QdrantClient, collection: str, cache: dict[str, Any]
+    index: VectorIndex, collection: str, cache: dict[str, Any]
 ) -> CorpusVocabulary:
     """The collection's vocabulary, rebuilt when its point count changes (counted at most
     once a minute). About 0.06 s for 500 chunks; kept in ``cache`` (``Services.extras``)."""
@@ -174,16 +174,16 @@ def corpus_vocabulary(
     if isinstance(built, _Built) and built.collection == collection:
         if now - built.checked < _RECHECK_S:
             return built.vocabulary
-        points = qdrant.count(collection_name=collection, exact=True).count
+        points = index.count(collection)
         if points == built.points:
             built.checked = now
             return built.vocabulary
     else:
-        points = qdrant.count(collection_name=collection, exact=True).count
+        points = index.count(collection)
     frequency: Counter[str] = Counter()
     chunks = 0
     for payload in index_store.scroll_payloads(
-        qdrant, collection, fields=["text", "title", "section"]
+        index, collection, fields=["text", "title", "section"]
     ):
         chunks += 1
         frequency.update(

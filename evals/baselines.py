@@ -26,7 +26,6 @@ from assistant import glossary
 from assistant.answering import question_language
 from assistant.retrieval import Mode, Retriever
 from assistant.services import Services
-from ingest import index_store
 from ingest.embedding import with_cache
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -69,30 +68,13 @@ def index_text(payload: dict[str, Any]) -> str:
 
 def load_chunks(services: Services, *, with_vectors: bool = False) -> list[IndexedChunk]:
     """Every chunk in the collection, in a stable order (by document, then position)."""
-    client = services.qdrant
     collection = services.settings.collection_name()
     chunks: list[IndexedChunk] = []
-    if not with_vectors:
-        payloads = list(index_store.scroll_payloads(client, collection))
-        vectors: list[list[float] | None] = [None] * len(payloads)
-    else:
-        payloads, vectors = [], []
-        offset = None
-        while True:
-            points, offset = client.scroll(
-                collection_name=collection,
-                with_payload=True,
-                with_vectors=[index_store.DENSE],
-                limit=512,
-                offset=offset,
-            )
-            for point in points:
-                payloads.append(dict(point.payload or {}, chunk_id=str(point.id)))
-                named = point.vector if isinstance(point.vector, dict) else {}
-                vec = named.get(index_store.DENSE)
-                vectors.append(list(vec) if vec is not None else None)  # type: ignore[arg-type]
-            if offset is None:
-                break
+    payloads: list[dict[str, Any]] = []
+    vectors: list[list[float] | None] = []
+    for record in services.index.scroll(collection, with_vectors=with_vectors):
+        payloads.append(dict(record.payload, chunk_id=record.id))
+        vectors.append(record.dense if with_vectors else None)
     for payload, vector in zip(payloads, vectors, strict=True):
         chunks.append(
             IndexedChunk(

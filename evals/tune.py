@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = variants(grid, base, args.product, sample=args.sample, seed=args.seed)
 
     services = build_services(base, with_needs=False)
-    if not services.qdrant.collection_exists(base.collection_name()):
+    if not services.index.exists(base.collection_name()):
         print(f"no index in {base.data_dir}: run `kunskap eval` once first", file=sys.stderr)
         return 2
     services = dataclasses.replace(

@@ -1,4 +1,4 @@
-"""`kunskap ingest` and `kunskap search`."""
+"""`kunskap ingest`, `kunskap search` and `kunskap index info | export | import`."""
 
 from __future__ import annotations
 
@@ -96,6 +96,80 @@ def search(
     console.print(table)
 
 
+index_app = typer.Typer(
+    help="Indexet: status, och flytt mellan inbäddad Qdrant och en Qdrant-server utan ny "
+    "inbäddning.",
+    no_args_is_help=True,
+)
+
+
+@index_app.command("info")
+def index_info() -> None:
+    """Visa motor, samling och antal chunkar."""
+    from .vector_index import open_index
+
+    settings = get_settings()
+    collection = settings.collection_name()
+    index = open_index(settings)
+    try:
+        if not index.exists(collection):
+            console.print(
+                f"Samlingen {collection} finns inte ({index.engine}). Kör `kunskap ingest`."
+            )
+            raise typer.Exit(code=1)
+        info = index.info(collection)
+        console.print(f"motor: {index.engine}\nsamling: {collection}\nchunkar: {info.points}")
+        for key, value in info.extra.items():
+            console.print(f"{key}: {value}")
+    finally:
+        index.close()
+
+
+@index_app.command("export")
+def index_export(
+    out: Path = typer.Argument(..., help="Fil att skriva (gzip-komprimerade JSON-rader)."),
+) -> None:
+    """Skriv hela samlingen (vektorer och metadata) till en fil."""
+    from .vector_index import export_collection, open_index
+
+    settings = get_settings()
+    collection = settings.collection_name()
+    index = open_index(settings)
+    try:
+        if not index.exists(collection):
+            err_console.print(f"FEL: samlingen {collection} finns inte. Kör `kunskap ingest`.")
+            raise typer.Exit(code=1)
+        n = export_collection(index, collection, out)
+    finally:
+        index.close()
+    console.print(f"{n} chunkar ur {collection} ({index.engine}) skrivna till {out}")
+
+
+@index_app.command("import")
+def index_import(
+    source: Path = typer.Argument(..., exists=True, dir_okay=False, help="Fil från export."),
+) -> None:
+    """Läs in en export i det index som inställningarna pekar på (t.ex. KUNSKAP_QDRANT_URL)."""
+    from .vector_index import import_collection, open_index
+
+    settings = get_settings()
+    index = open_index(settings)
+    try:
+        name, n = import_collection(index, source)
+    except ValueError as exc:
+        err_console.print(f"FEL: {exc}")
+        raise typer.Exit(code=1) from None
+    finally:
+        index.close()
+    console.print(f"{n} chunkar inlästa i {name} ({index.engine})")
+    if name != settings.collection_name():
+        err_console.print(
+            f"VARNING: samlingen {name} skiljer sig från den inställningarna ger "
+            f"({settings.collection_name()}): inbäddning eller chunkning är inställd annorlunda."
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.command("search")(search)
+    app.add_typer(index_app, name="index")

@@ -1,9 +1,10 @@
-"""The Qdrant collection: its schema, and the only code that writes to or lists it.
+"""The collection's schema and document bookkeeping, over the ``VectorIndex`` seam.
 
 One collection holds every chunk with a named dense vector ("dense", cosine) and a named
 sparse vector ("sparse", IDF modifier). The collection name is a hash of what shapes the
 vectors (``Settings.collection_name``), so changing the embedding or chunking builds a new
-collection instead of mixing vectors.
+collection instead of mixing vectors. Which engine stores it is ``ingest.vector_index``'s
+business: Qdrant Edge embedded, or a Qdrant server.
 """
 
 from __future__ import annotations
@@ -13,37 +14,50 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qdrant_client import QdrantClient, models
-
 from kunskap.settings import Settings
 
-DENSE = "dense"
-SPARSE = "sparse"
+from .vector_index import (
+    DENSE,
+    SPARSE,
+    DateRange,
+    IndexLocked,
+    IndexPoint,
+    IndexUnavailable,
+    Match,
+    MatchAny,
+    VectorIndex,
+    Where,
+    open_index,
+)
 
-# Payload fields that get an index on a Qdrant server (filters and document bookkeeping).
-KEYWORD_FIELDS = ("doc_id", "source_id", "doc_hash", "doc_type", "areas", "publisher", "language")
-INTEGER_FIELDS = ("chunk_index",)
-DATETIME_FIELDS = ("published",)
+__all__ = [
+    "DENSE",
+    "SPARSE",
+    "DateRange",
+    "IndexLocked",
+    "IndexPoint",
+    "IndexUnavailable",
+    "IndexedDocument",
+    "Match",
+    "MatchAny",
+    "VectorIndex",
+    "Where",
+    "chunk_at",
+    "collection_exists",
+    "count_points",
+    "delete_document",
+    "delete_old_versions",
+    "drop_collection",
+    "ensure_collection",
+    "first_chunks_filter",
+    "indexed_documents",
+    "open_index",
+    "point_id",
+    "replace_document",
+    "scroll_payloads",
+]
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8a52-4c0e-4bd5-9b8e-1c7a3c1f9a10")
-
-
-class IndexUnavailable(RuntimeError):
-    """Qdrant cannot be reached or the collection does not exist. The message says what to do."""
-
-
-def open_qdrant(settings: Settings) -> QdrantClient:
-    if settings.qdrant.url:
-        return QdrantClient(
-            url=settings.qdrant.url,
-            api_key=(
-                settings.qdrant.api_key.get_secret_value() if settings.qdrant.api_key else None
-            ),
-            timeout=int(settings.qdrant.timeout_s),
-        )
-    path = settings.qdrant_path
-    path.mkdir(parents=True, exist_ok=True)
-    return QdrantClient(path=str(path))
 
 
 def point_id(doc_id: str, doc_hash: str, chunk_index: int) -> str:
@@ -51,36 +65,18 @@ def point_id(doc_id: str, doc_hash: str, chunk_index: int) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}|{doc_hash}|{chunk_index}"))
 
 
-def collection_exists(client: QdrantClient, name: str) -> bool:
-    return bool(client.collection_exists(name))
+def collection_exists(index: VectorIndex, name: str) -> bool:
+    return index.exists(name)
 
 
-def ensure_collection(client: QdrantClient, settings: Settings, dim: int) -> str:
+def ensure_collection(index: VectorIndex, settings: Settings, dim: int) -> str:
     name = settings.collection_name()
-    if collection_exists(client, name):
-        return name
-    client.create_collection(
-        collection_name=name,
-        vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-        sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-        shard_number=settings.qdrant.shard_number,
-        replication_factor=settings.qdrant.replication_factor,
-    )
-    if settings.qdrant.url:  # embedded mode has no payload indexes (it scans)
-        schema = models.PayloadSchemaType
-        for field in KEYWORD_FIELDS:
-            client.create_payload_index(name, field, field_schema=schema.KEYWORD)
-        for field in INTEGER_FIELDS:
-            client.create_payload_index(name, field, field_schema=schema.INTEGER)
-        for field in DATETIME_FIELDS:
-            client.create_payload_index(name, field, field_schema=schema.DATETIME)
+    index.ensure_collection(name, dim)
     return name
 
 
-def drop_collection(client: QdrantClient, settings: Settings) -> None:
-    name = settings.collection_name()
-    if collection_exists(client, name):
-        client.delete_collection(name)
+def drop_collection(index: VectorIndex, settings: Settings) -> None:
+    index.drop_collection(settings.collection_name())
 
 
 @dataclass(frozen=True)
@@ -91,21 +87,19 @@ class IndexedDocument:
     chunks: int
 
 
-def first_chunks_filter() -> models.Filter:
+def first_chunks_filter() -> Where:
     """Selects one point per document: its first chunk, which carries the document facts."""
-    return models.Filter(
-        must=[models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))]
-    )
+    return Where(must=(Match("chunk_index", 0),))
 
 
-def indexed_documents(client: QdrantClient, collection: str) -> dict[str, IndexedDocument]:
+def indexed_documents(index: VectorIndex, collection: str) -> dict[str, IndexedDocument]:
     """What the index holds now, one entry per document (read from each first chunk)."""
     docs: dict[str, IndexedDocument] = {}
     for payload in scroll_payloads(
-        client,
+        index,
         collection,
         fields=["doc_id", "source_id", "doc_hash", "n_chunks"],
-        flt=first_chunks_filter(),
+        where=first_chunks_filter(),
     ):
         docs[payload["doc_id"]] = IndexedDocument(
             payload["doc_id"], payload["source_id"], payload["doc_hash"], payload["n_chunks"]
@@ -114,64 +108,63 @@ def indexed_documents(client: QdrantClient, collection: str) -> dict[str, Indexe
 
 
 def scroll_payloads(
-    client: QdrantClient,
+    index: VectorIndex,
     collection: str,
     *,
     fields: Sequence[str] | bool = True,
-    flt: models.Filter | None = None,
+    where: Where | None = None,
     batch: int = 512,
 ) -> Iterator[dict[str, Any]]:
-    offset = None
-    while True:
-        points, offset = client.scroll(
-            collection_name=collection,
-            scroll_filter=flt,
-            with_payload=list(fields) if not isinstance(fields, bool) else fields,
-            with_vectors=False,
-            limit=batch,
-            offset=offset,
-        )
-        for point in points:
-            yield dict(point.payload or {}, chunk_id=str(point.id))
-        if offset is None:
-            return
+    for record in index.scroll(collection, fields=fields, where=where, batch=batch):
+        yield dict(record.payload, chunk_id=record.id)
 
 
-def _match(key: str, value: str) -> models.FieldCondition:
-    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
-
-
-def _delete_where(client: QdrantClient, collection: str, flt: models.Filter) -> None:
-    client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+def chunk_at(
+    index: VectorIndex, collection: str, doc_id: str, chunk_index: int
+) -> dict[str, Any] | None:
+    """The payload of one chunk of a document, or None."""
+    where = Where(must=(Match("doc_id", doc_id), Match("chunk_index", chunk_index)))
+    for record in index.scroll(collection, where=where, limit=1):
+        return dict(record.payload, chunk_id=record.id)
+    return None
 
 
 def replace_document(
-    client: QdrantClient,
+    index: VectorIndex,
     collection: str,
-    points: list[models.PointStruct],
+    points: list[IndexPoint],
     *,
     doc_id: str,
     doc_hash: str,
+    had_old: bool = True,
 ) -> None:
     """Write a document's new chunks, then remove its old ones.
 
     New points are written first (their ids include the new hash), so a reader never sees
     the document missing; if writing fails, the new points are removed again so no
-    half-written document stays in the index.
+    half-written document stays in the index. A document the index did not hold
+    (``had_old=False``) skips the removal.
     """
-    this_doc, this_version = _match("doc_id", doc_id), _match("doc_hash", doc_hash)
+    this_doc, this_version = Match("doc_id", doc_id), Match("doc_hash", doc_hash)
     try:
-        for start in range(0, len(points), 256):
-            client.upsert(collection, points=points[start : start + 256], wait=True)
+        index.upsert(collection, points)
     except Exception:
-        _delete_where(client, collection, models.Filter(must=[this_doc, this_version]))
+        index.delete(collection, Where(must=(this_doc, this_version)))
         raise
-    _delete_where(client, collection, models.Filter(must=[this_doc], must_not=[this_version]))
+    if had_old:
+        delete_old_versions(index, collection, doc_id=doc_id, doc_hash=doc_hash)
 
 
-def delete_document(client: QdrantClient, collection: str, doc_id: str) -> None:
-    _delete_where(client, collection, models.Filter(must=[_match("doc_id", doc_id)]))
+def delete_old_versions(index: VectorIndex, collection: str, *, doc_id: str, doc_hash: str) -> None:
+    """Remove a document's chunks of any version other than ``doc_hash``."""
+    index.delete(
+        collection, Where(must=(Match("doc_id", doc_id),), must_not=(Match("doc_hash", doc_hash),))
+    )
 
 
-def count_points(client: QdrantClient, collection: str) -> int:
-    return int(client.count(collection, exact=True).count)
+def delete_document(index: VectorIndex, collection: str, doc_id: str) -> None:
+    index.delete(collection, Where(must=(Match("doc_id", doc_id),)))
+
+
+def count_points(index: VectorIndex, collection: str) -> int:
+    return index.count(collection)

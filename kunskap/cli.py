@@ -4,9 +4,12 @@ kunskap ingest | search          (ingest/cli.py)
 kunskap ask | serve              (assistant/cli.py)
 kunskap needs list | export      (assistant/needs/cli.py)
 kunskap eval                     (evals/cli.py)
+kunskap index info | export | import (ingest/cli.py)
 """
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -28,5 +31,16 @@ for module in (ingest_cli, assistant_cli, needs_cli, evals_cli):
     module.register(app)
 
 
+def main() -> None:
+    """The console script: an unusable index ends in one Swedish line, not a traceback."""
+    from ingest.vector_index import IndexUnavailable
+
+    try:
+        app()
+    except IndexUnavailable as exc:
+        print(f"FEL: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

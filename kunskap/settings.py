@@ -28,12 +28,15 @@ class _Group(BaseModel):
 class QdrantSettings(_Group):
     url: str | None = Field(
         None,
-        description="Qdrant server URL, e.g. http://qdrant:6333. Unset: embedded Qdrant on disk "
-        "under the data dir (fine up to about 20,000 chunks; beyond that use a server).",
+        description="Qdrant server URL, e.g. http://qdrant:6333. Unset: embedded Qdrant (Qdrant "
+        "Edge, the server's engine in-process) on disk under the data dir; see docs/benchmarks.md "
+        "for its measured limits.",
     )
     api_key: SecretStr | None = Field(None, description="API key for a Qdrant server.")
     path: Path | None = Field(
-        None, description="Folder for embedded Qdrant. Default: <data dir>/qdrant."
+        None,
+        description="Folder for embedded Qdrant (one shard directory per collection under "
+        "shards/). Default: <data dir>/qdrant.",
     )
     collection_prefix: str = Field(
         "kunskap",
@@ -42,6 +45,16 @@ class QdrantSettings(_Group):
     shard_number: int = Field(1, ge=1, description="Shards when creating the collection (cluster).")
     replication_factor: int = Field(1, ge=1, description="Replicas per shard (cluster).")
     timeout_s: float = Field(10.0, gt=0, description="Timeout for Qdrant server requests, seconds.")
+    exact_search_max_points: int = Field(
+        100_000,
+        ge=0,
+        description="Embedded Qdrant: up to this many chunks the dense search scans every vector "
+        "(exact; measured in docs/benchmarks.md); above it ingest ends by building an HNSW graph "
+        "(blocking) and searches use it.",
+    )
+    hnsw_ef: int = Field(
+        128, ge=1, description="Candidates an HNSW search keeps (higher: better recall, slower)."
+    )
 
 
 class EmbeddingSettings(_Group):

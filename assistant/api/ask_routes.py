@@ -118,16 +118,16 @@ def feedback(body: FeedbackIn, services: ServicesDep) -> FeedbackResult:
 def sources(services: ServicesDep) -> list[SourceDocument]:
     collection = services.settings.collection_name()
     try:
-        if not index_store.collection_exists(services.qdrant, collection):
+        if not index_store.collection_exists(services.index, collection):
             raise index_store.IndexUnavailable(
                 f"Samlingen '{collection}' finns inte. Kör `kunskap ingest` först."
             )
         firsts = list(
             index_store.scroll_payloads(
-                services.qdrant,
+                services.index,
                 collection,
                 fields=[*SourceDocument.model_fields, "n_chunks"],
-                flt=index_store.first_chunks_filter(),
+                where=index_store.first_chunks_filter(),
             )
         )
     except index_store.IndexUnavailable as exc:
@@ -148,12 +148,13 @@ def health(services: ServicesDep) -> dict[str, Any]:
     status: dict[str, Any] = {"version": kunskap.__version__}
     collection = settings.collection_name()
     try:
-        exists = index_store.collection_exists(services.qdrant, collection)
+        exists = index_store.collection_exists(services.index, collection)
         status["index"] = {
             "ok": exists,
             "collection": collection,
-            "points": index_store.count_points(services.qdrant, collection) if exists else 0,
+            "points": index_store.count_points(services.index, collection) if exists else 0,
             "mode": "server" if settings.qdrant.url else "embedded",
+            "engine": services.index.engine,
         }
         if not exists:
             status["index"]["message"] = "Kör `kunskap ingest`."

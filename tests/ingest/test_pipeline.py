@@ -1,4 +1,4 @@
-"""Incremental, idempotent ingest into a real embedded Qdrant, and bad input losing nothing."""
+"""Incremental, idempotent ingest into real embedded Qdrant (Edge); bad input loses nothing."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def settings_for(root: Path) -> Settings:
 
 
 def doc_ids(settings: Settings) -> dict[str, index_store.IndexedDocument]:
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         return index_store.indexed_documents(client, settings.collection_name())
     finally:
@@ -70,7 +70,7 @@ def test_first_ingest_indexes_every_document_with_payload(corpus: Path) -> None:
     assert report.ok, report.failures
     assert (report.new, report.documents) == (4, 4)
     assert set(doc_ids(settings)) == {"a", "b", "q1", "q2"}
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         payloads = list(index_store.scroll_payloads(client, settings.collection_name()))
     finally:
@@ -101,7 +101,7 @@ def test_changed_document_is_replaced_not_duplicated(corpus: Path) -> None:
     after = doc_ids(settings)["b"]
     assert (report.updated, report.unchanged) == (1, 3)
     assert after.doc_hash != before.doc_hash
-    client = index_store.open_qdrant(settings)
+    client = index_store.open_index(settings)
     try:
         hashes = {
             p["doc_hash"]
@@ -197,3 +197,57 @@ def test_cli_exit_status_and_summary(corpus: Path, monkeypatch: pytest.MonkeyPat
     failed = CliRunner().invoke(app, ["ingest"])
     assert failed.exit_code == 1
     assert "saknas.txt" in failed.output
+
+
+def test_cli_index_export_then_import_into_another_data_dir(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kunskap index export/import` moves an index without embedding again (Edge → Edge
+    here; Edge → qdrant-client is in tests/ingest/test_vector_index.py)."""
+    from kunskap.cli import app
+
+    settings = settings_for(corpus)
+    first = run_ingest(settings)
+    out = corpus / "index.jsonl.gz"
+    monkeypatch.setenv("KUNSKAP_DATA_DIR", str(corpus / "data"))
+    exported = CliRunner().invoke(app, ["index", "export", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert f"{first.points_total} chunkar" in exported.output
+    monkeypatch.setenv("KUNSKAP_DATA_DIR", str(corpus / "other"))
+    imported = CliRunner().invoke(app, ["index", "import", str(out)])
+    assert imported.exit_code == 0, imported.output
+    info = CliRunner().invoke(app, ["index", "info"])
+    assert f"chunkar: {first.points_total}" in info.output
+    moved = make_settings(corpus / "other", manifest=corpus / "manifest.yaml")
+    assert doc_ids(moved) == doc_ids(settings)
+    # The moved index is complete: an ingest against it finds nothing to do.
+    again = run_ingest(moved)
+    assert (again.unchanged, again.new, again.chunks) == (4, 0, 0)
+
+
+class _FailingWrites:
+    """A real index whose writes fail: what a full disk or a lost server looks like."""
+
+    def __init__(self, inner: index_store.VectorIndex) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def upsert(self, *args: object, **kwargs: object) -> None:
+        raise OSError("disken är full")
+
+
+def test_failed_batch_write_fails_its_documents_and_keeps_old_chunks(corpus: Path) -> None:
+    settings = settings_for(corpus)
+    run_ingest(settings)
+    before = doc_ids(settings)
+    (corpus / "b.txt").write_text(TEXT_B + " Ny mening om uppföljning.", encoding="utf-8")
+    index = index_store.open_index(settings)
+    try:
+        report = run_ingest(settings, index=_FailingWrites(index))  # type: ignore[arg-type]
+    finally:
+        index.close()
+    assert report.failed == 1 and "disken är full" in report.failures[0]
+    assert (report.updated, report.unchanged) == (0, 3)
+    assert doc_ids(settings) == before  # b keeps its old version, nothing half-written
