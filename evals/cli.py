@@ -127,8 +127,9 @@ def register(app: typer.Typer) -> None:
         dataset: list[str] = typer.Option(
             None,
             "--dataset",
-            help="Dataset name (e.g. sample_qa, v1/sample_qa) or path to a .jsonl; repeat or "
-            "give a comma list. Default: every shipped dataset of the newest version.",
+            help="Dataset name (e.g. sample_qa, sample_qa@1, v12/sample_qa) or path to a .jsonl; "
+            "repeat or give a comma list. Default: the default suite of "
+            "evals/datasets/manifest.yaml.",
         ),
         report: Path = typer.Option(
             DEFAULT_REPORT, "--report", help="Folder for report.json, report.md and plots."
@@ -136,8 +137,7 @@ def register(app: typer.Typer) -> None:
         markdown: Path | None = typer.Option(
             None,
             "--markdown",
-            help="Write the Markdown report here instead of <report>/report.md (e.g. "
-            "docs/eval-report.md with --report docs/eval).",
+            help="Write the Markdown report here instead of <report>/report.md.",
         ),
         as_json: bool = typer.Option(
             False, "--json", help="Print the metrics as JSON instead of tables."
