@@ -131,6 +131,12 @@ def register(app: typer.Typer) -> None:
             "repeat or give a comma list. Default: the default suite of "
             "evals/datasets/manifest.yaml.",
         ),
+        suite: str | None = typer.Option(
+            None,
+            "--suite",
+            help="Run a suite of evals/datasets/manifest.yaml instead (e.g. gate: the sets "
+            "evals/thresholds.yaml names, as make test does).",
+        ),
         report: Path = typer.Option(
             DEFAULT_REPORT, "--report", help="Folder for report.json, report.md and plots."
         ),
@@ -175,7 +181,7 @@ def register(app: typer.Typer) -> None:
             print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
         try:
-            loaded = ds.load_many(dataset)
+            loaded = ds.load_many(dataset, suite=suite)
         except ds.DatasetError as exc:
             raise typer.BadParameter(str(exc), param_hint="--dataset") from None
         limits = load_thresholds(thresholds) if check else {}

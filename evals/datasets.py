@@ -361,9 +361,13 @@ def load(spec: str | Path) -> Dataset:
     return Dataset(path.stem, "local", path, kind, items)
 
 
-def load_many(specs: list[str] | None) -> list[Dataset]:
-    """The datasets named (a comma list is split), or those of the default suite."""
+def load_many(specs: list[str] | None, suite: str | None = None) -> list[Dataset]:
+    """The datasets named (a comma list is split), or those of a suite (the default one)."""
     names = [s.strip() for spec in specs or [] for s in spec.split(",") if s.strip()]
+    if names and suite:
+        raise DatasetError("give datasets or a suite, not both")
+    if suite:
+        return [load(entry.spec) for entry in manifest().suite(suite)]
     paths: list[str | Path] = list(names) if names else list(shipped())
     if not paths:
         raise DatasetError(f"the default suite of {MANIFEST} is empty")

@@ -264,6 +264,22 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
         assert not shipped_datasets.load(name).heldout, name
 
 
+def test_the_gate_suite_runs_every_dataset_a_threshold_names() -> None:
+    """`make test` gates the `gate` suite. A threshold of a dataset that was not run is
+    skipped, so the suite must hold every set evals/thresholds.yaml names, and no held-out
+    set (those are never gated)."""
+    limits = yaml.safe_load((REPO_ROOT / "evals" / "thresholds.yaml").read_text("utf-8"))
+    named = {key.split(".", 1)[0] for direction in limits.values() for key in direction or {}}
+    gate = [spec.split("@")[0] for spec in RAW["suites"]["gate"]]
+    assert set(gate) == named
+    assert all(ENTRIES[n]["role"] == "development" for n in gate)
+    default = [spec.split("@")[0] for spec in RAW["suites"]["default"]]
+    assert gate == [n for n in default if n in named]  # the same order as a full run
+    assert [d.name for d in shipped_datasets.load_many(None, suite="gate")] == gate
+    with pytest.raises(shipped_datasets.DatasetError, match="not both"):
+        shipped_datasets.load_many(["sample_qa"], suite="gate")
+
+
 # Sets written at the same time as another and kept apart from it (beyond those added before).
 WRITTEN_AFTER = {"heldout_b_qa": ("dev4_qa",), "heldout_c_qa": ("dev5_qa",)}
 # each QA set and the earlier sets it must not repeat: those added in an earlier version.
