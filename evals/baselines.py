@@ -90,6 +90,8 @@ def load_chunks(services: Services, *, with_vectors: bool = False) -> list[Index
                 payloads.append(dict(point.payload or {}, chunk_id=str(point.id)))
                 named = point.vector if isinstance(point.vector, dict) else {}
                 vec = named.get(index_store.DENSE)
+                # DENSE is a plain float vector; qdrant-client types a named vector as dense,
+                # sparse or multi-vector alike.
                 vectors.append(list(vec) if vec is not None else None)  # type: ignore[arg-type]
             if offset is None:
                 break
@@ -223,5 +225,6 @@ def build_systems(
         elif name == "llamaindex_vector":
             systems.append(LlamaIndexVector(chunks, services.embedding))
         else:
+            # Every other name in SYSTEM_NAMES is a retriever mode; mypy sees str.
             systems.append(PipelineSystem(services, name))  # type: ignore[arg-type]
     return systems

@@ -100,7 +100,9 @@ def _identity(rng: random.Random, coordination: bool) -> tuple[str, str]:
 
 
 def _phone(rng: random.Random) -> str:
-    d = lambda n: "".join(str(rng.randint(0, 9)) for _ in range(n))  # noqa: E731
+    def d(n: int) -> str:
+        return "".join(str(rng.randint(0, 9)) for _ in range(n))
+
     return rng.choice(
         [
             f"07{rng.choice('02369')}-{d(3)} {d(2)} {d(2)}",
