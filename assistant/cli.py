@@ -6,16 +6,20 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from kunskap.settings import get_settings
 
+if TYPE_CHECKING:
+    from assistant.models import Answer
+
 console = Console()
 
 
-def _print_answer(result) -> None:  # type: ignore[no-untyped-def]
+def _print_answer(result: Answer) -> None:
     console.print(result.answer, highlight=False)
     if result.notice:
         console.print(f"[yellow]{result.notice}[/yellow]")

@@ -127,8 +127,15 @@ def register(app: typer.Typer) -> None:
         dataset: list[str] = typer.Option(
             None,
             "--dataset",
-            help="Dataset name (e.g. sample_qa, v1/sample_qa) or path to a .jsonl; repeat or "
-            "give a comma list. Default: every shipped dataset of the newest version.",
+            help="Dataset name (e.g. sample_qa, sample_qa@1, v12/sample_qa) or path to a .jsonl; "
+            "repeat or give a comma list. Default: the default suite of "
+            "evals/datasets/manifest.yaml.",
+        ),
+        suite: str | None = typer.Option(
+            None,
+            "--suite",
+            help="Run a suite of evals/datasets/manifest.yaml instead (e.g. gate: the sets "
+            "evals/thresholds.yaml names, as make test does).",
         ),
         report: Path = typer.Option(
             DEFAULT_REPORT, "--report", help="Folder for report.json, report.md and plots."
@@ -136,8 +143,7 @@ def register(app: typer.Typer) -> None:
         markdown: Path | None = typer.Option(
             None,
             "--markdown",
-            help="Write the Markdown report here instead of <report>/report.md (e.g. "
-            "docs/eval-report.md with --report docs/eval).",
+            help="Write the Markdown report here instead of <report>/report.md.",
         ),
         as_json: bool = typer.Option(
             False, "--json", help="Print the metrics as JSON instead of tables."
@@ -181,7 +187,7 @@ def register(app: typer.Typer) -> None:
             print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
         try:
-            loaded = ds.load_many(dataset)
+            loaded = ds.load_many(dataset, suite=suite)
         except ds.DatasetError as exc:
             raise typer.BadParameter(str(exc), param_hint="--dataset") from None
         limits = load_thresholds(thresholds) if check else {}

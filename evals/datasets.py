@@ -1,26 +1,37 @@
-"""Versioned evaluation datasets: find them by name or path, validate them, read them.
+"""Evaluation datasets: find them through the manifest, validate them, read them.
 
-Datasets live in ``evals/datasets/<version>/<name>.jsonl`` and are never edited in place; a
-changed dataset is a new version. Two shapes are understood:
+Each dataset lives once, in ``evals/datasets/<name>/`` (its data, its JSON schema and a card,
+``README.md``), and ``evals/datasets/manifest.yaml`` records its version, the sha256 of each
+file, its role (development or held-out), its shape and where it came from. A file never
+changes once listed: a correction is a new version, a new manifest entry. A suite is a list
+of ``name@version``; ``default`` is what ``kunskap eval`` runs without ``--dataset``.
+
+Two shapes are scored by the harness:
 
 - **retrieval**: ``question`` and ``gold_doc_ids`` (e.g. ``swefaq_retrieval``);
 - **qa**: ``question``, ``answerable``, ``gold`` [{doc_id, quote}], ``key_facts`` and tags
   (e.g. ``sample_qa``).
 
-Each file is checked against the JSON schema shipped next to it (``schema/<name>*.json``)
-when there is one, and always against the minimal shape the harness itself relies on.
+Each file is checked against the JSON schema shipped with it when there is one, and always
+against the minimal shape the harness itself relies on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
+import yaml
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+MANIFEST = DATASETS_DIR / "manifest.yaml"
+DEFAULT_SUITE = "default"
+Role = Literal["development", "held-out"]
 
 # What the harness reads; the shipped schemas say more (tags, enums, formats).
 _MINIMAL_SCHEMA: dict[str, Any] = {
@@ -50,17 +61,150 @@ _MINIMAL_SCHEMA: dict[str, Any] = {
 }
 
 
-# Datasets named so are held out: reported by every run, never tuned on and never gated
-# (a gate on them would make every regression a reason to look at their items).
-HELDOUT_PREFIX = "heldout_"
+class DatasetError(ValueError):
+    """A dataset cannot be found or does not match its schema. The message says where."""
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One version of one dataset as the manifest records it."""
+
+    name: str
+    version: int
+    role: Role
+    shape: str  # retrieval, qa, qa_twins, needs_redaction, needs_grouping
+    files: tuple[tuple[str, str], ...]  # (path under evals/datasets/, sha256)
+    added_in: str | None = None  # the old evals/datasets/vN folder that first held it
+    added_commit: str | None = None
+    first_blind_run: str | None = None  # commit of the first run that saw it, where known
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def heldout(self) -> bool:
+        return self.role == "held-out"
+
+    def paths(self, root: Path = DATASETS_DIR) -> list[Path]:
+        return [root / name for name, _ in self.files]
+
+    def data(self, root: Path = DATASETS_DIR) -> Path:
+        """The entry's data file (the one ``.jsonl`` among its files)."""
+        return next(p for p in self.paths(root) if p.suffix == ".jsonl")
+
+    def schema(self, root: Path = DATASETS_DIR) -> Path | None:
+        return next((p for p in self.paths(root) if p.name.endswith(".schema.json")), None)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entries: tuple[Entry, ...]
+    suites: dict[str, tuple[str, ...]]
+    root: Path = DATASETS_DIR
+
+    def find(self, name: str, version: int | None = None) -> Entry | None:
+        """The entry of that name and version, or its newest version when none is given."""
+        found = [e for e in self.entries if e.name == name]
+        if version is not None:
+            found = [e for e in found if e.version == version]
+        return max(found, key=lambda e: e.version, default=None)
+
+    def get(self, spec: str) -> Entry:
+        """``name@version`` or ``name`` (newest); DatasetError when the manifest lacks it."""
+        name, _, version = spec.partition("@")
+        if version and not version.isdigit():
+            raise DatasetError(f"bad dataset version in '{spec}' (expected name@N)")
+        entry = self.find(name, int(version) if version else None)
+        if entry is None:
+            raise DatasetError(f"no dataset '{spec}' in {self.root / MANIFEST.name}")
+        return entry
+
+    def suite(self, name: str = DEFAULT_SUITE) -> list[Entry]:
+        if name not in self.suites:
+            raise DatasetError(f"no suite '{name}' in {self.root / MANIFEST.name}")
+        return [self.get(spec) for spec in self.suites[name]]
+
+    def for_path(self, path: Path) -> Entry | None:
+        """The entry whose data file ``path`` is, if any."""
+        resolved = path.resolve()
+        return next((e for e in self.entries if e.data(self.root).resolve() == resolved), None)
+
+    def as_of(self, old_version: str, name: str) -> Entry | None:
+        """What ``vN/name`` (the old one-folder-per-version layout) meant: the newest version
+        of ``name`` that folder vN already held."""
+        number = int(old_version[1:])
+        held = [
+            e
+            for e in self.entries
+            if e.name == name and e.added_in and int(e.added_in[1:]) <= number
+        ]
+        return max(held, key=lambda e: e.version, default=None)
+
+
+_ROLES = ("development", "held-out")
+
+
+def read_manifest(path: Path = MANIFEST) -> Manifest:
+    """Parse a manifest; DatasetError when an entry lacks a field or repeats a version."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries: list[Entry] = []
+    for number, record in enumerate(raw.get("datasets") or [], start=1):
+        where = f"{path}: dataset {number}"
+        missing = {"name", "version", "role", "shape", "files"} - set(record)
+        if missing:
+            raise DatasetError(f"{where}: missing {', '.join(sorted(missing))}")
+        if record["role"] not in _ROLES:
+            raise DatasetError(f"{where}: role must be one of {', '.join(_ROLES)}")
+        added = record.get("added") or {}
+        first_run = record.get("first_blind_run")
+        entries.append(
+            Entry(
+                name=str(record["name"]),
+                version=int(record["version"]),
+                role=record["role"],
+                shape=str(record["shape"]),
+                files=tuple((str(f), str(h)) for f, h in record["files"].items()),
+                added_in=added.get("in"),
+                added_commit=None if added.get("commit") is None else str(added["commit"]),
+                first_blind_run=None if first_run is None else str(first_run),
+            )
+        )
+        if not any(f.endswith(".jsonl") for f, _ in entries[-1].files):
+            raise DatasetError(f"{where}: no .jsonl data file")
+    specs = [e.spec for e in entries]
+    if len(set(specs)) != len(specs):
+        raise DatasetError(f"{path}: a name@version is listed twice")
+    suites = {str(k): tuple(str(s) for s in v) for k, v in (raw.get("suites") or {}).items()}
+    manifest = Manifest(tuple(entries), suites, path.parent)
+    for suite in suites:
+        manifest.suite(suite)  # every suite names entries that exist
+    return manifest
+
+
+@cache
+def manifest() -> Manifest:
+    """The shipped manifest (read once per process)."""
+    return read_manifest(MANIFEST)
 
 
 def is_heldout(name: str) -> bool:
-    return name.startswith(HELDOUT_PREFIX)
+    """Whether the manifest marks the dataset held out: reported by every run, never tuned on
+    and never gated (a gate on it would make every regression a reason to look at its items).
+
+    A file outside the manifest (a set being written, run blind before it is added) counts
+    as held out when it is named ``heldout_*``, so that its first run cannot gate or tune.
+    """
+    entry = manifest().find(name)
+    if entry is not None:
+        return entry.heldout
+    return name.startswith("heldout_")
 
 
-class DatasetError(ValueError):
-    """A dataset cannot be found or does not match its schema. The message says where."""
+# ---------------------------------------------------------------- items
 
 
 @dataclass(frozen=True)
@@ -84,7 +228,7 @@ class EvalItem:
 @dataclass
 class Dataset:
     name: str  # e.g. "swefaq_retrieval"
-    version: str  # e.g. "v1", or "local" for a path outside the shipped tree
+    version: str  # e.g. "swefaq_retrieval@1", or "local" for a path outside the manifest
     path: Path
     kind: Literal["retrieval", "qa"]
     items: list[EvalItem]
@@ -98,50 +242,59 @@ class Dataset:
         return is_heldout(self.name)
 
 
-def versions() -> list[str]:
-    """Shipped versions, oldest first (v1, v2, … compared by number)."""
-    found = [p.name for p in DATASETS_DIR.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
-    return sorted(found, key=lambda v: int(v[1:]))
-
-
 def shipped() -> list[Path]:
-    """Every dataset file of the newest version (sub-folders such as needs/ hold other kinds)."""
-    vs = versions()
-    if not vs:
-        return []
-    return sorted((DATASETS_DIR / vs[-1]).glob("*.jsonl"))
+    """The data files of the default suite, in the order ``kunskap eval`` runs them."""
+    return [entry.data() for entry in manifest().suite(DEFAULT_SUITE)]
+
+
+_OLD_SPELLING = re.compile(r"^(v\d+)/([\w-]+)$")
 
 
 def resolve(spec: str) -> Path:
-    """A dataset file from a path, ``v1/name``, or a bare name (newest version holding it)."""
+    """A dataset file from a path to a ``.jsonl``, ``name@version``, ``name`` (its newest
+    version) or the old ``vN/name`` (what folder vN held)."""
     candidate = Path(spec)
     if candidate.suffix == ".jsonl" and candidate.is_file():
         return candidate
     name = spec.removesuffix(".jsonl")
-    if "/" in name:
-        path = DATASETS_DIR / f"{name}.jsonl"
-        if path.is_file():
-            return path
+    if old := _OLD_SPELLING.match(name):
+        entry = manifest().as_of(old.group(1), old.group(2))
     else:
-        for version in reversed(versions()):
-            path = DATASETS_DIR / version / f"{name}.jsonl"
-            if path.is_file():
-                return path
-    known = ", ".join(p.stem for p in shipped()) or "none yet"
-    raise DatasetError(f"no dataset '{spec}' (shipped: {known}; or give a path to a .jsonl file)")
+        try:
+            entry = manifest().get(name)
+        except DatasetError:
+            entry = None
+    if entry is not None:
+        return entry.data()
+    known = ", ".join(e.spec for e in manifest().entries) or "none yet"
+    raise DatasetError(
+        f"no dataset '{spec}' (in the manifest: {known}; or give a path to a .jsonl file)"
+    )
 
 
-def _shipped_schema(path: Path) -> dict[str, Any] | None:
-    folder = path.parent / "schema"
-    for candidate in (
-        folder / f"{path.stem}.schema.json",
-        folder / f"{path.stem}.json",
-        *sorted(folder.glob(f"{path.stem}*.json")),
-    ):
-        if candidate.is_file():
-            schema: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
-            return schema
+def _local_schema(path: Path) -> dict[str, Any] | None:
+    """The schema next to a file outside the manifest: ``<name>.schema.json`` beside it or
+    in ``schema/`` (the layout the shipped versions once had)."""
+    for folder in (path.parent, path.parent / "schema"):
+        for candidate in (
+            folder / f"{path.stem}.schema.json",
+            folder / f"{path.stem}.json",
+            *sorted(folder.glob(f"{path.stem}*.json")),
+        ):
+            if candidate.is_file() and candidate != path:
+                schema: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
+                return schema
     return None
+
+
+def _schema(path: Path, entry: Entry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return _local_schema(path)
+    schema_path = entry.schema(manifest().root)
+    if schema_path is None:
+        return None
+    schema: dict[str, Any] = json.loads(schema_path.read_text(encoding="utf-8"))
+    return schema
 
 
 def _key_facts(value: Any) -> tuple[str, ...]:
@@ -173,7 +326,8 @@ def _item(record: dict[str, Any], number: int) -> EvalItem:
 def load(spec: str | Path) -> Dataset:
     """Read and validate one dataset; raise DatasetError naming the first bad line."""
     path = resolve(str(spec))
-    schema = _shipped_schema(path)
+    entry = manifest().for_path(path)
+    schema = _schema(path, entry)
     validators = [jsonschema.Draft202012Validator(_MINIMAL_SCHEMA)]
     if schema is not None:
         validators.append(jsonschema.validators.validator_for(schema)(schema))
@@ -201,15 +355,20 @@ def load(spec: str | Path) -> Dataset:
     ids = [i.id for i in items]
     if len(set(ids)) != len(ids):
         raise DatasetError(f"{path}: duplicate question ids")
-    version = path.parent.name if path.parent.parent == DATASETS_DIR else "local"
     kind: Literal["retrieval", "qa"] = "qa" if has_answerable else "retrieval"
-    return Dataset(path.stem, version, path, kind, items)
+    if entry is not None:
+        return Dataset(entry.name, entry.spec, path, kind, items)
+    return Dataset(path.stem, "local", path, kind, items)
 
 
-def load_many(specs: list[str] | None) -> list[Dataset]:
-    """The datasets named (a comma list is split), or every shipped one."""
+def load_many(specs: list[str] | None, suite: str | None = None) -> list[Dataset]:
+    """The datasets named (a comma list is split), or those of a suite (the default one)."""
     names = [s.strip() for spec in specs or [] for s in spec.split(",") if s.strip()]
+    if names and suite:
+        raise DatasetError("give datasets or a suite, not both")
+    if suite:
+        return [load(entry.spec) for entry in manifest().suite(suite)]
     paths: list[str | Path] = list(names) if names else list(shipped())
     if not paths:
-        raise DatasetError(f"no datasets shipped under {DATASETS_DIR}")
+        raise DatasetError(f"the default suite of {MANIFEST} is empty")
     return [load(p) for p in paths]

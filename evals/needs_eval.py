@@ -3,15 +3,16 @@
     .venv/bin/python -m evals.needs_eval            # print the figures (JSON)
     .venv/bin/python -m evals.needs_eval --generate # rewrite the generated redaction set
 
-Datasets (evals/datasets/v1/needs/):
-- ``redaction.jsonl``: generated questions (seeded) with the exact spans of every piece of
-  personal data, and clean questions full of social-services words that must survive.
-  The names come from this file's own pools, which include names that are *not* on the
-  redactor's bundled list, so recall is not measured against the list itself.
-- ``paraphrases.jsonl``: 36 hand-written needs x 5 paraphrases, with area labels; the
-  grouping and area settings were chosen on it (a development set).
-- ``heldout.jsonl``: 12 needs x 4 paraphrases, hand-written after the settings were fixed
-  (but by the same author who wrote the keyword stems); the honest figures.
+Datasets (``evals/datasets/needs_*/``, listed in ``evals/datasets/manifest.yaml``):
+- ``redaction.jsonl`` (``needs_redaction``): generated questions (seeded) with the exact
+  spans of every piece of personal data, and clean questions full of social-services words
+  that must survive. The names come from this file's own pools, which include names that
+  are *not* on the redactor's bundled list, so recall is not measured against the list.
+- ``paraphrases.jsonl`` (``needs_paraphrases``): 36 hand-written needs x 5 paraphrases, with
+  area labels; the grouping and area settings were chosen on it (a development set).
+- ``heldout.jsonl`` (``needs_heldout``, held out): 12 needs x 4 paraphrases, hand-written
+  after the settings were fixed (but by the same author who wrote the keyword stems); the
+  honest figures.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-DATASETS = Path(__file__).parent / "datasets" / "v1" / "needs"
+# The file names the measures are asked for, and the manifest entry holding each.
+NEEDS_SETS = {
+    "redaction.jsonl": "needs_redaction",
+    "paraphrases.jsonl": "needs_paraphrases",
+    "heldout.jsonl": "needs_heldout",
+}
 
 # --- generated redaction set --------------------------------------------------------------------
 
@@ -94,7 +100,9 @@ def _identity(rng: random.Random, coordination: bool) -> tuple[str, str]:
 
 
 def _phone(rng: random.Random) -> str:
-    d = lambda n: "".join(str(rng.randint(0, 9)) for _ in range(n))  # noqa: E731
+    def d(n: int) -> str:
+        return "".join(str(rng.randint(0, 9)) for _ in range(n))
+
     return rng.choice(
         [
             f"07{rng.choice('02369')}-{d(3)} {d(2)} {d(2)}",
@@ -217,8 +225,15 @@ def generate_redaction_set(n: int = 600, seed: int = 20250701) -> list[dict[str,
 # --- measuring -------------------------------------------------------------------------------
 
 
+def _path(name: str) -> Path:
+    """A needs dataset's file, by its file name or its manifest name."""
+    from evals import datasets as ds
+
+    return ds.manifest().get(NEEDS_SETS.get(name, name)).data()
+
+
 def _load(name: str) -> list[dict[str, Any]]:
-    with (DATASETS / name).open(encoding="utf-8") as fh:
+    with _path(name).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
@@ -308,7 +323,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.generate:
         rows = generate_redaction_set()
-        with (DATASETS / "redaction.jsonl").open("w", encoding="utf-8") as fh:
+        # A new file under the same name: its manifest entry's sha256 no longer matches, and
+        # the dataset test fails until it is recorded as a new version (CONTRIBUTING.md).
+        with _path("redaction.jsonl").open("w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     embed = _embed()

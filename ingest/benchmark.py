@@ -142,6 +142,7 @@ def open_engine(engine: str, root: Path) -> Any:
         from qdrant_client import QdrantClient
 
         return ClientIndex(QdrantClient(path=str(root)), payload_indexes=False)
+    # _env_file: a pydantic-settings init arg mypy's plugin omits
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     if engine == "edge-hnsw":
         return EdgeIndex(root, exact_max_points=0, hnsw_ef=settings.qdrant.hnsw_ef)
@@ -363,6 +364,7 @@ def bench_generated(n: int, engines: list[str], tmp: Path) -> list[dict[str, Any
     from ingest.vector_index import export_collection, open_index
 
     manifest = generate_corpus(tmp, n)
+    # _env_file: a pydantic-settings init arg mypy's plugin omits
     settings = Settings(_env_file=None, data_dir=tmp / "gen-data", manifest=manifest)  # type: ignore[call-arg]
     report = run_ingest(settings, rebuild=True)
     if not report.ok:

@@ -79,6 +79,7 @@ def search(
 
     services = build_services(get_settings(), with_needs=False)
     try:
+        # --mode is one of the retriever's modes (typer checks the choice); mypy sees str.
         hits = Retriever(services).search(question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
     finally:
         services.close()

@@ -6,6 +6,10 @@ import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nltk.tokenize import PunktTokenizer
 
 # Abbreviations Punkt's Swedish model does not know but Swedish legal and social-services
 # text is full of ("enl. 5 kap. SoL" must stay one sentence).
@@ -23,7 +27,7 @@ def _nltk_data_dir() -> str:
 
 
 @lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt() -> PunktTokenizer:
     import nltk
 
     # llama-index bundles Punkt's data; use it so nothing is downloaded.

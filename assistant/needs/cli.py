@@ -6,8 +6,12 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from assistant.needs.store import NeedsStore
 
 PASSWORD_ENV = "KUNSKAP_NEW_USER_PASSWORD"
 
@@ -22,7 +26,7 @@ class RoleChoice(StrEnum):
     admin = "admin"
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> NeedsStore:
     from assistant.needs.store import NeedsStore
     from kunskap.settings import get_settings
 

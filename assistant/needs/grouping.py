@@ -1,9 +1,9 @@
 """Group similar questions into needs: embedding similarity plus word overlap.
 
-Measured on ``evals/datasets/v1/needs/paraphrases.jsonl`` (docs/needs.md), e5-small puts
-every Swedish social-services question close together (cosine mostly above 0.83, whatever
-the topic), and a need's plain centroid drifts towards "the average question" and swallows
-everything. So we:
+Measured on ``evals/datasets/needs_paraphrases/paraphrases.jsonl`` (docs/needs.md),
+e5-small puts every Swedish social-services question close together (cosine mostly above
+0.83, whatever the topic), and a need's plain centroid drifts towards "the average
+question" and swallows everything. So we:
 
 1. subtract a fixed background direction (the mean of ``background_questions.txt``,
    embedded once per process) and re-normalise: the "centred" vector;

@@ -708,6 +708,7 @@ class NeedsStore:
             )
             vectors = [_vector(q.embedding) for q in moving]
             if all(v is not None for v in vectors):
+                # Checked just above that none is None; mypy still sees list[ndarray | None].
                 centred = self.centring.centre(np.stack(vectors))  # type: ignore[arg-type]
                 new.centroid = _vector_bytes(centred.mean(axis=0))
             s.add(new)
@@ -781,6 +782,7 @@ class NeedsStore:
             )
         ).all()
         if blobs and len(blobs) == need.question_count:
+            # The blobs were selected non-null, so _vector gives no None; mypy cannot see it.
             centred = self.centring.centre(np.stack([_vector(b) for b in blobs]))  # type: ignore[misc]
             need.centroid = _vector_bytes(centred.mean(axis=0))
             need.centroid_n = len(blobs)
@@ -793,6 +795,8 @@ class NeedsStore:
         with self._tx() as s:
             q = s.execute(delete(Question).where(Question.created_at < cutoff))
             f = s.execute(delete(Feedback).where(Feedback.created_at < cutoff))
+            # A DELETE returns a CursorResult, which has rowcount; Session.execute is typed
+            # as returning the Result base class, which has not.
             counts = {"questions": q.rowcount or 0, "feedback": f.rowcount or 0}  # type: ignore[attr-defined]
             self._audit(s, None, actor, "purge", cutoff=cutoff.isoformat(), **counts)
         return counts
@@ -827,6 +831,7 @@ class NeedsStore:
             )
             if not questions or any(q.embedding is None for q in questions):
                 return {"questions": 0, "needs_before": len(free), "needs_after": len(free)}
+            # Returned above when any embedding is None; mypy still sees ndarray | None.
             raw = np.stack([_vector(q.embedding) for q in questions])  # type: ignore[misc]
             centred = self.centring.centre(raw)
             labels = grouping.cluster(centred, [q.text for q in questions], self.threshold)
