@@ -40,11 +40,12 @@ from assistant.vocabulary import CorpusVocabulary
 from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
+from kunskap.limits import MAX_QUESTION_CHARS
 from kunskap.settings import AnswerSettings, Settings, get_settings
+from kunskap.text import strip_control
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 _PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ_]+\]")
 LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska"}
 NeedReason = Literal["no_evidence", "low_confidence"]
@@ -86,11 +87,15 @@ def warm_up(services: Services) -> None:
 
 
 def validate_question(question: str) -> str:
-    question = " ".join(question.split())
+    # Control characters (NUL…) and lone surrogates go first: nothing downstream, the needs
+    # register included, may see them.
+    question = " ".join(strip_control(question).split())
     if not question:
         raise QuestionError("Frågan är tom.")
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken).")
+    if not any(ch.isalpha() for ch in question):
+        raise QuestionError("Frågan innehåller inga bokstäver. Skriv frågan med ord.")
     return question
 
 
