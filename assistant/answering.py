@@ -89,9 +89,9 @@ def warm_up(services: Services) -> None:
 def validate_question(question: str) -> str:
     # Control characters (NUL…) and lone surrogates go first: nothing downstream, the needs
     # register included, may see them.
-    question = " ".join(strip_control(question).split())
-    if not question:
+    if not question.split():
         raise QuestionError("Frågan är tom.")
+    question = " ".join(strip_control(question).split())
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken).")
     if not any(ch.isalpha() for ch in question):

@@ -210,9 +210,15 @@ def current_principal(request: Request) -> Principal | None:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("basic "):
         try:
-            name, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            raw_auth = base64.b64decode(auth[6:], validate=True)
         except (ValueError, binascii.Error):
             return None
+        try:
+            decoded = raw_auth.decode("utf-8")
+        except UnicodeDecodeError:
+            # RFC 7617 leaves the charset open; some clients still send Latin-1.
+            decoded = raw_auth.decode("latin-1")
+        name, _, password = decoded.partition(":")
         return throttled_authenticate(request, name, password)
     return None
 

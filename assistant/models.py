@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from assistant.input_types import CleanText, IsoDate
 from kunskap.limits import MAX_QUESTION_CHARS
@@ -123,7 +124,11 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: CleanText = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: CleanText = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question; it must contain letters once control characters are gone.",
+    )
     rating: Literal["up", "down"]
     comment: CleanText | None = Field(None, max_length=2000)
     answer: CleanText | None = Field(None, max_length=20000, description="The answer text shown.")
@@ -134,6 +139,15 @@ class FeedbackIn(BaseModel):
     session_id: CleanText | None = Field(
         None, max_length=200, description="Chat session id; stored only as a salted hash."
     )
+
+    @field_validator("question")
+    @classmethod
+    def _has_letters(cls, question: str) -> str:
+        if not any(ch.isalpha() for ch in question):
+            raise PydanticCustomError(
+                "question", "Frågan innehåller inga bokstäver. Skriv frågan med ord."
+            )
+        return question
 
 
 class FeedbackResult(BaseModel):

@@ -33,7 +33,7 @@ from kunskap.limits import (
     MAX_QUESTION_CHARS,
     MAX_TURN_CHARS,
 )
-from kunskap.text import web_url
+from kunskap.text import strip_control, web_url
 
 router = APIRouter(prefix="/api", tags=["assistant"])
 
@@ -57,12 +57,21 @@ QUESTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# One server-sent event, as clients (and schemathesis) parse them: `event` and `data` lines.
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+    "required": ["data"],
+}
+
+
 class HistoryTurnIn(HistoryTurn):
-    content: CleanText = Field(max_length=MAX_TURN_CHARS)  # type: ignore[assignment]
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class AskRequest(BaseModel):
-    question: CleanText = Field(
+    # Plain str: validate_question strips control characters and says what is wrong.
+    question: str = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
         description="Frågan, på svenska eller engelska. Styrtecken tas bort; en fråga utan "
@@ -83,7 +92,7 @@ def for_answer(history: Sequence[HistoryTurn]) -> list[HistoryTurn]:
     """What of the history the answer step gets: a bounded amount, whatever was sent."""
     return (
         [
-            HistoryTurn(role=turn.role, content=turn.content[:ANSWER_TURN_CHARS])
+            HistoryTurn(role=turn.role, content=strip_control(turn.content)[:ANSWER_TURN_CHARS])
             for turn in history[-ANSWER_HISTORY_TURNS:]
         ]
         if history
@@ -130,7 +139,7 @@ def sse(event: str, data: Any) -> str:
         200: {
             "content": {
                 "text/event-stream": {
-                    "schema": {"type": "string"},
+                    "schema": SSE_EVENT,
                     "example": 'event: delta\ndata: {"text": "…"}\n\nevent: done\ndata: {…}\n\n',
                 }
             },

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
@@ -110,5 +112,22 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return JSONResponse(validation_body(exc.errors()), status_code=422)
 
 
+# FastAPI's answer when a JSON body is not even text (invalid UTF-8): a 400 that no
+# operation documents. It is the same mistake as malformed JSON, so it gets the same 422.
+_BODY_NOT_PARSED = "There was an error parsing the body"
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    if exc.status_code == 400 and exc.detail == _BODY_NOT_PARSED:
+        return JSONResponse(
+            {"detail": [error_item(["body"], _MESSAGES["json_invalid"], "json_invalid")]},
+            status_code=422,
+        )
+    return await http_exception_handler(request, exc)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -1,32 +1,22 @@
 """413 for a request body over ``KUNSKAP_SERVER_MAX_BODY_BYTES``.
 
 A pure ASGI middleware: a declared Content-Length over the limit is refused before any of
-the body is read, and a chunked body is counted as it arrives and cut off at the limit, so
-no route ever holds more than the limit in memory.
+the body is read; a chunked body is counted as it arrives, and at the limit the app is told
+the client went away (``http.disconnect``), so no route holds more than the limit in memory.
+Whatever the app then answers is replaced by the 413. (Raising from ``receive`` instead
+would reach FastAPI wrapped in an exception group by the other middleware, and become a 400.)
 """
 
 from __future__ import annotations
 
 import json
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def _detail(limit: int) -> str:
-    return f"Förfrågan är för stor (högst {limit} byte)."
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive``: FastAPI passes an HTTPException raised while it reads the
-    body on to the exception handlers (any other exception would become a 400)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, _detail(limit))
-
-
-def _message(limit: int) -> bytes:
-    return json.dumps({"detail": _detail(limit)}, ensure_ascii=False).encode()
+def _body(limit: int) -> bytes:
+    detail = f"Förfrågan är för stor (högst {limit} byte)."
+    return json.dumps({"detail": detail}, ensure_ascii=False).encode()
 
 
 class BodySizeLimitMiddleware:
@@ -48,31 +38,41 @@ class BodySizeLimitMiddleware:
                     await self._refuse(send)
                     return
         received = 0
-        started = False
+        exceeded = False
+        refused = False
+        started = False  # the app's response began before the limit was reached
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
-            if not started:
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused, started
+            if not exceeded or started:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+            elif not refused:
+                refused = True
                 await self._refuse(send)
 
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not refused and not started:
+            await self._refuse(send)
+
     async def _refuse(self, send: Send) -> None:
-        body = _message(self.limit)
+        body = _body(self.limit)
         await send(
             {
                 "type": "http.response.start",

@@ -63,6 +63,11 @@ AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
     },
     503: {"description": "Behovsregistret är inte igång."},
 }
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"description": "Behovet finns inte."}}
+NOT_FOUND_OR_CONFLICT: dict[int | str, dict[str, object]] = {
+    **NOT_FOUND,
+    409: {"description": "Ändringen är inte tillåten i behovets läge."},
+}
 router = APIRouter(responses=AUTH_RESPONSES)
 PAGE_FILES = {
     "app.js": "text/javascript; charset=utf-8",
@@ -316,7 +321,7 @@ def regroup(request: Request, user: AdminUser) -> dict[str, int]:
     return _store(request).regroup(actor=user.name)
 
 
-@router.post("/api/needs/merge", response_model=NeedDetail)
+@router.post("/api/needs/merge", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT)
 def merge(request: Request, body: MergeIn, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).merge(body.target_id, body.source_ids, actor=user.name)
@@ -324,7 +329,7 @@ def merge(request: Request, body: MergeIn, user: AnalystUser) -> NeedDetail:
         raise _errors(exc) from None
 
 
-@router.get("/api/needs/{need_id}", response_model=NeedDetail)
+@router.get("/api/needs/{need_id}", response_model=NeedDetail, responses=NOT_FOUND)
 def get_need(request: Request, need_id: str, _user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).get_need(need_id)
@@ -332,7 +337,7 @@ def get_need(request: Request, need_id: str, _user: AnalystUser) -> NeedDetail:
         raise _errors(exc) from None
 
 
-@router.patch("/api/needs/{need_id}", response_model=NeedDetail)
+@router.patch("/api/needs/{need_id}", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT)
 def update_need(request: Request, need_id: str, body: NeedUpdate, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).update_need(
@@ -342,7 +347,9 @@ def update_need(request: Request, need_id: str, body: NeedUpdate, user: AnalystU
         raise _errors(exc) from None
 
 
-@router.post("/api/needs/{need_id}/notes", response_model=NeedDetail)
+@router.post(
+    "/api/needs/{need_id}/notes", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT
+)
 def add_note(request: Request, need_id: str, body: NoteIn, user: AnalystUser) -> NeedDetail:
     store = _store(request)
     try:
@@ -352,7 +359,9 @@ def add_note(request: Request, need_id: str, body: NoteIn, user: AnalystUser) ->
         raise _errors(exc) from None
 
 
-@router.post("/api/needs/{need_id}/split", response_model=NeedDetail)
+@router.post(
+    "/api/needs/{need_id}/split", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT
+)
 def split(request: Request, need_id: str, body: SplitIn, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).split(need_id, body.question_ids, actor=user.name)

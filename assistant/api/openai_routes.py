@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from assistant.answering import QuestionError, answer, stream_answer, validate_question
 from assistant.api.ask_routes import (
     QUESTION_RESPONSES,
+    SSE_EVENT,
     ServicesDep,
     for_answer,
     require_index,
@@ -28,7 +29,6 @@ from assistant.models import Answer, AnswerDone, Citation, HistoryTurn, SourceRe
 from assistant.retrieval import Retriever
 from ingest import index_store
 from kunskap.limits import MAX_MESSAGES, MAX_TURN_CHARS
-from kunskap.text import strip_control
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "kunskapsassistenten"
@@ -37,7 +37,7 @@ MODEL_ID = "kunskapsassistenten"
 class ChatMessageIn(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: (
-        Annotated[CleanText, Field(max_length=MAX_TURN_CHARS)]
+        Annotated[str, Field(max_length=MAX_TURN_CHARS)]
         | Annotated[list[dict[str, Any]], Field(max_length=64)]
         | None
     ) = Field(
@@ -48,9 +48,9 @@ class ChatMessageIn(BaseModel):
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return strip_control(
-                " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-            )
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        # Control characters are stripped by validate_question (the question) and
+        # for_answer (earlier turns).
         return self.content or ""
 
 
@@ -162,7 +162,7 @@ def models() -> dict[str, Any]:
     responses={
         **QUESTION_RESPONSES,
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
             "description": "A chat.completion object; with `stream: true`, chat.completion.chunk "
             "events ending in `data: [DONE]`.",
         },
