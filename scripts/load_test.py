@@ -142,7 +142,7 @@ def main() -> int:
         "answered": tally.answered,
         "abstained": tally.abstained,
         "answers_with_need_id": tally.need_ids,
-        "logged_in_register": (after - before) if after is not None and before is not None else None,
+        "logged_in_register": None if after is None or before is None else after - before,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
