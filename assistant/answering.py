@@ -87,8 +87,8 @@ def warm_up(services: Services) -> None:
 
 
 def validate_question(question: str) -> str:
-    # Control characters (NUL…) and lone surrogates go first: nothing downstream, the needs
-    # register included, may see them.
+    # Control characters (NUL…) and lone surrogates are stripped before the length and
+    # letter checks: nothing downstream, the needs register included, may see them.
     if not question.split():
         raise QuestionError("Frågan är tom.")
     question = " ".join(strip_control(question).split())
