@@ -4,15 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install system-deps lint typecheck unit eval eval-full bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full bench clean
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every dependency to the version the tests ran with (a constraints
+# file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' -c requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: install
+	$(BIN)/python scripts/lock_requirements.py
 
 ## Set up, ingest the sample corpus, then serve chat + API on http://127.0.0.1:8000
 run: install

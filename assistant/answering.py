@@ -40,11 +40,12 @@ from assistant.shorthand import spell_out
 from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
+from kunskap.limits import MAX_QUESTION_CHARS
 from kunskap.settings import Settings, get_settings
+from kunskap.text import strip_control
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 _PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ_]+\]")
 LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska"}
 NeedReason = Literal["no_evidence", "low_confidence", "partial"]
@@ -88,11 +89,15 @@ def warm_up(services: Services) -> None:
 
 
 def validate_question(question: str) -> str:
-    question = " ".join(question.split())
-    if not question:
+    # Control characters (NUL…) and lone surrogates are stripped before the length and
+    # letter checks: nothing downstream, the needs register included, may see them.
+    if not question.split():
         raise QuestionError("Frågan är tom.")
+    question = " ".join(strip_control(question).split())
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken).")
+    if not any(ch.isalpha() for ch in question):
+        raise QuestionError("Frågan innehåller inga bokstäver. Skriv frågan med ord.")
     return question
 
 

@@ -10,7 +10,15 @@ Three modes (``settings.auth.mode``):
 - ``none``: development only; every request is an admin called "utvecklare".
 
 FastAPI dependencies: ``AnalystUser`` (analyst or admin) and ``AdminUser`` (admin only).
-No login: 401; logged in without the role: 403.
+No login: 401; logged in without the role: 403; too many failed logins: 429 (see
+``assistant.throttle``).
+
+Cross-site request forgery: every state-changing request (any method but GET, HEAD and
+OPTIONS) must carry ``X-Requested-With: kunskap``, whatever the authentication: a cookie,
+HTTP Basic (a browser may hold cached Basic credentials), an SSO proxy's session or none. A
+cross-site form cannot set a custom header, and a cross-site script cannot either without a
+CORS preflight, which this app never grants. The two HTML forms (login, logout) cannot send
+the header; they are checked by ``check_form_origin`` instead. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -20,17 +28,21 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
 
+from assistant.throttle import LoginLocked, LoginThrottle
 from kunskap.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,6 +61,8 @@ SSO_ROLE_NAMES: dict[str, Role] = {
     "kunskap-analyst": "analyst",
 }
 CSRF_HEADER = "X-Requested-With"
+CSRF_VALUE = "kunskap"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _HASHER = PasswordHasher()
 
@@ -196,22 +210,113 @@ def current_principal(request: Request) -> Principal | None:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("basic "):
         try:
-            name, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            raw_auth = base64.b64decode(auth[6:], validate=True)
         except (ValueError, binascii.Error):
             return None
-        return authenticate(_store(request), name, password)
+        try:
+            decoded = raw_auth.decode("utf-8")
+        except UnicodeDecodeError:
+            # RFC 7617 leaves the charset open; some clients still send Latin-1.
+            decoded = raw_auth.decode("latin-1")
+        name, _, password = decoded.partition(":")
+        return throttled_authenticate(request, name, password)
     return None
 
 
+# --- login throttling ---------------------------------------------------------------------------
+
+_THROTTLE_LOCK = threading.Lock()
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's throttle (one per app, so each test app starts with clean counts)."""
+    state = request.app.state
+    with _THROTTLE_LOCK:
+        throttle = getattr(state, "login_throttle", None)
+        if throttle is None:
+            throttle = LoginThrottle(_settings(request).auth)
+            state.login_throttle = throttle
+    return throttle  # type: ignore[no-any-return]
+
+
+def client_address(request: Request) -> str:
+    # uvicorn has already replaced it with X-Forwarded-For when the proxy is trusted.
+    return request.client.host if request.client else "okänd"
+
+
+def too_many_attempts(retry_after: int) -> HTTPException:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"För många misslyckade inloggningar. Försök igen om {minutes} min.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def throttled_authenticate(request: Request, name: str, password: str) -> Principal | None:
+    """``authenticate`` behind the throttle; raises 429 while the name or address is locked."""
+    throttle = login_throttle(request)
+    address = client_address(request)
+    try:
+        throttle.check(name, address)
+    except LoginLocked as exc:
+        raise too_many_attempts(exc.retry_after) from None
+    principal = authenticate(_store(request), name, password)
+    if principal is None:
+        throttle.failed(name, address)
+    else:
+        throttle.succeeded(name)
+    return principal
+
+
+# --- cross-site request forgery -----------------------------------------------------------------
+
+
+def looks_like_browser(request: Request) -> bool:
+    """Browsers send Sec-Fetch-* on every request (Chrome 76+, Firefox 90+, Safari 16.4+) and
+    text/html in Accept on navigations; scripts usually send neither."""
+    accept = request.headers.get("Accept", "")
+    return "sec-fetch-mode" in request.headers or "text/html" in accept
+
+
+def has_csrf_header(request: Request) -> bool:
+    return request.headers.get(CSRF_HEADER) == CSRF_VALUE
+
+
+def check_form_origin(request: Request) -> None:
+    """403 unless an HTML form post comes from this app's own pages.
+
+    ``Sec-Fetch-Site`` decides where the browser sends it; otherwise ``Origin`` must name
+    this host (the analyst pages send it: their Referrer-Policy is same-origin). A request
+    with neither header is not from a browser that a cross-site page could drive (curl,
+    scripts), and passes.
+    """
+    if has_csrf_header(request):
+        return
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "förfrågan kommer från en annan webbplats")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    host = request.headers.get("Host", "")
+    if origin != "null" and urlsplit(origin).netloc.lower() == host.lower():
+        return
+    raise HTTPException(status.HTTP_403_FORBIDDEN, "förfrågan kommer från en annan webbplats")
+
+
 def _unauthorised(request: Request) -> HTTPException:
-    # No Basic challenge for the analyst page's own requests (they carry the CSRF header): a
-    # browser answers one with its native password dialog, and the page never gets the 401
-    # that sends the analyst to the login form when the session has ended.
-    from_page = request.headers.get(CSRF_HEADER) == "kunskap"
+    # No Basic challenge to a browser: it would answer with its native password dialog and
+    # then keep sending the credentials, also on requests other sites make it send; and the
+    # analyst page would never get the 401 that sends the analyst to the login form. Scripts
+    # (curl, wget, HTTP libraries) still get the challenge.
+    browser = looks_like_browser(request) or has_csrf_header(request)
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "inloggning krävs",
-        headers=None if from_page else {"WWW-Authenticate": 'Basic realm="kunskap-analys"'},
+        headers=None if browser else {"WWW-Authenticate": 'Basic realm="kunskap-analys"'},
     )
 
 
@@ -219,10 +324,12 @@ def require_analyst(request: Request) -> Principal:
     principal = current_principal(request)
     if principal is None:
         raise _unauthorised(request)
-    # A cross-site form cannot set a custom header; SameSite=Strict covers the rest.
-    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
-    if principal.via == "cookie" and unsafe and request.headers.get(CSRF_HEADER) != "kunskap":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "saknar CSRF-huvud")
+    # Whatever the authentication: see the module docstring.
+    if request.method not in SAFE_METHODS and not has_csrf_header(request):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"saknar CSRF-huvud: skicka {CSRF_HEADER}: {CSRF_VALUE} med ändrande anrop",
+        )
     return principal
 
 

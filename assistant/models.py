@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from assistant.input_types import CleanText, IsoDate
+from kunskap.limits import MAX_QUESTION_CHARS
+from kunskap.text import web_url
 
 # The one refusal sentence, shared by the extractive path, the LLM prompt and the tests.
 REFUSAL_SV = (
@@ -31,8 +35,8 @@ class SearchFilters(BaseModel):
     doc_types: list[str] | None = Field(None, description="Any of these source types.")
     publishers: list[str] | None = Field(None, description="Any of these publishers.")
     languages: list[str] | None = Field(None, description="Any of these language codes.")
-    published_from: dt.date | None = Field(None, description="Published on or after.")
-    published_to: dt.date | None = Field(None, description="Published on or before.")
+    published_from: IsoDate | None = Field(None, description="Published on or after.")
+    published_to: IsoDate | None = Field(None, description="Published on or before.")
 
 
 class SourceRef(BaseModel):
@@ -49,7 +53,14 @@ class SourceRef(BaseModel):
         False, description="True when the page is interpolated between printed page markers."
     )
     section: str | None = None
-    url: str | None = None
+    url: str | None = Field(None, description="The source's web address; only http(s).")
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _web_url_only(cls, value: object) -> str | None:
+        # The manifest accepts only http(s), but an index built before that check may hold
+        # anything: a javascript: link must never reach a reader.
+        return web_url(value) if isinstance(value, str) else None
 
 
 class Citation(SourceRef):
@@ -141,15 +152,30 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=2000)
-    rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
-    answer: str | None = Field(None, max_length=20000, description="The answer text shown.")
-    cited_doc_ids: list[str] = Field(default_factory=list)
-    language: str | None = None
-    session_id: str | None = Field(
-        None, description="Chat session id; stored only as a salted hash."
+    question: CleanText = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question; it must contain letters once control characters are gone.",
     )
+    rating: Literal["up", "down"]
+    comment: CleanText | None = Field(None, max_length=2000)
+    answer: CleanText | None = Field(None, max_length=20000, description="The answer text shown.")
+    cited_doc_ids: list[Annotated[CleanText, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    language: str | None = Field(None, max_length=10)
+    session_id: CleanText | None = Field(
+        None, max_length=200, description="Chat session id; stored only as a salted hash."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _has_letters(cls, question: str) -> str:
+        if not any(ch.isalpha() for ch in question):
+            raise PydanticCustomError(
+                "question", "Frågan innehåller inga bokstäver. Skriv frågan med ord."
+            )
+        return question
 
 
 class FeedbackResult(BaseModel):

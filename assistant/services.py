@@ -6,10 +6,17 @@ Nothing here runs at import time; tests build a ``Services`` over a temporary da
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from kunskap.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Key in ``Services.extras``: set, with the Swedish message, when the index could not be
+# opened at start. The question routes answer 503 with it; the rest of the app still works.
+INDEX_ERROR = "index_error"
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -33,10 +40,55 @@ class Services:
             self.needs.close()
 
 
+class BrokenIndex:
+    """Stands in for the vector index when its files cannot be read: every use raises
+    ``IndexUnavailable`` with what to do, instead of the server not starting."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> NoReturn:
+        from ingest.index_store import IndexUnavailable
+
+        raise IndexUnavailable(self.message)
+
+
+def broken_index_message(settings: Settings) -> str:
+    where = settings.qdrant.url or str(settings.qdrant_path)
+    if settings.qdrant.url:
+        return f"Qdrant-servern {where} kunde inte öppnas vid start. Kontrollera den och starta om."
+    return (
+        f"Indexet i {where} är skadat och kunde inte öppnas. Stoppa servern, flytta undan "
+        "eller ta bort katalogen, kör `kunskap ingest` och starta servern igen."
+    )
+
+
+def open_index_or_broken(settings: Settings) -> tuple[VectorIndex, str | None]:
+    """The vector index, or a ``BrokenIndex`` and its message when opening it fails. A
+    lock held by another process is not damage: it is raised, and the CLI says what to do."""
+    from ingest.vector_index import IndexLocked, open_index
+
+    try:
+        return open_index(settings), None
+    except IndexLocked:
+        raise
+    except Exception as exc:
+        message = broken_index_message(settings)
+        # One line, not the traceback: the cause and what the question routes will do.
+        log.error(
+            "the index cannot be opened (%s: %s); question routes answer 503 until it is rebuilt",
+            type(exc).__name__,
+            str(exc)[:300],
+        )
+        return cast("VectorIndex", BrokenIndex(message)), message
+
+
 def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
     from assistant.llm import build_llm
     from ingest.embedding import build_embedding, embed_queries, with_cache
-    from ingest.vector_index import open_index
 
     embedding = build_embedding(settings)
     if settings.embedding.cache_entries:
@@ -49,10 +101,12 @@ def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
         needs = NeedsStore.from_settings(
             settings, embed=lambda texts: embed_queries(embedding, texts)
         )
+    index, index_error = open_index_or_broken(settings)
     return Services(
         settings=settings,
-        index=open_index(settings),
+        index=index,
         embedding=embedding,
         needs=needs,
         llm=build_llm(settings),
+        extras={INDEX_ERROR: index_error} if index_error else {},
     )

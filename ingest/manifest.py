@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kunskap.text import web_url
+
 # The areas (verksamhetsområden) of domain.md, as slugs stored in the index.
 AREAS: dict[str, str] = {
     "barn_och_unga": "Barn och unga",
@@ -77,7 +79,7 @@ class SourceEntry(BaseModel):
     areas: list[str] = Field(min_length=1)
     published: dt.date | None = None
     language: str | None = Field(None, pattern=r"^[a-z]{2}$")
-    url: str | None = None
+    url: str | None = Field(None, description="The source's web address: http or https only.")
     license: str | None = None
     attribution: str | None = None
 
@@ -88,6 +90,14 @@ class SourceEntry(BaseModel):
             if area not in AREAS:
                 raise ValueError(f"'{area}' is not one of {', '.join(AREAS)}")
         return areas
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, url: str | None) -> str | None:
+        # Shown to readers as a link: javascript:, data: and file: must never get that far.
+        if url is not None and web_url(url) != url:
+            raise ValueError("must be an absolute http:// or https:// address")
+        return url
 
     def resolved_path(self, base_dir: Path) -> Path:
         return (base_dir / self.path).resolve()

@@ -222,11 +222,35 @@ class AuthSettings(_Group):
         description="Signs login cookies. Unset: a random key is kept in the data dir.",
     )
     chat_login: bool = Field(False, description="Require login for the chat too.")
+    login_max_failures_account: int = Field(
+        5,
+        ge=1,
+        description="Failed logins (login form or HTTP Basic) to one account name within "
+        "login_window_s before it is locked for login_lockout_s; every attempt then gets 429.",
+    )
+    login_max_failures_address: int = Field(
+        20,
+        ge=1,
+        description="Failed logins from one client address within login_window_s before that "
+        "address is locked. Behind a reverse proxy the address is the forwarded one (uvicorn "
+        "trusts X-Forwarded-For from 127.0.0.1 only).",
+    )
+    login_window_s: int = Field(
+        900, ge=1, description="Window in which failed logins are counted, seconds."
+    )
+    login_lockout_s: int = Field(
+        900, ge=1, description="How long a locked account or address waits, seconds."
+    )
 
 
 class ServerSettings(_Group):
     host: str = Field("127.0.0.1", description="Address `kunskap serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kunskap serve` listens on.")
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest request body accepted; a larger one gets 413.",
+    )
 
 
 class Settings(BaseSettings):

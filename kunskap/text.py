@@ -106,3 +106,39 @@ def one_edit_apart(a: str, b: str) -> bool:
         )  # fmt: skip
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+# C0 controls except tab, newline and carriage return; DEL and the C1 controls; lone
+# surrogates (a JSON body may carry "\ud800", which no encoder will write); and the
+# bidirectional embeddings, overrides and isolates, which can make stored text display
+# in another order than it reads.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters, lone surrogates and bidi overrides.
+
+    Applied to everything users send before it is answered or stored: a NUL byte in the
+    needs register ends up raw in the CSV export (and PostgreSQL refuses it outright).
+    """
+    return _CONTROL.sub("", text)
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) address, else None: a source link is shown
+    to readers and clients, and ``javascript:`` or ``data:`` must never become a link."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if _CONTROL.search(url) or any(ch.isspace() for ch in url.strip()):
+        return None
+    return url.strip()

@@ -13,8 +13,18 @@ import kunskap
 from assistant import answering
 from assistant.api import ask_routes, needs_routes, openai_routes
 from assistant.api.docs_routes import add_local_docs
+from assistant.api.errors import add_error_handlers
+from assistant.api.limits import BodySizeLimitMiddleware
 from assistant.api.security import SecurityHeadersMiddleware
 from assistant.services import Services, build_services
+from kunskap.limits import (
+    ANSWER_HISTORY_TURNS,
+    ANSWER_TURN_CHARS,
+    MAX_HISTORY_TURNS,
+    MAX_MESSAGES,
+    MAX_QUESTION_CHARS,
+    MAX_TURN_CHARS,
+)
 from kunskap.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +34,29 @@ def _warm_up(services: Services) -> None:
     answering.warm_up(services)
     if services.needs is not None:
         services.needs.warm_up()
+
+
+def api_description(settings: Settings) -> str:
+    return f"""Källhänvisade svar ur socialtjänstens kunskapsstöd, och ett register över
+kunskapsbehov.
+
+**Gränser per anrop** (över dem: 422, för stor kropp: 413):
+
+| vad | gräns |
+|---|---|
+| kroppen | {settings.server.max_body_bytes} byte (`KUNSKAP_SERVER_MAX_BODY_BYTES`) |
+| en fråga | {MAX_QUESTION_CHARS} tecken; styrtecken tas bort, en fråga utan bokstäver får 422 |
+| `history` i POST /api/ask | {MAX_HISTORY_TURNS} repliker à {MAX_TURN_CHARS} tecken |
+| `messages` i POST /v1/chat/completions | {MAX_MESSAGES} meddelanden à {MAX_TURN_CHARS} tecken |
+| till svarssteget | de {ANSWER_HISTORY_TURNS} sista replikerna, {ANSWER_TURN_CHARS} tecken av var |
+
+**Fel**: varje 422 har formen `{{"detail": [{{"loc": [...], "msg": "...", "type": "..."}}]}}`
+med svenskt `msg` och utan klientens indata. Övriga fel: `{{"detail": "..."}}`.
+
+**Analytikernas anrop** (`/api/needs`): ändrande anrop (POST, PATCH) kräver huvudet
+`X-Requested-With: kunskap` oavsett inloggningssätt (skydd mot CSRF); för många misslyckade
+inloggningar ger 429 med `Retry-After`.
+"""
 
 
 def create_app(
@@ -52,8 +85,7 @@ def create_app(
     app = FastAPI(
         title="Kunskapsassistenten",
         version=kunskap.__version__,
-        description="Källhänvisade svar ur socialtjänstens kunskapsstöd, och ett register över "
-        "kunskapsbehov.",
+        description=api_description(settings),
         lifespan=lifespan,
         docs_url=None,  # served from local assets below, not from a CDN
         redoc_url=None,
@@ -62,6 +94,9 @@ def create_app(
         # Available before startup too, for test clients that skip the lifespan.
         app.state.services = services
     app.add_middleware(SecurityHeadersMiddleware)
+    # Added last, so outermost: a too large body is refused before anything reads it.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    add_error_handlers(app)
     add_local_docs(app)
     app.include_router(ask_routes.router)
     app.include_router(openai_routes.router)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from importlib import resources
 from typing import Annotated, Literal
 
@@ -16,14 +17,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.auth import (
     COOKIE_NAME,
+    CSRF_HEADER,
+    CSRF_VALUE,
     SESSION_SECONDS,
     AdminUser,
     AnalystUser,
     Principal,
-    authenticate,
+    check_form_origin,
     current_principal,
     make_cookie,
+    throttled_authenticate,
 )
+from assistant.input_types import IsoDate
 from assistant.needs.export import MEDIA_TYPES, export_bytes
 from assistant.needs.schemas import (
     FORWARD_TARGETS,
@@ -44,7 +49,26 @@ from assistant.needs.schemas import (
 from assistant.needs.store import NeedsError, NeedsStore, NotFound
 from ingest.manifest import AREAS
 
-router = APIRouter()
+# Statuses every analyst route may answer, for the OpenAPI document.
+AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "Inloggning krävs (cookie från /analys/login eller HTTP Basic)."},
+    403: {
+        "description": "Saknar behörighet, eller ett ändrande anrop saknar "
+        f"`{CSRF_HEADER}: {CSRF_VALUE}`."
+    },
+    413: {"description": "Kroppen är större än KUNSKAP_SERVER_MAX_BODY_BYTES."},
+    429: {
+        "description": "För många misslyckade inloggningar; vänta `Retry-After` sekunder.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+    503: {"description": "Behovsregistret är inte igång."},
+}
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"description": "Behovet finns inte."}}
+NOT_FOUND_OR_CONFLICT: dict[int | str, dict[str, object]] = {
+    **NOT_FOUND,
+    409: {"description": "Ändringen är inte tillåten i behovets läge."},
+}
+router = APIRouter(responses=AUTH_RESPONSES)
 PAGE_FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
@@ -72,15 +96,20 @@ def _page_file(name: str) -> str:
     )
 
 
-def _html(body: str, status_code: int = 200) -> HTMLResponse:
+def _html(
+    body: str, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
     return HTMLResponse(
         body,
         status_code=status_code,
         headers={
             "Content-Security-Policy": CSP,
-            "Referrer-Policy": "no-referrer",
+            # same-origin, not no-referrer: the login and logout forms then send this host's
+            # Origin, which check_form_origin compares; other hosts still get nothing.
+            "Referrer-Policy": "same-origin",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
+            **(headers or {}),
         },
     )
 
@@ -94,7 +123,12 @@ def _errors(exc: NeedsError) -> HTTPException:
 # --- the analyst page ------------------------------------------------------------------------
 
 
-def _login_page(request: Request, message: str = "", status_code: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request,
+    message: str = "",
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     mode = request.app.state.services.settings.auth.mode
     page = _page_file("login.html").replace("{{message}}", html.escape(message))
     if mode == "sso_header":
@@ -105,7 +139,7 @@ def _login_page(request: Request, message: str = "", status_code: int = 200) -> 
         )
     else:
         page = page.replace("{{sso}}", "")
-    return _html(page, status_code)
+    return _html(page, status_code, headers)
 
 
 @router.get("/analys", response_class=HTMLResponse, include_in_schema=False)
@@ -139,9 +173,15 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     settings = request.app.state.services.settings
+    check_form_origin(request)
     if settings.auth.mode != "local":
         return _login_page(request, "Lokal inloggning är avstängd.", 400)
-    principal = authenticate(_store(request), username, password)
+    try:
+        principal = throttled_authenticate(request, username, password)
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_429_TOO_MANY_REQUESTS:
+            raise
+        return _login_page(request, str(exc.detail), 429, exc.headers)
     if principal is None:
         return _login_page(request, "Fel användarnamn eller lösenord.", 401)
     response = RedirectResponse("/analys", status_code=status.HTTP_303_SEE_OTHER)
@@ -158,7 +198,8 @@ def login(
 
 
 @router.post("/analys/logout", include_in_schema=False)
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    check_form_origin(request)
     response = RedirectResponse("/analys/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
@@ -215,9 +256,9 @@ def list_needs(
     area: str | None = None,
     status_: Annotated[str | None, Query(alias="status")] = None,
     reason: str | None = None,
-    since: dt.date | None = Query(None, alias="from"),
-    until: dt.date | None = Query(None, alias="to"),
-    q: str | None = None,
+    since: Annotated[IsoDate | None, Query(alias="from")] = None,
+    until: Annotated[IsoDate | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Literal["count", "last_seen", "first_seen", "sessions"] = "count",
     limit: int = Query(500, ge=1, le=10000),
 ) -> list[NeedPublic]:
@@ -237,7 +278,19 @@ def audit(
     return _store(request).audit_log(limit)
 
 
-@router.get("/api/needs/export")
+@router.get(
+    "/api/needs/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "CSV (semikolon, BOM) eller XLSX.",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in MEDIA_TYPES.values()
+            },
+        }
+    },
+)
 def export(
     request: Request,
     _user: AnalystUser,
@@ -245,8 +298,8 @@ def export(
     area: str | None = None,
     status_: Annotated[str | None, Query(alias="status")] = None,
     reason: str | None = None,
-    since: dt.date | None = Query(None, alias="from"),
-    until: dt.date | None = Query(None, alias="to"),
+    since: Annotated[IsoDate | None, Query(alias="from")] = None,
+    until: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> Response:
     flt = _filter(area, status_, reason, since, until, None, "count", 10000)
     data = export_bytes(_store(request), format, flt)
@@ -268,7 +321,7 @@ def regroup(request: Request, user: AdminUser) -> dict[str, int]:
     return _store(request).regroup(actor=user.name)
 
 
-@router.post("/api/needs/merge", response_model=NeedDetail)
+@router.post("/api/needs/merge", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT)
 def merge(request: Request, body: MergeIn, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).merge(body.target_id, body.source_ids, actor=user.name)
@@ -276,7 +329,7 @@ def merge(request: Request, body: MergeIn, user: AnalystUser) -> NeedDetail:
         raise _errors(exc) from None
 
 
-@router.get("/api/needs/{need_id}", response_model=NeedDetail)
+@router.get("/api/needs/{need_id}", response_model=NeedDetail, responses=NOT_FOUND)
 def get_need(request: Request, need_id: str, _user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).get_need(need_id)
@@ -284,7 +337,7 @@ def get_need(request: Request, need_id: str, _user: AnalystUser) -> NeedDetail:
         raise _errors(exc) from None
 
 
-@router.patch("/api/needs/{need_id}", response_model=NeedDetail)
+@router.patch("/api/needs/{need_id}", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT)
 def update_need(request: Request, need_id: str, body: NeedUpdate, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).update_need(
@@ -294,7 +347,9 @@ def update_need(request: Request, need_id: str, body: NeedUpdate, user: AnalystU
         raise _errors(exc) from None
 
 
-@router.post("/api/needs/{need_id}/notes", response_model=NeedDetail)
+@router.post(
+    "/api/needs/{need_id}/notes", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT
+)
 def add_note(request: Request, need_id: str, body: NoteIn, user: AnalystUser) -> NeedDetail:
     store = _store(request)
     try:
@@ -304,7 +359,9 @@ def add_note(request: Request, need_id: str, body: NoteIn, user: AnalystUser) ->
         raise _errors(exc) from None
 
 
-@router.post("/api/needs/{need_id}/split", response_model=NeedDetail)
+@router.post(
+    "/api/needs/{need_id}/split", response_model=NeedDetail, responses=NOT_FOUND_OR_CONFLICT
+)
 def split(request: Request, need_id: str, body: SplitIn, user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).split(need_id, body.question_ids, actor=user.name)

@@ -8,17 +8,27 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.answering import QuestionError, answer, stream_answer, validate_question
-from assistant.api.ask_routes import ServicesDep, unavailable
+from assistant.api.ask_routes import (
+    QUESTION_RESPONSES,
+    SSE_EVENT,
+    ServicesDep,
+    for_answer,
+    require_index,
+    unavailable,
+)
+from assistant.api.errors import unprocessable
+from assistant.input_types import CleanText
 from assistant.models import Answer, AnswerDone, Citation, HistoryTurn, SourceRef
 from assistant.retrieval import Retriever
 from ingest import index_store
+from kunskap.limits import MAX_MESSAGES, MAX_TURN_CHARS
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "kunskapsassistenten"
@@ -26,22 +36,37 @@ MODEL_ID = "kunskapsassistenten"
 
 class ChatMessageIn(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = None
+    content: (
+        Annotated[str, Field(max_length=MAX_TURN_CHARS)]
+        | Annotated[list[dict[str, Any]], Field(max_length=64)]
+        | None
+    ) = Field(
+        None,
+        description=f"Text, or content parts of which the `text` parts are read; at most "
+        f"{MAX_TURN_CHARS} characters either way.",
+    )
 
     def text(self) -> str:
         if isinstance(self.content, list):
             return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        # Control characters are stripped by validate_question (the question) and
+        # for_answer (earlier turns).
         return self.content or ""
 
 
 class ChatCompletionRequest(BaseModel):
-    model: str = MODEL_ID
-    messages: list[ChatMessageIn] = Field(min_length=1)
-    stream: bool = False
-    user: str | None = None
+    model: str = Field(MODEL_ID, max_length=200)
+    messages: list[ChatMessageIn] = Field(
+        min_length=1,
+        max_length=MAX_MESSAGES,
+        description="The conversation; the last user or assistant message must be the "
+        "user's question. The answer step reads only the last few turns before it.",
+    )
+    stream: bool = Field(False, strict=True)
+    user: CleanText | None = Field(None, max_length=200)
     # Accepted for compatibility; sampling is not ours to set in extractive mode.
-    temperature: float | None = None
-    max_tokens: int | None = None
+    temperature: float | None = Field(None, strict=True)
+    max_tokens: int | None = Field(None, strict=True)
 
 
 def _described(source: SourceRef) -> str:
@@ -69,11 +94,23 @@ def format_nearest(answer: Answer) -> str:
 def _split(body: ChatCompletionRequest) -> tuple[str, list[HistoryTurn]]:
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
-        raise HTTPException(
-            status_code=422, detail="Sista meddelandet måste vara en fråga från användaren."
+        raise unprocessable(
+            ["body", "messages"],
+            "Sista meddelandet måste vara en fråga från användaren.",
+            "messages",
         )
-    history = [HistoryTurn(role=m.role, content=m.text()) for m in turns[:-1]]  # type: ignore[arg-type]
-    return turns[-1].text(), history
+    texts = [m.text() for m in turns]
+    if any(len(text) > MAX_TURN_CHARS for text in texts):
+        raise unprocessable(
+            ["body", "messages"],
+            f"Ett meddelande är för långt (högst {MAX_TURN_CHARS} tecken).",
+            "messages",
+        )
+    history = [
+        HistoryTurn(role=m.role, content=text)  # type: ignore[arg-type]
+        for m, text in zip(turns[:-1], texts[:-1], strict=True)
+    ]
+    return texts[-1], for_answer(history)
 
 
 def _completion(answer: Answer, completion_id: str) -> dict[str, Any]:
@@ -121,9 +158,20 @@ def models() -> dict[str, Any]:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "owned_by": "kunskap"}]}
 
 
-@router.post("/chat/completions")
+@router.post(
+    "/chat/completions",
+    responses={
+        **QUESTION_RESPONSES,
+        200: {
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
+            "description": "A chat.completion object; with `stream: true`, chat.completion.chunk "
+            "events ending in `data: [DONE]`.",
+        },
+    },
+)
 def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
     question, history = _split(body)
+    require_index(services)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     try:
         validate_question(question)
@@ -132,7 +180,7 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
             final = answer(question, history=history, services=services, session_id=body.user)
             return _completion(final, completion_id)
     except QuestionError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise unprocessable(["body", "messages"], str(exc)) from None
     except index_store.IndexUnavailable as exc:
         raise unavailable(exc) from None
 

@@ -13,6 +13,7 @@ import io
 from typing import TYPE_CHECKING, Literal
 
 from assistant.needs.schemas import REJECT_REASONS, STATUSES, NeedFilter
+from kunskap.text import strip_control
 
 if TYPE_CHECKING:
     from assistant.needs.store import NeedsStore
@@ -68,8 +69,12 @@ def _day(value: dt.datetime) -> str:
 
 
 def _safe(cell: Cell) -> Cell:
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
+    if isinstance(cell, str):
+        # The store strips control characters on the way in; rows stored before it did
+        # must not carry a NUL into the file either.
+        cell = strip_control(cell)
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + cell
     return cell
 
 

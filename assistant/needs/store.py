@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.models import FeedbackIn, FeedbackResult
 from assistant.needs import grouping
+from assistant.needs import redact as _redaction
 from assistant.needs.areas import AreaClassifier
 from assistant.needs.db import (
     AuditEntry,
@@ -39,7 +40,6 @@ from assistant.needs.db import (
     User,
     utcnow,
 )
-from assistant.needs.redact import redact, redact_text
 from assistant.needs.schemas import (
     REASONS,
     REJECT_REASONS,
@@ -56,12 +56,25 @@ from assistant.needs.schemas import (
     Stats,
 )
 from ingest.manifest import AREAS
+from kunskap.limits import MAX_QUESTION_CHARS
 from kunskap.settings import Settings
+from kunskap.text import strip_control
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-MAX_QUESTION_CHARS = 2000
+
+
+# Everything text that enters the register passes these two: control characters (a NUL
+# would be exported raw in the CSV, and PostgreSQL refuses it) go before redaction.
+def redact(text: str) -> _redaction.Redaction:
+    return _redaction.redact(strip_control(text))
+
+
+def redact_text(text: str | None) -> str | None:
+    return None if text is None else redact(text).text
+
+
 EXAMPLES_PER_NEED = 3
 Embed = Callable[[list[str]], np.ndarray]
 

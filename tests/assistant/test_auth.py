@@ -24,6 +24,7 @@ from assistant.needs.store import NeedsStore
 from tests.conftest import make_settings
 
 PASSWORD = "ett-långt-lösenord"
+CSRF = {"X-Requested-With": "kunskap"}  # every state-changing call needs it (issue 20)
 
 
 def build(tmp_path: Path, **auth: object) -> tuple[TestClient, NeedsStore]:
@@ -64,8 +65,10 @@ def test_local_mode_rules(tmp_path: Path) -> None:
     assert client.get("/analyst", headers=basic("ann", "fel")).status_code == 401
     assert client.get("/analyst", headers=basic("nobody", PASSWORD)).status_code == 401
     assert client.get("/analyst", headers=basic("ann", PASSWORD)).json()["role"] == "analyst"
-    assert client.post("/admin", headers=basic("ann", PASSWORD)).status_code == 403
-    assert client.post("/admin", headers=basic("root", PASSWORD)).status_code == 200
+    assert client.post("/admin", headers={**basic("ann", PASSWORD), **CSRF}).status_code == 403
+    assert client.post("/admin", headers={**basic("root", PASSWORD), **CSRF}).status_code == 200
+    # HTTP Basic is no exception to the CSRF rule.
+    assert client.post("/admin", headers=basic("root", PASSWORD)).status_code == 403
 
 
 def test_no_basic_challenge_for_the_analyst_page(tmp_path: Path) -> None:
@@ -117,9 +120,10 @@ def test_sso_header_mode(tmp_path: Path) -> None:
         "name": "eva@kommun.se",
         "role": "analyst",
     }
-    assert client.post("/admin", headers=headers).status_code == 403
+    assert client.post("/admin", headers={**headers, **CSRF}).status_code == 403
     admin = {"X-Forwarded-User": "it", "X-Forwarded-Groups": "kunskap-admin"}
-    assert client.post("/admin", headers=admin).status_code == 200
+    assert client.post("/admin", headers={**admin, **CSRF}).status_code == 200
+    assert client.post("/admin", headers=admin).status_code == 403  # no CSRF header
     chat_user = {"X-Forwarded-User": "socialsekreterare", "X-Forwarded-Groups": "staff"}
     assert client.get("/analyst", headers=chat_user).status_code == 403
     # Local passwords do not work in SSO mode: only the proxy decides.
@@ -128,7 +132,8 @@ def test_sso_header_mode(tmp_path: Path) -> None:
 
 def test_none_mode_is_dev_admin(tmp_path: Path) -> None:
     client, _ = build(tmp_path, mode="none")
-    assert client.post("/admin").json() == {"name": "utvecklare"}
+    assert client.post("/admin", headers=CSRF).json() == {"name": "utvecklare"}
+    assert client.post("/admin").status_code == 403
 
 
 def test_secret_key_from_settings_or_data_dir(tmp_path: Path) -> None:

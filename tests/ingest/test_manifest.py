@@ -64,3 +64,25 @@ def test_unknown_field_is_rejected(tmp_path: Path) -> None:
     body = "sources:" + ENTRY.format(id="x3", doc_type="faq", area="aldre") + "    colour: red\n"
     with pytest.raises(ManifestError, match=r"field 'colour'"):
         load_manifest(write(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(4)", "data:text/html,<b>x</b>", "file:///etc/passwd", "//x.se/a",
+            "http:/x.se", "https://x.se/a b"],
+)  # fmt: skip
+def test_only_http_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    entry = ENTRY.format(id="x1", doc_type="faq", area="barn_och_unga") + f"    url: '{url}'\n"
+    with pytest.raises(ManifestError, match=r"field 'url'.*http"):
+        load_manifest(write(tmp_path, "sources:" + entry))
+
+
+def test_http_and_https_urls_are_kept(tmp_path: Path) -> None:
+    entries = [
+        ENTRY.format(id=f"x{i}", doc_type="faq", area="barn_och_unga") + f"    url: {url}\n"
+        for i, url in enumerate(["http://example.se/a", "HTTPS://example.se/b?c=1#d"])
+    ]
+    manifest = load_manifest(write(tmp_path, "sources:" + "".join(entries)))
+    assert [s.url for s in manifest.sources] == [
+        "http://example.se/a",
+        "HTTPS://example.se/b?c=1#d",
+    ]

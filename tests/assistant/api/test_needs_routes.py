@@ -56,9 +56,13 @@ def setup(tmp_path: Path, embed: Embed) -> Iterator[tuple[TestClient, NeedsStore
     store.close()
 
 
-def auth(name: str) -> dict[str, str]:
-    token = base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+def auth(name: str, password: str = PASSWORD, *, write: bool = True) -> dict[str, str]:
+    """Basic credentials, with the CSRF header every state-changing call needs."""
+    token = base64.b64encode(f"{name}:{password}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}"}
+    if write:
+        headers["X-Requested-With"] = "kunskap"
+    return headers
 
 
 def test_everything_needs_login(setup: tuple[TestClient, NeedsStore]) -> None:
@@ -170,3 +174,153 @@ def test_login_page_flow_and_page_is_self_contained(setup: tuple[TestClient, Nee
     client.cookies.clear()
     assert client.get("/api/needs").status_code == 401
     assert client.get("/analys/static/../store.py").status_code == 404
+
+
+# --- hardening (issue 20) -----------------------------------------------------------------------
+
+
+def test_login_form_locks_the_account_after_repeated_failures(
+    setup: tuple[TestClient, NeedsStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = setup
+    with caplog.at_level("WARNING", logger="kunskap.security"):
+        statuses = [
+            client.post("/analys/login", data={"username": "ann", "password": f"fel-{i}"})
+            for i in range(6)
+        ]
+    assert [r.status_code for r in statuses] == [401] * 5 + [429]
+    locked = statuses[-1]
+    assert 800 < int(locked.headers["Retry-After"]) <= 900
+    assert "För många misslyckade inloggningar" in locked.text
+    assert any("login lockout" in r.getMessage() for r in caplog.records)
+    # The right password does not get in while the account is locked.
+    right = client.post(
+        "/analys/login", data={"username": "ann", "password": PASSWORD}, follow_redirects=False
+    )
+    assert right.status_code == 429 and "set-cookie" not in right.headers
+    # Nor through HTTP Basic; another account from the same client still works.
+    assert client.get("/api/needs/me", headers=auth("ann", write=False)).status_code == 429
+    assert client.get("/api/needs/me", headers=auth("root", write=False)).status_code == 200
+
+
+def test_basic_auth_guessing_is_throttled_too(setup: tuple[TestClient, NeedsStore]) -> None:
+    client, _ = setup
+    codes = [
+        client.get("/api/needs/me", headers=auth("root", f"gissning-{i}", write=False)).status_code
+        for i in range(5)
+    ]
+    assert codes == [401] * 5
+    locked = client.get("/api/needs/me", headers=auth("root", write=False))
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_address_lock_covers_names_that_do_not_exist(
+    setup: tuple[TestClient, NeedsStore],
+) -> None:
+    client, _ = setup
+    for i in range(20):  # 20 different names, so no single account reaches its limit
+        client.post("/analys/login", data={"username": f"nobody{i}", "password": "x"})
+    blocked = client.post(
+        "/analys/login", data={"username": "ann", "password": PASSWORD}, follow_redirects=False
+    )
+    assert blocked.status_code == 429
+
+
+def test_writes_need_the_csrf_header_whatever_the_authentication(
+    setup: tuple[TestClient, NeedsStore],
+) -> None:
+    client, _ = setup
+    # The probe's forgery: Basic credentials and a form-encoded body, no custom header.
+    forged = client.post(
+        "/api/needs/regroup",
+        headers={**auth("root", write=False), "Content-Type": "application/x-www-form-urlencoded"},
+        content=b"a=1",
+    )
+    assert forged.status_code == 403 and "X-Requested-With" in forged.json()["detail"]
+    need_id = client.get("/api/needs", headers=auth("ann", write=False)).json()[0]["id"]
+    assert (
+        client.patch(
+            f"/api/needs/{need_id}", json={"assignee": "x"}, headers=auth("ann", write=False)
+        ).status_code
+        == 403
+    )
+    assert client.post("/api/needs/regroup", headers=auth("root")).status_code == 200
+
+
+def test_writes_need_the_csrf_header_in_sso_and_open_modes(tmp_path: Path) -> None:
+    for mode, headers in [
+        ("sso_header", {"X-Forwarded-User": "eva", "X-Forwarded-Groups": "kunskap-admin"}),
+        ("none", {}),
+    ]:
+        settings = make_settings(tmp_path / mode, auth={"mode": mode})
+        store = NeedsStore.from_settings(settings)
+        app = FastAPI()
+        app.include_router(needs_routes.router)
+        app.state.services = SimpleNamespace(settings=settings, needs=store)
+        client = TestClient(app)
+        assert client.post("/api/needs/purge", headers=headers).status_code == 403, mode
+        ok = client.post("/api/needs/purge", headers={**headers, "X-Requested-With": "kunskap"})
+        assert ok.status_code == 200, mode
+        store.close()
+
+
+def test_login_and_logout_forms_refuse_other_sites(setup: tuple[TestClient, NeedsStore]) -> None:
+    client, _ = setup
+    login = {"username": "ann", "password": PASSWORD}
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ):
+        assert client.post("/analys/login", data=login, headers=headers).status_code == 403
+        assert client.post("/analys/logout", headers=headers).status_code == 403
+    # The page's own forms: the browser says same-origin, or names this host as Origin.
+    for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://testserver"}):
+        res = client.post("/analys/login", data=login, headers=headers, follow_redirects=False)
+        assert res.status_code == 303
+        out = client.post("/analys/logout", headers=headers, follow_redirects=False)
+        assert out.status_code == 303
+
+
+def test_no_basic_challenge_for_browsers(setup: tuple[TestClient, NeedsStore]) -> None:
+    client, _ = setup
+    browser = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html,application/xhtml+xml"}
+    res = client.get("/api/needs/me", headers=browser)
+    assert res.status_code == 401 and "www-authenticate" not in res.headers
+    page_fetch = client.get("/api/needs/me", headers={"X-Requested-With": "kunskap"})
+    assert "www-authenticate" not in page_fetch.headers
+    script = client.get("/api/needs/me", headers={"Accept": "*/*"})
+    assert script.headers["www-authenticate"].startswith("Basic")
+
+
+def test_dates_must_be_iso_dates(setup: tuple[TestClient, NeedsStore]) -> None:
+    client, _ = setup
+    headers = auth("ann", write=False)
+    for bad in ("0", "1700000000", "2024-1-1", "igår"):
+        res = client.get(f"/api/needs?to={bad}", headers=headers)
+        assert res.status_code == 422, bad
+        assert res.json()["detail"][0]["msg"] == "Datumet ska skrivas ÅÅÅÅ-MM-DD."
+    assert client.get("/api/needs?to=2999-12-31", headers=headers).status_code == 200
+
+
+def test_no_control_character_reaches_the_register_or_the_csv(
+    setup: tuple[TestClient, NeedsStore],
+) -> None:
+    client, store = setup
+    store.log_question(
+        question="Hur\x00 ordnar man\x07 tolk\u202e vid\ud800 hembesök?", language="sv",
+        reason="no_evidence", session_id="s\x00", top_sources=[], index_version="i",
+        app_version="a", comment="kommentar\x00",
+    )  # fmt: skip
+    need_id = next(n.id for n in store.list_needs() if "tolk" in n.representative)
+    client.post(
+        f"/api/needs/{need_id}/notes", json={"text": "Anteckning\x00 med NUL"}, headers=auth("ann")
+    )
+    detail = client.get(f"/api/needs/{need_id}", headers=auth("ann", write=False)).text
+    csv = client.get("/api/needs/export?format=csv", headers=auth("ann", write=False)).content
+    for text in (detail, csv.decode("utf-8-sig")):
+        assert "Hur ordnar man tolk vid hembesök?" in text
+        for bad in ("\x00", "\\u0000", "\x07", "\u202e", "\\ud800"):
+            assert bad not in text
+    assert "Anteckning med NUL" in csv.decode("utf-8-sig")

@@ -1,0 +1,71 @@
+"""A corrupted index must not stop the server: it starts, says so, and the rest works."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api.app import create_app
+from assistant.auth import hash_password
+from assistant.services import INDEX_ERROR, build_services
+from tests.conftest import make_settings
+
+PASSWORD = "ett-långt-lösenord"
+
+
+def corrupt_index(data_dir: Path, target: str) -> None:
+    """A real embedded Qdrant index with one of its files overwritten by random bytes."""
+    from qdrant_client import QdrantClient
+    from qdrant_client.models import Distance, PointStruct, VectorParams
+
+    path = data_dir / "qdrant"
+    client = QdrantClient(path=str(path))
+    client.create_collection("x", vectors_config=VectorParams(size=4, distance=Distance.COSINE))
+    client.upsert("x", [PointStruct(id=1, vector=[1.0, 0, 0, 0], payload={"a": 1})])
+    client.close()
+    (path / target).write_bytes(os.urandom(4096))
+
+
+@pytest.mark.parametrize("target", ["meta.json", "collection/x/storage.sqlite"])
+def test_server_starts_on_a_corrupted_index_and_says_what_to_run(
+    tmp_path: Path, target: str
+) -> None:
+    settings = make_settings(tmp_path)
+    corrupt_index(tmp_path, target)
+    services = build_services(settings)  # used to raise and stop `kunskap serve`
+    assert services.extras[INDEX_ERROR]
+    assert services.needs is not None
+    services.needs.add_user("ann", hash_password(PASSWORD), "admin")
+    app = create_app(services=services, with_chat=False)
+    try:
+        with TestClient(app) as client:  # runs the lifespan, as `kunskap serve` does
+            health = client.get("/api/health").json()
+            assert health["ok"] is False
+            assert health["index"]["ok"] is False and health["index"]["broken"] is True
+            assert "kunskap ingest" in health["index"]["message"]
+            assert health["database"]["ok"] is True
+            question = "Vad är ett familjehem?"
+            chat = {"messages": [{"role": "user", "content": question}]}
+            for method, path, body in [
+                ("POST", "/api/ask", {"question": question}),
+                ("POST", "/api/ask", {"question": question, "stream": True}),
+                ("POST", "/v1/chat/completions", chat),
+                ("GET", "/api/sources", None),
+            ]:  # fmt: skip
+                res = client.request(method, path, json=body)
+                assert res.status_code == 503, path
+                assert "kunskap ingest" in res.json()["detail"] and "skadat" in res.json()["detail"]
+            # The needs register and the analyst page keep working.
+            token = base64.b64encode(f"ann:{PASSWORD}".encode()).decode()
+            basic = {"Authorization": f"Basic {token}"}
+            assert client.get("/api/needs/me", headers=basic).json()["name"] == "ann"
+            assert client.get("/api/needs", headers=basic).status_code == 200
+            feedback = {"question": "Vad är ett familjehem?", "rating": "down"}
+            assert client.post("/api/feedback", json=feedback).status_code == 200
+            assert "Logga in" in client.get("/analys").text
+    finally:
+        services.close()
