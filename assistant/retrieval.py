@@ -144,14 +144,14 @@ class Retriever:
         raw = self._query(question, qvec, filters, mode, candidates or max(top_k * 4, 20))
         t2 = time.perf_counter()
         q_terms = set(analyze(question))
-        hits = [self._to_hit(p, qvec, q_terms) for p in raw]
-        # Fused (RRF) scores tie often, and Qdrant breaks ties by storage order, which differs
-        # between a freshly written collection and one loaded from disk (and Edge reorders
-        # ties between identical queries). Breaking them by meaning (the e5 similarity), then
-        # by position, gives the same answer either way. The fused query returns every
-        # candidate (see _query), so ties at the cut are broken here too, not by the engine.
+        # The engine's order decides which candidates make the cut: the embedded index fuses
+        # deterministically, in the order qdrant-client's local mode did (see
+        # EdgeIndex._rrf), so the same candidates are kept as before Edge.
+        hits = [self._to_hit(p, qvec, q_terms) for p in raw[: candidates or max(top_k * 4, 20)]]
+        # Fused (RRF) scores tie often, and a Qdrant server breaks ties by storage order, which
+        # differs between a freshly written collection and one loaded from disk. Breaking them
+        # by meaning (the e5 similarity), then by position, gives the same answer either way.
         hits.sort(key=lambda h: (-h.score, -h.dense_score, h.doc_id, h.chunk_index))
-        hits = hits[: candidates or max(top_k * 4, 20)]
         hits = self._dedupe_and_cap(hits, top_k)
         self._attach_neighbours(hits)
         t3 = time.perf_counter()
@@ -172,9 +172,6 @@ class Retriever:
     ) -> list[IndexHit]:
         cfg = self.settings.retrieval
         indices, values = query_vector(question)
-        if mode == "hybrid":
-            # Every fused candidate, so the cut to ``limit`` happens after our tie-break.
-            limit = max(limit, cfg.dense_candidates + cfg.sparse_candidates)
         query = HybridQuery(
             dense=qvec.tolist(),
             sparse_indices=list(indices),

@@ -278,6 +278,19 @@ def _dense_of(vector: Any) -> list[float] | None:
     return None
 
 
+def _record(point_id: Any, payload: Any, vector: Any) -> Record:
+    """A stored point as ``Record``, from Edge's and qdrant-client's point types alike
+    (both hold named vectors as a dict; the sparse slot has ``indices`` and ``values``)."""
+    named = vector if isinstance(vector, dict) else {}
+    sparse = named.get(SPARSE)
+    return Record(
+        str(point_id),
+        dict(payload or {}),
+        _dense_of(vector),
+        (list(sparse.indices), [float(v) for v in sparse.values]) if sparse is not None else None,
+    )
+
+
 class EdgeIndex:
     """Qdrant Edge shards under one folder, one shard directory per collection."""
 
@@ -416,11 +429,46 @@ class EdgeIndex:
                 prefetches.append(
                     edge.Prefetch(limit=query.sparse_candidates, query=sparse_q, filter=flt)
                 )
-            fusion = edge.Fusion.Rrf(k=RRF_K) if query.fusion == "rrf" else edge.Fusion.Dbsf()
-            request = edge.QueryRequest(query=fusion, prefetches=prefetches, **common)
+            if query.fusion == "rrf":
+                lists = [(dense_q, params, query.dense_candidates)]
+                if query.sparse_indices:
+                    lists.append((sparse_q, None, query.sparse_candidates))
+                return self._rrf(shard, lists, flt, query)
+            request = edge.QueryRequest(query=edge.Fusion.Dbsf(), prefetches=prefetches, **common)
         return [
             IndexHit(str(p.id), float(p.score), dict(p.payload or {}), _dense_of(p.vector))
             for p in shard.query(request)
+        ]
+
+    @staticmethod
+    def _rrf(shard: Any, lists: list[Any], flt: Any, query: HybridQuery) -> list[IndexHit]:
+        """Reciprocal rank fusion of the dense and sparse candidates, computed here rather
+        than by Edge, whose order of tied fused scores changes between identical queries.
+        This is the fusion of qdrant-client's local mode, the engine before Edge: 1 / (rank
+        + k) summed over the lists, ties in order of first appearance, the dense list first;
+        so the same candidates make the cut as before, every time."""
+        edge = _edge()
+        scores: dict[str, float] = {}
+        points: dict[str, Any] = {}
+        for vector_query, params, candidates in lists:
+            request = edge.QueryRequest(
+                query=vector_query,
+                filter=flt,
+                params=params,
+                limit=candidates,
+                with_payload=True,
+                with_vector=[DENSE] if query.with_dense else False,
+            )
+            for rank, point in enumerate(shard.query(request)):
+                key = str(point.id)
+                points.setdefault(key, point)
+                scores[key] = scores.get(key, 0.0) + 1.0 / (rank + RRF_K)
+        ranked = sorted(scores, key=lambda key: scores[key], reverse=True)[: query.limit]
+        return [
+            IndexHit(
+                key, scores[key], dict(points[key].payload or {}), _dense_of(points[key].vector)
+            )
+            for key in ranked
         ]
 
     def scroll(
@@ -451,16 +499,7 @@ class EdgeIndex:
                 )
             )
             for rec in records:
-                vec = rec.vector if isinstance(rec.vector, dict) else {}
-                sparse = vec.get(SPARSE)
-                yield Record(
-                    str(rec.id),
-                    dict(rec.payload or {}),
-                    _dense_of(rec.vector),
-                    (list(sparse.indices), [float(v) for v in sparse.values])
-                    if sparse is not None
-                    else None,
-                )
+                yield _record(rec.id, rec.payload, rec.vector)
             yielded += len(records)
             if offset is None or (limit is not None and yielded >= limit):
                 return
@@ -676,16 +715,7 @@ class ClientIndex:
                 offset=offset,
             )
             for point in points:
-                vec = point.vector if isinstance(point.vector, dict) else {}
-                sparse = vec.get(SPARSE)
-                yield Record(
-                    str(point.id),
-                    dict(point.payload or {}),
-                    _dense_of(point.vector),
-                    (list(sparse.indices), [float(v) for v in sparse.values])  # type: ignore[union-attr]  # the sparse slot holds a SparseVector
-                    if sparse is not None
-                    else None,
-                )
+                yield _record(point.id, point.payload, point.vector)
             yielded += len(points)
             if offset is None or (limit is not None and yielded >= limit):
                 return
