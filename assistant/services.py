@@ -72,7 +72,12 @@ def open_index_or_broken(settings: Settings) -> tuple[VectorIndex, str | None]:
     from ingest.vector_index import IndexLocked, open_index
 
     try:
-        return open_index(settings), None
+        index = open_index(settings)
+        # Edge opens a shard on first use: use it now, so that damage shows at start.
+        collection = settings.collection_name()
+        if index.exists(collection):
+            index.count(collection)
+        return index, None
     except IndexLocked:
         raise
     except Exception as exc:

@@ -18,19 +18,24 @@ PASSWORD = "ett-långt-lösenord"
 
 
 def corrupt_index(data_dir: Path, target: str) -> None:
-    """A real embedded Qdrant index with one of its files overwritten by random bytes."""
-    from qdrant_client import QdrantClient
-    from qdrant_client.models import Distance, PointStruct, VectorParams
+    """A real embedded index (Qdrant Edge) with one of its files overwritten by random
+    bytes."""
+    from ingest.vector_index import IndexPoint, open_index
 
-    path = data_dir / "qdrant"
-    client = QdrantClient(path=str(path))
-    client.create_collection("x", vectors_config=VectorParams(size=4, distance=Distance.COSINE))
-    client.upsert("x", [PointStruct(id=1, vector=[1.0, 0, 0, 0], payload={"a": 1})])
-    client.close()
-    (path / target).write_bytes(os.urandom(4096))
+    settings = make_settings(data_dir)
+    index = open_index(settings)
+    collection = settings.collection_name()
+    index.ensure_collection(collection, 4)
+    point = IndexPoint("00000000-0000-0000-0000-000000000001", [1.0, 0, 0, 0], [1], [1.0], {})
+    index.upsert(collection, [point])
+    index.close()
+    files = sorted(p for p in (data_dir / "qdrant").rglob("*") if p.is_file() and target in p.name)
+    assert files, f"no {target} file in the index"
+    for path in files:
+        path.write_bytes(os.urandom(4096))
 
 
-@pytest.mark.parametrize("target", ["meta.json", "collection/x/storage.sqlite"])
+@pytest.mark.parametrize("target", ["edge_config.json", "version.info"])
 def test_server_starts_on_a_corrupted_index_and_says_what_to_run(
     tmp_path: Path, target: str
 ) -> None:

@@ -85,20 +85,29 @@ def write_corpus(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
-    from qdrant_client import QdrantClient
 
     from assistant.api.app import create_app
     from assistant.needs.store import NeedsStore
     from ingest.pipeline import run_ingest
+    from ingest.vector_index import IndexPoint, open_index
 
     root = tmp_path_factory.mktemp("schemathesis")
     settings = make_settings(root / "data", manifest=write_corpus(root))
     report = run_ingest(settings)
     assert report.ok and report.points_total >= 2
-    client = QdrantClient(path=str(settings.qdrant_path))
-    points, _ = client.scroll(settings.collection_name(), limit=100)
-    client.set_payload(settings.collection_name(), {"url": BAD_URL}, points=[points[0].id])
-    client.close()
+    # A bad URL already in the index (written by an older version, say) is never sent out.
+    index = open_index(settings)
+    first = next(index.scroll(settings.collection_name(), with_vectors=True))
+    assert first.dense is not None and first.sparse is not None
+    index.upsert(
+        settings.collection_name(),
+        [
+            IndexPoint(
+                first.id, first.dense, *first.sparse, payload={**first.payload, "url": BAD_URL}
+            )
+        ],
+    )
+    index.close()
     store = NeedsStore.from_settings(settings)
     store.add_user("root", hash_password(PASSWORD), "admin")
     store.close()
