@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from functools import cached_property
+from typing import Any, Protocol
 
 from assistant import answerability
+from assistant.models import AnswerStatus
 from assistant.passages import Passage, Weight, choose, find_passages
 from assistant.prompts import load_prompt
 from assistant.question import QuestionAnalysis
@@ -30,8 +32,7 @@ from kunskap.settings import AnswerSettings
 
 log = logging.getLogger(__name__)
 
-Status = Literal["answered", "partial", "declined"]
-STATUSES: tuple[Status, ...] = ("answered", "partial", "declined")
+Status = AnswerStatus
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class Evidence:
     def weight(self) -> Weight:
         return self.vocabulary.weight
 
+    @cached_property
     def passages(self) -> list[Passage]:
+        """Every passage naming part of the question, best first; found once per evidence
+        (an LLM judge and the rules it falls back to read the same list)."""
         return find_passages(self.hits, self.question, self.weight)
 
     def verdict(self, settings: AnswerSettings) -> answerability.Verdict:
@@ -96,15 +100,15 @@ class RulesJudge:
 
     def judge(self, evidence: Evidence) -> Judgement:
         verdict = evidence.verdict(self.settings)
-        passages = evidence.passages()
         if verdict.answerable:
             # Without a passage naming the topic the composer has nothing to quote, and the
             # answer step says so (the rules alone cannot tell).
-            chosen = choose(passages, evidence.question)
+            chosen = choose(evidence.passages, evidence.question)
             return Judgement("answered", verdict.confidence, verdict.reason, chosen)
         confidence = min(verdict.confidence, 0.49)
-        if _partial_reason(verdict.reason) and passages:
-            return Judgement("partial", confidence, verdict.reason, passages[:1])
+        # Passages are looked for only where they can make the verdict partial.
+        if _partial_reason(verdict.reason) and evidence.passages:
+            return Judgement("partial", confidence, verdict.reason, evidence.passages[:1])
         return Judgement("declined", confidence, verdict.reason)
 
 
@@ -136,7 +140,7 @@ class LLMJudge:
     def judge(self, evidence: Evidence) -> Judgement:
         from assistant.llm import complete
 
-        passages = evidence.passages()[:LLM_PASSAGES]
+        passages = evidence.passages[:LLM_PASSAGES]
         if not passages:
             return self.fallback.judge(evidence)
         listed = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))

@@ -72,11 +72,6 @@ class Citation(SourceRef):
 
 
 AnswerStatus = Literal["answered", "partial", "declined"]
-STATUS_LABELS_SV: dict[str, str] = {
-    "answered": "Besvarad",
-    "partial": "Delvis: ämnet finns i underlaget, men inte det som efterfrågas",
-    "declined": "Inte besvarad: inget i underlaget",
-}
 
 
 class Answer(BaseModel):
