@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
@@ -266,7 +266,7 @@ def _with_antecedent(
     members = [c for c in group if c.text in passage.pieces and not c.items]
     rescored = _passage([group[at - 1], *members], sources, question, weight)
     # Keep the score the passage earned on its own: the sentence in front is context.
-    return Passage(**{**rescored.__dict__, "score": passage.score})
+    return replace(rescored, score=passage.score)
 
 
 def choose(passages: list[Passage], question: QuestionAnalysis) -> list[Passage]:
