@@ -392,6 +392,8 @@ def _extractive(
         query_vec=Retriever(services).embed_query(analysis.text) if cross else None,
         embed=cross,
         asked=analysis.asked,
+        source_terms=list(analysis.source_terms),
+        max_embedded=services.settings.answer.semantic_candidates,
     )
     return citations.verify(text, hits, quotes=quotes, embed=cross)
 

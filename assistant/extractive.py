@@ -233,6 +233,21 @@ def _score_lexical(cands: list[Candidate], key_terms: list[str], hits: list[Hit]
             c.score += 0.5
 
 
+def _shortlist(
+    cands: list[Candidate], source_terms: list[str], hits: list[Hit], size: int
+) -> list[Candidate]:
+    """The ``size`` candidates worth embedding, ranked by the question's words in the
+    sources' language (the glossary's Swedish for an English question).
+
+    Embedding every sentence of the top hits was the slowest stage of an English question
+    (a dozen sentences on average, up to 24, on the development sets). The lexical score
+    reads the words the glossary found, so a sentence naming them is kept, and meaning still
+    decides among the kept. Candidates of equal score keep their reading order."""
+    _score_lexical(cands, source_terms, hits)
+    ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)[:size]
+    return [cands[i] for i in sorted(ranked)]
+
+
 def _score_semantic(cands: list[Candidate], query_vec: np.ndarray, embed: EmbedFn) -> None:
     sims = embed([c.text for c in cands]) @ query_vec
     for c, sim in zip(cands, sims, strict=True):
@@ -252,6 +267,8 @@ def select_sentences(
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
     asked: AskedFact | None = None,
+    source_terms: list[str] | None = None,
+    max_embedded: int = 0,
 ) -> list[Candidate]:
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
@@ -266,6 +283,8 @@ def select_sentences(
         return []
     if semantic:
         assert embed is not None and query_vec is not None
+        if max_embedded and len(cands) > max_embedded:
+            cands = _shortlist(cands, source_terms or [], hits, max_embedded)
         _score_semantic(cands, query_vec, embed)
     else:
         _score_lexical(cands, key_terms, hits)
@@ -307,6 +326,8 @@ def compose(
     query_vec: np.ndarray | None = None,
     embed: EmbedFn | None = None,
     asked: AskedFact | None = None,
+    source_terms: list[str] | None = None,
+    max_embedded: int = 0,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
     chosen = select_sentences(
@@ -317,6 +338,8 @@ def compose(
         query_vec=query_vec,
         embed=embed,
         asked=asked,
+        source_terms=source_terms,
+        max_embedded=max_embedded,
     )
     if not chosen:
         return "", {}

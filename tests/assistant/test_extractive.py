@@ -222,3 +222,33 @@ def test_verification_keeps_every_sentence_the_composer_quotes(
         assert (result.dropped_sentences, result.removed_markers) == (0, 0), item.id
         answered += 1
     assert answered >= 60
+
+
+def test_an_english_question_embeds_only_the_shortlist_named_by_its_swedish_words() -> None:
+    # Ten sentences; the one naming the glossary's Swedish words ("hemlöshet") stands last.
+    filler = [f"Mötet i vecka {n} handlade om budget och lokaler för enheten." for n in range(9)]
+    hit = make_hit(" ".join([*filler, "Hemlöshet minskade med en tredjedel under året."]))
+    embedded: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        embedded.append(texts)
+        return np.array([[1.0, 0.0] if "Hemlöshet" in t else [0.5, 0.866] for t in texts])
+
+    def quoted(max_embedded: int) -> str:
+        embedded.clear()
+        _, quotes = compose(
+            [hit],
+            [],
+            max_sentences=1,
+            language="en",
+            query_vec=np.array([1.0, 0.0]),
+            embed=embed,
+            source_terms=analyze("hemlöshet"),
+            max_embedded=max_embedded,
+        )
+        return quotes[1][0]
+
+    assert quoted(0).startswith("Hemlöshet")
+    assert len(embedded[0]) == 10
+    assert quoted(3).startswith("Hemlöshet")
+    assert len(embedded[0]) == 3
