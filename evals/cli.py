@@ -73,19 +73,20 @@ def _print_tables(results: dict[str, Any]) -> None:
 
     console = Console()
     for name, entry in results["datasets"].items():
-        table = Table(title=f"{name}: retrieval, document level ({entry['n_answerable']} q)")
-        for col in ("system", "hit@1", "hit@5", "hit@10", "recall@10", "MRR@10", "nDCG@10"):
-            table.add_column(col, justify="left" if col == "system" else "right")
-        for system, r in entry["retrieval"].items():
-            d = r["doc"]
-            table.add_row(
-                system,
-                *(
-                    f"{d[m]:.3f}"
-                    for m in ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
-                ),
-            )
-        console.print(table)
+        if entry["n_answerable"]:  # an off-topic set has nothing to retrieve
+            table = Table(title=f"{name}: retrieval, document level ({entry['n_answerable']} q)")
+            for col in ("system", "hit@1", "hit@5", "hit@10", "recall@10", "MRR@10", "nDCG@10"):
+                table.add_column(col, justify="left" if col == "system" else "right")
+            for system, r in entry["retrieval"].items():
+                d = r["doc"]
+                table.add_row(
+                    system,
+                    *(
+                        f"{d[m]:.3f}"
+                        for m in ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
+                    ),
+                )
+            console.print(table)
         s = entry.get("answers", {}).get("summary")
         if s:
             abst = s.get("abstention") or {}
