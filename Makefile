@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock system-deps lint typecheck unit eval eval-full bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm bench clean
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
@@ -48,6 +48,11 @@ eval:
 
 eval-full: install
 	$(BIN)/kunskap eval --check --report build/eval-report-full
+
+# Opt-in, outside `make test`: answers from a real model server (llama.cpp running Gemma 3
+# 270M) must end verified or in the extractive fallback. See tests/e2e_llm/.
+e2e-llm: install
+	bash scripts/e2e_llm.sh
 
 bench: install
 	$(BIN)/python -m ingest.benchmark --synthetic 1000 20000

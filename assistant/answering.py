@@ -317,7 +317,8 @@ def answer_events(
                 sources=_format_sources(hits), question=standalone
             )
             pieces: list[str] = []
-            for delta in stream_chat(services.llm, system, user):
+            deadline = services.settings.llm.timeout_s
+            for delta in stream_chat(services.llm, system, user, deadline_s=deadline):
                 pieces.append(delta)
                 yield AnswerDelta(text=delta)
             raw = "".join(pieces).strip()

@@ -5,6 +5,7 @@ Unset (the default) means extractive answers only; nothing here is needed for `m
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,20 +25,34 @@ def build_llm(settings: Settings) -> Any:
         is_chat_model=True,
         temperature=cfg.temperature,
         timeout=cfg.timeout_s,
+        max_tokens=cfg.max_tokens,
         max_retries=0,  # a slow endpoint falls back to the extractive answer instead
         context_window=cfg.context_window,
     )
 
 
-def stream_chat(llm: Any, system: str, user: str) -> Iterator[str]:
-    """Yield text deltas from the chat endpoint."""
+class LLMTimeout(TimeoutError):
+    """The model was still writing when the answer's time was up."""
+
+
+def stream_chat(
+    llm: Any, system: str, user: str, *, deadline_s: float | None = None
+) -> Iterator[str]:
+    """Yield text deltas from the chat endpoint; raise LLMTimeout after ``deadline_s``.
+
+    The HTTP client's timeout is per read: a model that streams a token a second never trips
+    it. The deadline counts the whole answer, so the caller can fall back in time."""
     from llama_index.core.llms import ChatMessage, MessageRole
+
+    end = None if deadline_s is None else time.monotonic() + deadline_s
 
     messages = [
         ChatMessage(role=MessageRole.SYSTEM, content=system),
         ChatMessage(role=MessageRole.USER, content=user),
     ]
     for chunk in llm.stream_chat(messages):
+        if end is not None and time.monotonic() > end:
+            raise LLMTimeout(f"no complete answer within {deadline_s:.0f} s")
         if chunk.delta:
             yield chunk.delta
 

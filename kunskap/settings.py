@@ -192,7 +192,15 @@ class LLMSettings(_Group):
     )
     model: str | None = Field(None, description="Model name at the endpoint.")
     api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
-    timeout_s: float = Field(30.0, gt=0, description="Give up and answer extractively after this.")
+    timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Give up and answer extractively after this many seconds, the whole answer "
+        "counted (a model that keeps writing is stopped too).",
+    )
+    # A small model run locally can write until its context is full (seen with Gemma 3 270M
+    # under llama.cpp: one answer still streaming after four minutes).
+    max_tokens: int = Field(600, ge=16, description="Longest answer the model may write, tokens.")
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     context_window: int = Field(8192, ge=1024, description="The model's context window, tokens.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -271,3 +272,19 @@ def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
 )
 def test_quoted_source_terms_do_not_decide_the_language(question: str, language: str) -> None:
     assert question_language(question) == language
+
+
+def test_a_model_still_writing_at_the_deadline_gives_way_to_the_extractive_answer(
+    sample_services: Services,
+) -> None:
+    from tests.assistant.test_llm import RamblingLLM
+
+    settings = sample_services.settings.model_copy(
+        update={"llm": sample_services.settings.llm.model_copy(update={"timeout_s": 0.5})}
+    )
+    services = replace(sample_services, settings=settings, llm=RamblingLLM(replies=[]))
+    started = time.monotonic()
+    result = answer(ANSWERABLE, services=services, log_needs=False)
+    assert time.monotonic() - started < 10
+    assert result.mode == "extractive_fallback" and result.answered
+    assert_citations_consistent(result)
