@@ -29,7 +29,7 @@ from typing import Literal
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
 from assistant.vocabulary import MIN_TYPO_LENGTH, CorpusVocabulary
-from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
+from kunskap.analysis import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
 from kunskap.settings import AnswerSettings
 from kunskap.text import SWEDISH_MONTHS, one_edit_apart, split_sentences, spoken_date
 

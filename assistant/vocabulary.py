@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.aliases import ALIASES
 from ingest import index_store
-from ingest.sparse import analyze, one_letter_deletions, term_set, typo_repairs
+from kunskap.analysis import analyze, one_letter_deletions, term_set, typo_repairs
 
 if TYPE_CHECKING:
     from ingest.vector_index import VectorIndex

@@ -20,6 +20,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Values that mean "somebody copied the example file and forgot to fill it in".
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password"})
 
+# The sparse vectors' make: bump it when ``kunskap/analysis.py`` changes the terms (words,
+# stop words, stemming, folding) or ``ingest/sparse.py`` their weighting. It is part of the
+# collection name, so old vectors are never mixed with new ones.
+SPARSE_ENCODER_VERSION = "sv-snowball-fold-bm25-v1"
+
 
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -310,8 +315,6 @@ class Settings(BaseSettings):
 
     def vector_fingerprint(self) -> dict[str, object]:
         """What shapes the stored vectors: change any of it and a new collection is built."""
-        from ingest.sparse import SPARSE_ENCODER_VERSION
-
         return {
             "embedding_backend": self.embedding.backend,
             "embedding_model": str(self.embedding.model_path or self.embedding.model),

@@ -47,7 +47,7 @@ from assistant.needs.schemas import (
     Stats,
 )
 from assistant.needs.store import NeedsError, NeedsStore, NotFound
-from ingest.manifest import AREAS
+from kunskap.domain import AREAS
 
 # Statuses every analyst route may answer, for the OpenAPI document.
 AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
