@@ -19,9 +19,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Protocol
 
 from assistant import answerability
+from assistant.llm import LLM
 from assistant.models import AnswerStatus
 from assistant.passages import Passage, Weight, choose, find_passages
 from assistant.prompts import load_prompt
@@ -133,7 +134,7 @@ class LLMJudge:
 
     name = "llm"
 
-    def __init__(self, llm: Any, fallback: Judge) -> None:
+    def __init__(self, llm: LLM, fallback: Judge) -> None:
         self.llm = llm
         self.fallback = fallback
 
@@ -164,7 +165,7 @@ class LLMJudge:
         return Judgement("answered", 0.8, "the language model found the answer", [chosen])
 
 
-def build_judge(settings: AnswerSettings, llm: Any = None) -> Judge:
+def build_judge(settings: AnswerSettings, llm: LLM | None = None) -> Judge:
     rules = RulesJudge(settings)
     if settings.judge == "llm" and llm is not None:
         return LLMJudge(llm, rules)

@@ -121,7 +121,7 @@ class Retriever:
             )
 
     def vocabulary(self) -> CorpusVocabulary:
-        return corpus_vocabulary(self.services.index, self.collection, self.services.extras)
+        return corpus_vocabulary(self.services.index, self.collection, self.services.caches)
 
     def embed_query(self, question: str) -> np.ndarray:
         return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)

@@ -207,5 +207,5 @@ def with_answer_settings(services: Services, overrides: dict[str, Any]) -> Servi
     settings = services.settings.model_copy(
         update={"answer": services.settings.answer.model_copy(update=overrides)}
     )
-    extras = {k: v for k, v in services.extras.items() if k != answering.JUDGE_KEY}
-    return dataclasses.replace(services, settings=settings, extras=extras)
+    caches = dataclasses.replace(services.caches, judge=None)
+    return dataclasses.replace(services, settings=settings, caches=caches)

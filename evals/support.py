@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from assistant.citations import lexical_support
+from assistant.llm import LLM
 from assistant.services import Services
 from kunskap.text import split_sentences
 
@@ -32,7 +32,7 @@ class SupportJudge:
     """Does a set of passages support a claim? Lexical, e5 for other languages, or an LLM."""
 
     embed: Callable[[list[str]], np.ndarray] | None = None
-    llm: Any = None
+    llm: LLM | None = None
     kind: str = "lexical"
     _cache: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)
 
@@ -72,7 +72,7 @@ class SupportJudge:
         return False
 
 
-def _llm_entails(llm: Any, claim: str, passage: str) -> bool:
+def _llm_entails(llm: LLM, claim: str, passage: str) -> bool:
     from assistant.llm import complete
 
     prompt = (

@@ -24,7 +24,7 @@ from assistant.models import (
     HistoryTurn,
     SearchFilters,
 )
-from assistant.services import INDEX_ERROR, Services
+from assistant.services import Services
 from ingest import index_store
 from kunskap.limits import (
     ANSWER_HISTORY_TURNS,
@@ -102,7 +102,7 @@ def for_answer(history: Sequence[HistoryTurn]) -> list[HistoryTurn]:
 
 def require_index(services: Services) -> None:
     """503 at once when the index could not be opened at start (see build_services)."""
-    broken = services.extras.get(INDEX_ERROR)
+    broken = services.index_error
     if broken:
         raise HTTPException(status_code=503, detail=str(broken))
 
@@ -239,7 +239,7 @@ def health(services: ServicesDep) -> dict[str, Any]:
     settings = services.settings
     status: dict[str, Any] = {"version": kunskap.__version__}
     collection = settings.collection_name()
-    broken = services.extras.get(INDEX_ERROR)
+    broken = services.index_error
     try:
         if broken:
             raise index_store.IndexUnavailable(str(broken))
