@@ -161,6 +161,15 @@ class AnswerSettings(_Group):
     max_sentences: int = Field(
         5, ge=1, description="Sentences in an extractive answer of the 'sentences' composer."
     )
+    evidence_hits: int = Field(
+        3,
+        ge=1,
+        description="Hits, most similar first, whose text, title, section, type, publisher "
+        "and date the answerability rules read as the evidence.",
+    )
+    llm_judge_passages: int = Field(
+        4, ge=1, description="Passages the LLM judge reads (KUNSKAP_ANSWER_JUDGE=llm)."
+    )
     # The passage composer is the issue-16 design; on the development sets it names fewer
     # key facts than the sentence composer they were tuned on (0.66 against 0.75,
     # docs/answerability.md), so it is not yet the default.

@@ -85,7 +85,7 @@ def _store(request: Request) -> NeedsStore:
     store = request.app.state.services.needs
     if store is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "behovsregistret är inte igång")
-    return store  # type: ignore[no-any-return]
+    return store  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def _page_file(name: str) -> str:

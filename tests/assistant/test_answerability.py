@@ -24,7 +24,7 @@ from tests.utils.hits import make_hit
 SETTINGS = AnswerSettings()
 
 
-def verdict(  # type: ignore[no-untyped-def]
+def verdict(
     question: str,
     text: str,
     *,
