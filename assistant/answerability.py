@@ -29,7 +29,7 @@ from typing import Literal
 from assistant.aliases import with_aliases
 from assistant.retrieval import Hit
 from assistant.vocabulary import MIN_TYPO_LENGTH, CorpusVocabulary
-from ingest.sparse import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
+from kunskap.analysis import analyze, fold, found_terms, matched_terms, term_set, typo_repairs
 from kunskap.settings import AnswerSettings
 from kunskap.text import SWEDISH_MONTHS, one_edit_apart, split_sentences, spoken_date
 
@@ -559,7 +559,7 @@ def judge(
     if not hits:
         return Verdict(False, 0.0, "no hits")
     best = max(h.dense_score for h in hits)
-    top = sorted(hits, key=lambda h: h.dense_score, reverse=True)[:3]
+    top = sorted(hits, key=lambda h: h.dense_score, reverse=True)[: settings.evidence_hits]
     # What the reader sees of a source counts as evidence too: its title, section, type
     # ("FoU-rapport"), publisher and date; and the other forms of the names it uses ("SoS"
     # for "Socialstyrelsen").

@@ -208,17 +208,11 @@ def _chunks(text: str, size: int = 24) -> Iterator[str]:
         yield text[start : start + size]
 
 
-# Key in ``Services.extras`` of the judge built for these services' settings.
-JUDGE_KEY = "judge"
-
-
 def judge_for(services: Services) -> Judge:
     """The judge the settings name (``answer.judge``), built once per ``Services``."""
-    judge = services.extras.get(JUDGE_KEY)
-    if judge is None:
-        judge = build_judge(services.settings.answer, services.llm)
-        services.extras[JUDGE_KEY] = judge
-    return judge  # type: ignore[no-any-return]  # extras is a catch-all dict (issue 21)
+    if services.caches.judge is None:
+        services.caches.judge = build_judge(services.settings.answer, services.llm)
+    return services.caches.judge
 
 
 def _partial_text(

@@ -170,14 +170,14 @@ def read_cookie(
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.services.settings  # type: ignore[no-any-return]
+    return request.app.state.services.settings  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def _store(request: Request) -> NeedsStore:
     store = request.app.state.services.needs
     if store is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "behovsregistret är inte igång")
-    return store  # type: ignore[no-any-return]
+    return store  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def current_principal(request: Request) -> Principal | None:
@@ -236,7 +236,7 @@ def login_throttle(request: Request) -> LoginThrottle:
         if throttle is None:
             throttle = LoginThrottle(_settings(request).auth)
             state.login_throttle = throttle
-    return throttle  # type: ignore[no-any-return]
+    return throttle  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def client_address(request: Request) -> str:

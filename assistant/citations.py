@@ -18,7 +18,7 @@ import numpy as np
 from assistant.answerability import specific_terms
 from assistant.models import Citation
 from assistant.retrieval import Hit
-from ingest.sparse import analyze, term_set
+from kunskap.analysis import analyze, term_set
 from kunskap.text import split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")

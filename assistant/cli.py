@@ -1,4 +1,4 @@
-"""`kunskap ask` and `kunskap serve`."""
+"""`kunskap ask`, `kunskap search` and `kunskap serve`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from kunskap.settings import get_settings
 
@@ -86,6 +87,36 @@ def ask(
         services.close()
 
 
+def search(
+    question: str = typer.Argument(..., help="Frågan eller söktermerna."),
+    top_k: int = typer.Option(8, "--top-k", min=1, max=100, help="Antal träffar."),
+    mode: str = typer.Option("hybrid", help="hybrid, dense eller sparse."),
+    as_json: bool = typer.Option(False, "--json", help="Skriv träffarna som JSON."),
+) -> None:
+    """Visa de råa träffarna från hybridsökningen (för felsökning)."""
+    from assistant.retrieval import Retriever
+    from assistant.services import build_services
+
+    services = build_services(get_settings(), with_needs=False)
+    try:
+        # --mode is one of the retriever's modes (typer checks the choice); mypy sees str.
+        hits = Retriever(services).search(question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        return
+    table = Table(show_lines=True)
+    for column in ("#", "poäng", "dok-id", "titel", "sida", "avsnitt", "text"):
+        table.add_column(column)
+    for rank, hit in enumerate(hits, start=1):
+        table.add_row(
+            str(rank), f"{hit.score:.3f}", hit.doc_id, hit.title[:40], str(hit.page or "–"),
+            (hit.section or "–")[:30], hit.text[:300],
+        )  # fmt: skip
+    console.print(table)
+
+
 def serve(
     host: str | None = typer.Option(None, help="Adress (standard 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (standard 8000)."),
@@ -112,4 +143,5 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
+    app.command("search")(search)
     app.command("serve")(serve)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
-from assistant.llm import complete
+from assistant.llm import LLM, complete
 from assistant.models import HistoryTurn
 from assistant.needs.redact import redact_text
 from assistant.prompts import load_prompt
@@ -37,7 +36,9 @@ def looks_like_follow_up(question: str) -> bool:
     )
 
 
-def standalone_question(question: str, history: list[HistoryTurn] | None, llm: Any = None) -> str:
+def standalone_question(
+    question: str, history: list[HistoryTurn] | None, llm: LLM | None = None
+) -> str:
     """The question to search with. With an LLM, condense; without, carry the last topic."""
     if not history:
         return question

@@ -18,7 +18,7 @@ from assistant.answerability import AskedFact
 from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
 from assistant.retrieval import Hit, jaccard
-from ingest.sparse import analyze, matched_terms
+from kunskap.analysis import analyze, matched_terms
 from kunskap.text import split_sentences
 
 INTRO = {

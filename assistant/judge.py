@@ -19,9 +19,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Protocol
 
 from assistant import answerability
+from assistant.llm import LLM
 from assistant.models import AnswerStatus
 from assistant.passages import Passage, Weight, choose, find_passages
 from assistant.prompts import load_prompt
@@ -122,7 +123,6 @@ _WORD_STATUS: dict[str, Status] = {
     "nej": "declined",
     "no": "declined",
 }
-LLM_PASSAGES = 4
 
 
 class LLMJudge:
@@ -133,14 +133,15 @@ class LLMJudge:
 
     name = "llm"
 
-    def __init__(self, llm: Any, fallback: Judge) -> None:
+    def __init__(self, llm: LLM, fallback: Judge, passages: int | None = None) -> None:
         self.llm = llm
         self.fallback = fallback
+        self.passages = passages or AnswerSettings().llm_judge_passages
 
     def judge(self, evidence: Evidence) -> Judgement:
         from assistant.llm import complete
 
-        passages = evidence.passages[:LLM_PASSAGES]
+        passages = evidence.passages[: self.passages]
         if not passages:
             return self.fallback.judge(evidence)
         listed = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
@@ -164,8 +165,8 @@ class LLMJudge:
         return Judgement("answered", 0.8, "the language model found the answer", [chosen])
 
 
-def build_judge(settings: AnswerSettings, llm: Any = None) -> Judge:
+def build_judge(settings: AnswerSettings, llm: LLM | None = None) -> Judge:
     rules = RulesJudge(settings)
     if settings.judge == "llm" and llm is not None:
-        return LLMJudge(llm, rules)
+        return LLMJudge(llm, rules, settings.llm_judge_passages)
     return rules

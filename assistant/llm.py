@@ -6,13 +6,26 @@ Unset (the default) means extractive answers only; nothing here is needed for `m
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from kunskap.settings import Settings
 
+if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatMessage, ChatResponse, CompletionResponse
 
-def build_llm(settings: Settings) -> Any:
+
+class LLM(Protocol):
+    """The two calls the assistant makes of a chat model (every llama-index LLM has them):
+    a whole completion (the LLM judge, follow-up rewriting, the support judge of the
+    evaluation) and a streamed chat (the composed answer). Tests hand in a scripted one."""
+
+    def complete(self, prompt: str) -> CompletionResponse: ...
+
+    def stream_chat(self, messages: Sequence[ChatMessage]) -> Iterator[ChatResponse]: ...
+
+
+def build_llm(settings: Settings) -> LLM | None:
     cfg = settings.llm
     if not cfg.enabled:
         return None
@@ -36,7 +49,7 @@ class LLMTimeout(TimeoutError):
 
 
 def stream_chat(
-    llm: Any, system: str, user: str, *, deadline_s: float | None = None
+    llm: LLM, system: str, user: str, *, deadline_s: float | None = None
 ) -> Iterator[str]:
     """Yield text deltas from the chat endpoint; raise LLMTimeout after ``deadline_s``.
 
@@ -57,5 +70,5 @@ def stream_chat(
             yield chunk.delta
 
 
-def complete(llm: Any, prompt: str) -> str:
+def complete(llm: LLM, prompt: str) -> str:
     return str(llm.complete(prompt).text).strip()

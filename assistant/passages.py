@@ -25,7 +25,7 @@ from assistant.display import shown
 from assistant.extractive import Candidate, candidates, split_pieces
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit, jaccard
-from ingest.sparse import matched_terms, term_set
+from kunskap.analysis import matched_terms, term_set
 
 Weight = Callable[[str], float]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant import glossary
 from assistant.answerability import AskedFact, asked_fact, key_terms, specific_terms
-from ingest.sparse import analyze
+from kunskap.analysis import analyze
 
 # Where one question of several ends and the next begins: "Vilket datum började lagen gälla
 # och vad föreslog utredningen?" asks two things. The same cut the judge uses to find the

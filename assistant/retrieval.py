@@ -17,8 +17,9 @@ from assistant.models import SearchFilters, SourceRef
 from assistant.services import Services
 from assistant.vocabulary import CorpusVocabulary, corpus_vocabulary
 from ingest import index_store
-from ingest.sparse import analyze, query_vector
+from ingest.sparse import query_vector
 from ingest.vector_index import DateRange, HybridQuery, IndexHit, MatchAny, Where
+from kunskap.analysis import analyze
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
@@ -120,7 +121,7 @@ class Retriever:
             )
 
     def vocabulary(self) -> CorpusVocabulary:
-        return corpus_vocabulary(self.services.index, self.collection, self.services.extras)
+        return corpus_vocabulary(self.services.index, self.collection, self.services.caches)
 
     def embed_query(self, question: str) -> np.ndarray:
         return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)

@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from kunskap.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Key in ``Services.extras``: set, with the Swedish message, when the index could not be
-# opened at start. The question routes answer 503 with it; the rest of the app still works.
-INDEX_ERROR = "index_error"
-
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
+    from assistant.judge import Judge
+    from assistant.llm import LLM
     from assistant.needs.store import NeedsStore
+    from assistant.vocabulary import BuiltVocabulary
     from ingest.vector_index import VectorIndex
+
+
+@dataclass
+class Caches:
+    """What is built from the services on first use and kept for the next question."""
+
+    judge: Judge | None = None  # the judge ``answer.judge`` names (answering.judge_for)
+    vocabulary: BuiltVocabulary | None = None  # the collection's terms (vocabulary.py)
 
 
 @dataclass
@@ -31,8 +38,11 @@ class Services:
     index: VectorIndex  # Qdrant Edge embedded, or a Qdrant server (ingest/vector_index.py)
     embedding: BaseEmbedding
     needs: NeedsStore | None = None
-    llm: Any = None  # a llama-index LLM when KUNSKAP_LLM_* is configured
-    extras: dict[str, Any] = field(default_factory=dict)
+    llm: LLM | None = None  # a llama-index LLM when KUNSKAP_LLM_* is configured
+    # Set, with the Swedish message, when the index could not be opened at start: the
+    # question routes answer 503 with it; the rest of the app still works.
+    index_error: str | None = None
+    caches: Caches = field(default_factory=Caches)
 
     def close(self) -> None:
         self.index.close()
@@ -113,5 +123,5 @@ def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
         embedding=embedding,
         needs=needs,
         llm=build_llm(settings),
-        extras={INDEX_ERROR: index_error} if index_error else {},
+        index_error=index_error,
     )

@@ -16,13 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.aliases import ALIASES
 from ingest import index_store
-from ingest.sparse import analyze, one_letter_deletions, term_set, typo_repairs
+from kunskap.analysis import analyze, one_letter_deletions, term_set, typo_repairs
 
 if TYPE_CHECKING:
+    from assistant.services import Caches
     from ingest.vector_index import VectorIndex
 
 MIN_COMPOUND_HEAD = 5  # shorter heads ("färd" of "färdtjänst") stem like too many other words
@@ -157,21 +158,19 @@ _RECHECK_S = 60.0  # the index may be re-ingested while the assistant runs (a se
 
 
 @dataclass
-class _Built:
+class BuiltVocabulary:
     collection: str
     points: int
     checked: float  # time.monotonic() of the last point count
     vocabulary: CorpusVocabulary
 
 
-def corpus_vocabulary(
-    index: VectorIndex, collection: str, cache: dict[str, Any]
-) -> CorpusVocabulary:
+def corpus_vocabulary(index: VectorIndex, collection: str, caches: Caches) -> CorpusVocabulary:
     """The collection's vocabulary, rebuilt when its point count changes (counted at most
-    once a minute). About 0.06 s for 500 chunks; kept in ``cache`` (``Services.extras``)."""
+    once a minute). About 0.06 s for 500 chunks; kept in ``caches`` (``Services.caches``)."""
     now = time.monotonic()
-    built = cache.get("vocabulary")
-    if isinstance(built, _Built) and built.collection == collection:
+    built = caches.vocabulary
+    if built is not None and built.collection == collection:
         if now - built.checked < _RECHECK_S:
             return built.vocabulary
         points = index.count(collection)
@@ -194,5 +193,5 @@ def corpus_vocabulary(
     vocabulary = CorpusVocabulary(
         terms | alias_terms(terms), chunk_frequency=frequency, chunks=chunks
     )
-    cache["vocabulary"] = _Built(collection, points, now, vocabulary)
+    caches.vocabulary = BuiltVocabulary(collection, points, now, vocabulary)
     return vocabulary

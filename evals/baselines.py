@@ -205,5 +205,6 @@ def build_systems(
         elif name == "llamaindex_vector":
             systems.append(LlamaIndexVector(chunks, services.embedding))
         else:
+            # The remaining names are the Retriever's modes; mypy sees a str.
             systems.append(PipelineSystem(services, name))  # type: ignore[arg-type]
     return systems

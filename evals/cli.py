@@ -10,9 +10,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from evals.datasets import Dataset
+    from evals.harness import EvalOptions
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 DEFAULT_REPORT = Path("build/eval-report")
@@ -177,80 +181,120 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Evaluate retrieval, answers, abstention and latency against the baselines."""
-        from assistant.services import build_services
         from evals import datasets as ds
-        from evals import harness
-        from evals import report as rep
-        from ingest.pipeline import run_ingest
-        from kunskap.settings import get_settings
-
-        def say(msg: str) -> None:
-            print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
         try:
             loaded = ds.load_many(dataset, suite=suite)
         except ds.DatasetError as exc:
             raise typer.BadParameter(str(exc), param_hint="--dataset") from None
         limits = load_thresholds(thresholds) if check else {}
-
-        settings = get_settings()
-        settings = settings.model_copy(
-            update={"data_dir": data_dir or default_data_dir(settings.collection_name())}
-        )
-        say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
-        # Ingest with its own Qdrant client and query with a new one, as `kunskap ingest` and
-        # `kunskap serve` do: embedded Qdrant ranks sparse hits slightly differently in the
-        # process that just wrote a collection than after loading it from disk, and the
-        # gate must measure what users get, the same on every run.
-        ingest = run_ingest(settings)
-        if not ingest.ok:
-            for problem in ingest.failures:
-                say(f"ingest failure: {problem}")
-            raise typer.Exit(2)
-        services = build_services(settings, with_needs=False)
-        try:
-            say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
-            options = harness.EvalOptions(
-                systems=tuple(s.strip() for s in systems.split(",")) if systems else None,
-                answers=answers,
-                api=api,
-                answer_variants={v: _overrides(v) for v in answer_variant},
-            )
-            results = harness.run(services, loaded, options, progress=say)
-        finally:
-            services.close()
-
-        flat = harness.flatten(results)
-        if raise_thresholds:
-            current = load_thresholds(thresholds) if thresholds.exists() else {}
-            limits = harness.raised_thresholds(flat, current)
-            save_thresholds(thresholds, limits)
-            say(f"thresholds in {thresholds} raised to this run's numbers where higher")
-        failures = harness.check(flat, limits, harness.evaluated(results)) if check else []
-        written = rep.write(
+        options = _options(systems, answers, api, answer_variant)
+        results = _evaluate(loaded, data_dir, options)
+        _report(
             results,
-            report,
-            markdown_path=markdown,
-            failures=failures,
-            thresholds_checked=check,
+            limits,
+            thresholds=thresholds,
+            raise_thresholds=raise_thresholds,
+            check=check,
+            report=report,
+            markdown=markdown,
+            as_json=as_json,
         )
-        if as_json:
-            payload = {
-                "metrics": flat,
-                "targets": rep.targets(results),
-                "failures": [f.__dict__ for f in failures],
-                "report": {k: str(v) for k, v in written.items()},
-            }
-            print(json.dumps(payload, ensure_ascii=False, indent=1))
-        else:
-            _print_tables(results)
-            say("wrote " + ", ".join(str(p) for p in written.values()))
-        if check:
-            if failures:
-                for failure in failures:
-                    print(f"FAILED {failure.line()}", file=sys.stderr)
-                raise typer.Exit(1)
-            say(f"all {sum(len(v or {}) for v in limits.values())} thresholds met")
+
+
+def _say(msg: str) -> None:
+    print(f"[eval {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _options(
+    systems: str | None, answers: bool, api: bool, answer_variant: list[str]
+) -> EvalOptions:
+    from evals.harness import EvalOptions
+
+    return EvalOptions(
+        systems=tuple(s.strip() for s in systems.split(",")) if systems else None,
+        answers=answers,
+        api=api,
+        answer_variants={v: _overrides(v) for v in answer_variant},
+    )
+
+
+def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions) -> dict[str, Any]:
+    """Bring the evaluation index up to date, then run the harness over it."""
+    from assistant.services import build_services
+    from evals import harness
+    from ingest.pipeline import run_ingest
+    from kunskap.settings import get_settings
+
+    settings = get_settings()
+    settings = settings.model_copy(
+        update={"data_dir": data_dir or default_data_dir(settings.collection_name())}
+    )
+    _say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
+    # Ingest with its own Qdrant client and query with a new one, as `kunskap ingest` and
+    # `kunskap serve` do: embedded Qdrant ranks sparse hits slightly differently in the
+    # process that just wrote a collection than after loading it from disk, and the
+    # gate must measure what users get, the same on every run.
+    ingest = run_ingest(settings)
+    if not ingest.ok:
+        for problem in ingest.failures:
+            _say(f"ingest failure: {problem}")
+        raise typer.Exit(2)
+    services = build_services(settings, with_needs=False)
+    try:
+        _say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
+        return harness.run(services, loaded, options, progress=_say)
+    finally:
+        services.close()
+
+
+def _report(
+    results: dict[str, Any],
+    limits: dict[str, Any],
+    *,
+    thresholds: Path,
+    raise_thresholds: bool,
+    check: bool,
+    report: Path,
+    markdown: Path | None,
+    as_json: bool,
+) -> None:
+    """Raise the thresholds if asked, check them, write the report and print the figures;
+    exit 1 when a gated figure misses its threshold."""
+    from evals import gate
+    from evals import report as rep
+
+    flat = gate.flatten(results)
+    if raise_thresholds:
+        current = load_thresholds(thresholds) if thresholds.exists() else {}
+        limits = gate.raised_thresholds(flat, current)
+        save_thresholds(thresholds, limits)
+        _say(f"thresholds in {thresholds} raised to this run's numbers where higher")
+    failures = gate.check(flat, limits, gate.evaluated(results)) if check else []
+    written = rep.write(
+        results,
+        report,
+        markdown_path=markdown,
+        failures=failures,
+        thresholds_checked=check,
+    )
+    if as_json:
+        payload = {
+            "metrics": flat,
+            "targets": rep.targets(results),
+            "failures": [f.__dict__ for f in failures],
+            "report": {k: str(v) for k, v in written.items()},
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+    else:
+        _print_tables(results)
+        _say("wrote " + ", ".join(str(p) for p in written.values()))
+    if check:
+        if failures:
+            for failure in failures:
+                print(f"FAILED {failure.line()}", file=sys.stderr)
+            raise typer.Exit(1)
+        _say(f"all {sum(len(v or {}) for v in limits.values())} thresholds met")
 
 
 def _overrides(spec: str) -> dict[str, str]:

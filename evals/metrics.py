@@ -15,13 +15,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+# A gold item: a document id, or the index of a gold quote.
+G = TypeVar("G", bound=Hashable)
 
 # --- retrieval ---------------------------------------------------------------------------
 
 
-def first_ranks(matches: Sequence[set[Hashable]], gold: set[Hashable]) -> dict[Hashable, int]:
+def first_ranks(matches: Sequence[set[G]], gold: set[G]) -> dict[G, int]:
     """The 1-based rank at which each gold item is first retrieved (absent: never)."""
-    ranks: dict[Hashable, int] = {}
+    ranks: dict[G, int] = {}
     for rank, matched in enumerate(matches, start=1):
         for item in matched:
             if item in gold and item not in ranks:
@@ -29,25 +33,25 @@ def first_ranks(matches: Sequence[set[Hashable]], gold: set[Hashable]) -> dict[H
     return ranks
 
 
-def hit_at_k(matches: Sequence[set[Hashable]], gold: set[Hashable], k: int) -> float:
+def hit_at_k(matches: Sequence[set[G]], gold: set[G], k: int) -> float:
     """1.0 when any gold item is among the first ``k`` results."""
     return 1.0 if any(r <= k for r in first_ranks(matches, gold).values()) else 0.0
 
 
-def recall_at_k(matches: Sequence[set[Hashable]], gold: set[Hashable], k: int) -> float:
+def recall_at_k(matches: Sequence[set[G]], gold: set[G], k: int) -> float:
     """Share of the gold items found among the first ``k`` results."""
     if not gold:
         return 0.0
     return sum(1 for r in first_ranks(matches, gold).values() if r <= k) / len(gold)
 
 
-def mrr_at_k(matches: Sequence[set[Hashable]], gold: set[Hashable], k: int = 10) -> float:
+def mrr_at_k(matches: Sequence[set[G]], gold: set[G], k: int = 10) -> float:
     """Reciprocal rank of the first gold item, 0 when none is in the first ``k``."""
     ranks = [r for r in first_ranks(matches, gold).values() if r <= k]
     return 1.0 / min(ranks) if ranks else 0.0
 
 
-def ndcg_at_k(matches: Sequence[set[Hashable]], gold: set[Hashable], k: int = 10) -> float:
+def ndcg_at_k(matches: Sequence[set[G]], gold: set[G], k: int = 10) -> float:
     """Binary-relevance nDCG: each gold item gains 1/log2(rank+1) at its first rank."""
     if not gold:
         return 0.0
@@ -57,7 +61,7 @@ def ndcg_at_k(matches: Sequence[set[Hashable]], gold: set[Hashable], k: int = 10
 
 
 def retrieval_scores(
-    matches: Sequence[set[Hashable]], gold: set[Hashable], ks: Sequence[int] = (1, 3, 5, 10)
+    matches: Sequence[set[G]], gold: set[G], ks: Sequence[int] = (1, 3, 5, 10)
 ) -> dict[str, float]:
     """Every retrieval metric of one question, keyed as in the reports."""
     scores: dict[str, float] = {}
@@ -249,3 +253,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
+
+
+def latency_summary(values: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and mean of latencies in ms, rounded to 0.01 ms as the reports show them."""
+    return {
+        "p50": round(percentile(values, 50), 2),
+        "p95": round(percentile(values, 95), 2),
+        "mean": round(mean(values), 2),
+    }

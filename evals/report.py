@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.datasets import is_heldout
-from evals.harness import Failure
+from evals.gate import Failure
 
 # The assistant issue's targets, checked in the report (the CI gate is thresholds.yaml).
 TARGETS = {
@@ -206,6 +206,37 @@ def markdown(
     failures: list[Failure] | None = None,
     thresholds_checked: bool = False,
 ) -> str:
+    out = _run_section(results)
+    if thresholds_checked:
+        out += _gate_section(failures)
+    out += _retrieval_section(results)
+    answered = {
+        n: e["answers"]["summary"] for n, e in results["datasets"].items() if "answers" in e
+    }
+    if answered:
+        out += _answers_section(answered)
+        out += _false_abstention_reasons(answered)
+        out += _status_section(results, answered)
+        out += _twins_section(answered)
+        out += _by_tag_sections(answered)
+        out += _latency_section(answered)
+    api = results.get("api")
+    if api:
+        out += [
+            "",
+            f"POST /api/ask ({api['how']}; {api['mode']} mode, {api['n']} requests, status "
+            f"codes {api['status_codes']}): p50 {_f(api['p50'], 1)} ms, p95 "
+            f"{_f(api['p95'], 1)} ms. Latency depends on the machine and its load; it is "
+            "reported, not gated.",
+        ]
+    if figures:
+        out += ["", "## Figures", ""]
+        out += [f"![{title}]({path})" for title, path in figures.items()]
+    return "\n".join(out) + "\n"
+
+
+def _run_section(results: dict[str, Any]) -> list[str]:
+    """The title, what was run on what, and the targets of the assistant issue."""
     meta = results["meta"]
     out: list[str] = [
         "# Evaluation report",
@@ -241,14 +272,21 @@ def markdown(
             for r in targets(results)
         ],
     )
-    if thresholds_checked:
-        out += ["", "## CI gate (evals/thresholds.yaml)", ""]
-        if failures:
-            out += [f"- FAILED {f.line()}" for f in failures]
-        else:
-            out.append("Every metric is at or above its threshold.")
+    return out
 
-    out += ["", "## Retrieval", ""]
+
+def _gate_section(failures: list[Failure] | None) -> list[str]:
+    out = ["", "## CI gate (evals/thresholds.yaml)", ""]
+    if failures:
+        out += [f"- FAILED {f.line()}" for f in failures]
+    else:
+        out.append("Every metric is at or above its threshold.")
+    return out
+
+
+def _retrieval_section(results: dict[str, Any]) -> list[str]:
+    """One table per dataset and level (document, passage), the best figure in bold."""
+    out = ["", "## Retrieval", ""]
     out.append(
         "k counts retrieved chunks; each gold item counts once, at its first rank. Document "
         "level: a chunk of a gold document is a hit. Passage level: the chunk also holds at "
@@ -263,152 +301,159 @@ def markdown(
                 continue
             n = next(iter(systems.values()))["n" if level == "doc" else "n_passage"]
             out += ["", f"### `{name}` – {title} ({n} answerable questions)", ""]
-            best = {
-                c: _best([r[level].get(c) for r in systems.values()]) for c in RETRIEVAL_COLUMNS
-            }
-            rows = []
-            for system, r in systems.items():
-                cells = [f"`{system}`"]
-                for c in RETRIEVAL_COLUMNS:
-                    v = r[level].get(c)
-                    cells.append(f"**{_f(v)}**" if v is not None and v == best[c] else _f(v))
-                if level == "doc":
-                    cells += [_f(r["latency_ms"]["p50"], 1), _f(r["latency_ms"]["p95"], 1)]
-                rows.append(cells)
-            header = ["system", *RETRIEVAL_COLUMNS]
-            if level == "doc":
-                header += ["search p50 ms", "search p95 ms"]
-            out += _table(header, rows)
+            out += _retrieval_table(systems, level)
         if entry["unknown_gold_docs"]:
             out += ["", f"Gold documents not in the index: {', '.join(entry['unknown_gold_docs'])}"]
     out += ["", "Systems:", ""]
     out += [f"- `{name}`: {desc}" for name, desc in results["systems"].items()]
+    return out
 
-    answered = {
-        n: e["answers"]["summary"] for n, e in results["datasets"].items() if "answers" in e
-    }
-    if answered:
-        out += ["", "## Answers (the assistant, hybrid retrieval)", ""]
-        rows = []
-        for name, s in answered.items():
-            abst = s.get("abstention") or {}
-            c = s["crag_counts"]
-            rows.append(
-                [
-                    f"`{name}`",
-                    f"{s['answered']}/{s['n']}",
-                    _f(s["key_fact_coverage"]),
-                    _f(s["citation_precision"]),
-                    _f(s["citation_recall"]),
-                    _f(s["cites_gold_doc"]),
-                    _f(abst.get("precision")),
-                    _f(abst.get("recall")),
-                    _f(abst.get("f1")),
-                    _false_abstentions(s),
-                    f"{_f(s['crag_score'])} (+{c['correct']} / 0×{c['abstained_or_missed']} / "
-                    f"−{c['wrong']})",
-                ]
-            )
-        out += _table(
+
+def _retrieval_table(systems: dict[str, Any], level: str) -> list[str]:
+    best = {c: _best([r[level].get(c) for r in systems.values()]) for c in RETRIEVAL_COLUMNS}
+    rows = []
+    for system, r in systems.items():
+        cells = [f"`{system}`"]
+        for c in RETRIEVAL_COLUMNS:
+            v = r[level].get(c)
+            cells.append(f"**{_f(v)}**" if v is not None and v == best[c] else _f(v))
+        if level == "doc":
+            cells += [_f(r["latency_ms"]["p50"], 1), _f(r["latency_ms"]["p95"], 1)]
+        rows.append(cells)
+    header = ["system", *RETRIEVAL_COLUMNS]
+    if level == "doc":
+        header += ["search p50 ms", "search p95 ms"]
+    return _table(header, rows)
+
+
+ANSWER_NOTES = [
+    "",
+    "- key facts: share of a question's key facts in the answer (case and diacritics "
+    "folded; any ` | ` alternative counts), over answered answerable questions.",
+    "- citation precision/recall: ALCE. A sentence is supported when its cited passages "
+    "together entail it; a citation is precise when its sentence is supported and it is "
+    "needed. Entailment is judged by the judge named above (offline: ≥60% of the "
+    "claim's stemmed content words in the cited passages, stricter than the assistant's "
+    "own verifier at 50%; e5 cosine ≥ 0.84 to a passage sentence for English answers). "
+    "Extractive answers quote their sources, so offline they score near 1 by design; "
+    "the number becomes informative with an LLM composing and an LLM judge.",
+    "- abstention: unanswerable is the positive class. CRAG: correct +1, abstained 0, "
+    "wrong −1; on an unanswerable question abstaining is correct and any answer wrong. "
+    "An answer is correct when it holds at least half its key facts (no key facts: when "
+    "it cites a gold document).",
+    "- false abst.: share of answerable questions the assistant declined; in brackets "
+    "how many of them had a gold document among the evidence (the answerability rules "
+    "declined) and how many not (retrieval missed it: answering would have meant "
+    "answering from other documents).",
+]
+
+
+def _answers_section(answered: dict[str, Any]) -> list[str]:
+    out = ["", "## Answers (the assistant, hybrid retrieval)", ""]
+    rows = []
+    for name, s in answered.items():
+        abst = s.get("abstention") or {}
+        c = s["crag_counts"]
+        rows.append(
             [
-                "dataset",
-                "answered",
-                "key facts",
-                "cit. precision",
-                "cit. recall",
-                "cites gold doc",
-                "abst. precision",
-                "abst. recall",
-                "abst. F1",
-                "false abst.",
-                "CRAG score",
-            ],
-            rows,
-        )
-        out += [
-            "",
-            "- key facts: share of a question's key facts in the answer (case and diacritics "
-            "folded; any ` | ` alternative counts), over answered answerable questions.",
-            "- citation precision/recall: ALCE. A sentence is supported when its cited passages "
-            "together entail it; a citation is precise when its sentence is supported and it is "
-            "needed. Entailment is judged by the judge named above (offline: ≥60% of the "
-            "claim's stemmed content words in the cited passages, stricter than the assistant's "
-            "own verifier at 50%; e5 cosine ≥ 0.84 to a passage sentence for English answers). "
-            "Extractive answers quote their sources, so offline they score near 1 by design; "
-            "the number becomes informative with an LLM composing and an LLM judge.",
-            "- abstention: unanswerable is the positive class. CRAG: correct +1, abstained 0, "
-            "wrong −1; on an unanswerable question abstaining is correct and any answer wrong. "
-            "An answer is correct when it holds at least half its key facts (no key facts: when "
-            "it cites a gold document).",
-            "- false abst.: share of answerable questions the assistant declined; in brackets "
-            "how many of them had a gold document among the evidence (the answerability rules "
-            "declined) and how many not (retrieval missed it: answering would have meant "
-            "answering from other documents).",
-        ]
-        reasons = {
-            name: s.get("false_abstentions", {}).get("by_reason") or {}
-            for name, s in answered.items()
-        }
-        if any(reasons.values()):
-            out += ["", "### False abstentions by the rule that declined", ""]
-            kinds = sorted({k for r in reasons.values() for k in r})
-            out += _table(
-                ["rule", *(f"`{name}`" for name in reasons)],
-                [[kind, *(str(r.get(kind, 0)) for r in reasons.values())] for kind in kinds],
-            )
-        out += _status_section(results, answered)
-        twins = {name: s["twins"] for name, s in answered.items() if s.get("twins")}
-        if twins:
-            out += ["", "### Twin sets, pair by pair", ""]
-            out += _table(
-                ["dataset", "pairs", "told apart", "both correct"],
-                [
-                    [
-                        f"`{name}`",
-                        str(t["pairs"]),
-                        f"{t['told_apart']} ({_f(t['told_apart_rate'])})",
-                        f"{t['both_correct']} ({_f(t['both_correct_rate'])})",
-                    ]
-                    for name, t in twins.items()
-                ],
-                align_right_from=1,
-            )
-            out += [
-                "",
-                "- told apart: the answerable twin answered and the unanswerable one declined "
-                "(what the answers said aside); both correct: both twins scored +1. A judge "
-                "that answers everything, or declines everything, tells no pair apart.",
+                f"`{name}`",
+                f"{s['answered']}/{s['n']}",
+                _f(s["key_fact_coverage"]),
+                _f(s["citation_precision"]),
+                _f(s["citation_recall"]),
+                _f(s["cites_gold_doc"]),
+                _f(abst.get("precision")),
+                _f(abst.get("recall")),
+                _f(abst.get("f1")),
+                _false_abstentions(s),
+                f"{_f(s['crag_score'])} (+{c['correct']} / 0×{c['abstained_or_missed']} / "
+                f"−{c['wrong']})",
             ]
-        for name, s in answered.items():
-            if not s.get("by_tag"):
-                continue
-            out += ["", f"### `{name}` by tag", ""]
-            rows = []
-            for tag, groups in s["by_tag"].items():
-                for value, g in groups.items():
-                    rows.append([tag, value, str(g["n"]), _f(g["answered"]), _f(g["crag"])])
-            out += _table(["tag", "value", "n", "answered", "CRAG"], rows, align_right_from=2)
+        )
+    out += _table(
+        [
+            "dataset",
+            "answered",
+            "key facts",
+            "cit. precision",
+            "cit. recall",
+            "cites gold doc",
+            "abst. precision",
+            "abst. recall",
+            "abst. F1",
+            "false abst.",
+            "CRAG score",
+        ],
+        rows,
+    )
+    return out + ANSWER_NOTES
 
-        out += ["", "## Latency", "", "Answer path per stage, ms (`answer()` timings):", ""]
+
+def _false_abstention_reasons(answered: dict[str, Any]) -> list[str]:
+    reasons = {
+        name: s.get("false_abstentions", {}).get("by_reason") or {} for name, s in answered.items()
+    }
+    if not any(reasons.values()):
+        return []
+    out = ["", "### False abstentions by the rule that declined", ""]
+    kinds = sorted({k for r in reasons.values() for k in r})
+    out += _table(
+        ["rule", *(f"`{name}`" for name in reasons)],
+        [[kind, *(str(r.get(kind, 0)) for r in reasons.values())] for kind in kinds],
+    )
+    return out
+
+
+def _twins_section(answered: dict[str, Any]) -> list[str]:
+    twins = {name: s["twins"] for name, s in answered.items() if s.get("twins")}
+    if not twins:
+        return []
+    out = ["", "### Twin sets, pair by pair", ""]
+    out += _table(
+        ["dataset", "pairs", "told apart", "both correct"],
+        [
+            [
+                f"`{name}`",
+                str(t["pairs"]),
+                f"{t['told_apart']} ({_f(t['told_apart_rate'])})",
+                f"{t['both_correct']} ({_f(t['both_correct_rate'])})",
+            ]
+            for name, t in twins.items()
+        ],
+        align_right_from=1,
+    )
+    out += [
+        "",
+        "- told apart: the answerable twin answered and the unanswerable one declined "
+        "(what the answers said aside); both correct: both twins scored +1. A judge "
+        "that answers everything, or declines everything, tells no pair apart.",
+    ]
+    return out
+
+
+def _by_tag_sections(answered: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for name, s in answered.items():
+        if not s.get("by_tag"):
+            continue
+        out += ["", f"### `{name}` by tag", ""]
         rows = []
-        for name, s in answered.items():
-            for stage, lat in s["latency_ms"].items():
-                label = STAGE_LABELS.get(stage, stage)
-                rows.append([f"`{name}`", label, _f(lat["p50"], 1), _f(lat["p95"], 1)])
-        out += _table(["dataset", "stage", "p50", "p95"], rows, align_right_from=2)
-    api = results.get("api")
-    if api:
-        out += [
-            "",
-            f"POST /api/ask ({api['how']}; {api['mode']} mode, {api['n']} requests, status "
-            f"codes {api['status_codes']}): p50 {_f(api['p50'], 1)} ms, p95 "
-            f"{_f(api['p95'], 1)} ms. Latency depends on the machine and its load; it is "
-            "reported, not gated.",
-        ]
-    if figures:
-        out += ["", "## Figures", ""]
-        out += [f"![{title}]({path})" for title, path in figures.items()]
-    return "\n".join(out) + "\n"
+        for tag, groups in s["by_tag"].items():
+            for value, g in groups.items():
+                rows.append([tag, value, str(g["n"]), _f(g["answered"]), _f(g["crag"])])
+        out += _table(["tag", "value", "n", "answered", "CRAG"], rows, align_right_from=2)
+    return out
+
+
+def _latency_section(answered: dict[str, Any]) -> list[str]:
+    out = ["", "## Latency", "", "Answer path per stage, ms (`answer()` timings):", ""]
+    rows = []
+    for name, s in answered.items():
+        for stage, lat in s["latency_ms"].items():
+            label = STAGE_LABELS.get(stage, stage)
+            rows.append([f"`{name}`", label, _f(lat["p50"], 1), _f(lat["p95"], 1)])
+    out += _table(["dataset", "stage", "p50", "p95"], rows, align_right_from=2)
+    return out
 
 
 def plot(results: dict[str, Any], folder: Path) -> dict[str, Path]:

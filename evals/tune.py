@@ -33,9 +33,12 @@ from typing import Any
 from assistant.answering import Evidence, find_evidence
 from assistant.retrieval import Retriever
 from evals import datasets as ds
-from evals import harness
+from evals.answer_eval import evaluate_answers
 from evals.baselines import PipelineSystem
+from evals.gold import DocResolver
 from evals.report import TARGETS
+from evals.retrieval_eval import evaluate_retrieval
+from evals.support import SupportJudge
 from ingest.embedding import with_cache
 from kunskap.settings import AnswerSettings, Settings, get_settings
 
@@ -123,13 +126,13 @@ def variants(
     return rows
 
 
-def score(services: Any, loaded: list[ds.Dataset], resolver: harness.DocResolver) -> dict[str, Any]:
-    judge = harness.SupportJudge.for_services(services)
+def score(services: Any, loaded: list[ds.Dataset], resolver: DocResolver) -> dict[str, Any]:
+    judge = SupportJudge.for_services(services)
     system = PipelineSystem(services, "hybrid")
     out: dict[str, Any] = {}
     for dataset in loaded:
-        r = harness.evaluate_retrieval(system, dataset, resolver)
-        a = harness.evaluate_answers(services, dataset, resolver, judge)["summary"]
+        r = evaluate_retrieval(system, dataset, resolver)
+        a = evaluate_answers(services, dataset, resolver, judge)["summary"]
         out[dataset.name] = {
             "hit@5": r["doc"]["hit@5"],
             "ndcg@10": r["doc"]["ndcg@10"],
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 encoding="utf-8",
             )
         return 0
-    resolver = harness.DocResolver.from_services(services)
+    resolver = DocResolver.from_services(services)
     metrics = ["hit@5", "ndcg@10", "answered", "false_abst", "abst_recall", "key_facts", "crag"]
     header = ["change"] + [f"{d.name[:10]} {m}" for d in loaded for m in metrics]
     print(" | ".join(header))

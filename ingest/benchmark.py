@@ -203,6 +203,7 @@ def worker_query(engine: str, root: Path, queries: int, real: Path | None) -> di
     if real is not None:
         qs = [tuple(q) for q in json.loads(real.read_text())][:queries]
     else:
+        # Lists where the JSON branch gives tuples: both are indexed the same way below.
         qs = Synthetic().queries(queries)  # type: ignore[assignment]
     where = Where(must=(MatchAny("areas", (AREAS[0],)),))
     modes: dict[str, dict[str, Any]] = {

@@ -1,8 +1,7 @@
-"""`kunskap ingest`, `kunskap search` and `kunskap index info | export | import`."""
+"""`kunskap ingest` and `kunskap index info | export | import`."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -65,36 +64,6 @@ def ingest(
     console.print(table)
     if not report.ok:
         raise typer.Exit(code=1)
-
-
-def search(
-    question: str = typer.Argument(..., help="Frågan eller söktermerna."),
-    top_k: int = typer.Option(8, "--top-k", min=1, max=100, help="Antal träffar."),
-    mode: str = typer.Option("hybrid", help="hybrid, dense eller sparse."),
-    as_json: bool = typer.Option(False, "--json", help="Skriv träffarna som JSON."),
-) -> None:
-    """Visa de råa träffarna från hybridsökningen (för felsökning)."""
-    from assistant.retrieval import Retriever
-    from assistant.services import build_services
-
-    services = build_services(get_settings(), with_needs=False)
-    try:
-        # --mode is one of the retriever's modes (typer checks the choice); mypy sees str.
-        hits = Retriever(services).search(question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
-    finally:
-        services.close()
-    if as_json:
-        typer.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
-        return
-    table = Table(show_lines=True)
-    for column in ("#", "poäng", "dok-id", "titel", "sida", "avsnitt", "text"):
-        table.add_column(column)
-    for rank, hit in enumerate(hits, start=1):
-        table.add_row(
-            str(rank), f"{hit.score:.3f}", hit.doc_id, hit.title[:40], str(hit.page or "–"),
-            (hit.section or "–")[:30], hit.text[:300],
-        )  # fmt: skip
-    console.print(table)
 
 
 index_app = typer.Typer(
@@ -172,5 +141,4 @@ def index_import(
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
-    app.command("search")(search)
     app.add_typer(index_app, name="index")

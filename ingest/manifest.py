@@ -13,32 +13,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kunskap.domain import AREAS, DOC_TYPES
 from kunskap.text import web_url
 
-# The areas (verksamhetsområden) of domain.md, as slugs stored in the index.
-AREAS: dict[str, str] = {
-    "barn_och_unga": "Barn och unga",
-    "vuxna_beroende": "Vuxna / skadligt bruk och beroende",
-    "funktionshinder": "Funktionshinder",
-    "socialpsykiatri": "Socialpsykiatri",
-    "aldre": "Äldre",
-    "ekonomiskt_bistand": "Ekonomiskt bistånd",
-    "vald_i_nara_relationer": "Våld i nära relationer",
-    "overgripande": "Övergripande (ledning, kunskapsstyrning)",
-}
-
-# Source types in the order a reader should weigh them (domain.md: law > national
-# supports > R&D reports > meeting notes and news).
-DOC_TYPES: dict[str, str] = {
-    "lag": "Lag eller föreskrift",
-    "kunskapsstod": "Nationellt kunskapsstöd",
-    "evidenssammanstallning": "Evidenssammanställning",
-    "faq": "Frågor och svar (kunskapsstöd)",
-    "fou_rapport": "FoU-rapport",
-    "minnesanteckningar": "Minnesanteckningar",
-    "nyhet": "Nyhet",
-    "ovrigt": "Övrigt",
-}
 SOURCE_WEIGHT: dict[str, int] = {name: rank for rank, name in enumerate(DOC_TYPES)}
 
 Format = Literal["pdf", "txt", "md", "html", "docx", "jsonl"]

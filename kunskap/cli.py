@@ -1,7 +1,7 @@
 """The `kunskap` command. Each part of the product registers its own commands here.
 
-kunskap ingest | search          (ingest/cli.py)
-kunskap ask | serve              (assistant/cli.py)
+kunskap ingest                   (ingest/cli.py)
+kunskap ask | search | serve     (assistant/cli.py)
 kunskap needs list | export      (assistant/needs/cli.py)
 kunskap eval                     (evals/cli.py)
 kunskap index info | export | import (ingest/cli.py)

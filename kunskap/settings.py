@@ -20,6 +20,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Values that mean "somebody copied the example file and forgot to fill it in".
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password"})
 
+# The sparse vectors' make: bump it when ``kunskap/analysis.py`` changes the terms (words,
+# stop words, stemming, folding) or ``ingest/sparse.py`` their weighting. It is part of the
+# collection name, so old vectors are never mixed with new ones.
+SPARSE_ENCODER_VERSION = "sv-snowball-fold-bm25-v1"
+
 
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -165,6 +170,15 @@ class AnswerSettings(_Group):
         description="For a question in another language than the sources, embed at most this "
         "many candidate sentences (the best by the glossary's words) to rank them by meaning; "
         "0 embeds them all.",
+    )
+    evidence_hits: int = Field(
+        3,
+        ge=1,
+        description="Hits, most similar first, whose text, title, section, type, publisher "
+        "and date the answerability rules read as the evidence.",
+    )
+    llm_judge_passages: int = Field(
+        4, ge=1, description="Passages the LLM judge reads (KUNSKAP_ANSWER_JUDGE=llm)."
     )
     # The passage composer is the issue-16 design; on the development sets it names fewer
     # key facts than the sentence composer they were tuned on (0.66 against 0.75,
@@ -328,8 +342,6 @@ class Settings(BaseSettings):
 
     def vector_fingerprint(self) -> dict[str, object]:
         """What shapes the stored vectors: change any of it and a new collection is built."""
-        from ingest.sparse import SPARSE_ENCODER_VERSION
-
         return {
             "embedding_backend": self.embedding.backend,
             "embedding_model": str(self.embedding.model_path or self.embedding.model),

@@ -43,15 +43,15 @@ def _is_local(address: object) -> bool:
 def _guarded_connect(self: socket.socket, address: object) -> None:
     if not _is_local(address):
         raise NetworkBlocked(f"tests may not reach the network: {address!r}")
-    _real_connect(self, address)  # type: ignore[arg-type]
+    _real_connect(self, address)
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> Iterator[None]:
     # Like pydantic-ai's ALLOW_MODEL_REQUESTS = False: a test that would call out fails loudly.
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect
     yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect = _real_connect
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def _clean_kunskap_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings over an isolated data dir, ignoring any .env file."""
     values: dict[str, object] = {"manifest": SAMPLE_MANIFEST, **overrides}
-    return Settings(_env_file=None, data_dir=data_dir, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=data_dir, **values)
 
 
 SAMPLE_INDEX_CACHE = REPO_ROOT / "build" / "test-index"
@@ -90,7 +90,7 @@ def sample_index_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_services(sample_index_dir: Path):  # type: ignore[no-untyped-def]
+def sample_services(sample_index_dir: Path):
     """Services over the sample index, without a needs store (tests that need one add it)."""
     from assistant.services import build_services
 

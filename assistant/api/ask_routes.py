@@ -24,7 +24,7 @@ from assistant.models import (
     HistoryTurn,
     SearchFilters,
 )
-from assistant.services import INDEX_ERROR, Services
+from assistant.services import Services
 from ingest import index_store
 from kunskap.limits import (
     ANSWER_HISTORY_TURNS,
@@ -39,7 +39,7 @@ router = APIRouter(prefix="/api", tags=["assistant"])
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services  # type: ignore[no-any-return]  # app.state is untyped
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -102,7 +102,7 @@ def for_answer(history: Sequence[HistoryTurn]) -> list[HistoryTurn]:
 
 def require_index(services: Services) -> None:
     """503 at once when the index could not be opened at start (see build_services)."""
-    broken = services.extras.get(INDEX_ERROR)
+    broken = services.index_error
     if broken:
         raise HTTPException(status_code=503, detail=str(broken))
 
@@ -239,7 +239,7 @@ def health(services: ServicesDep) -> dict[str, Any]:
     settings = services.settings
     status: dict[str, Any] = {"version": kunskap.__version__}
     collection = settings.collection_name()
-    broken = services.extras.get(INDEX_ERROR)
+    broken = services.index_error
     try:
         if broken:
             raise index_store.IndexUnavailable(str(broken))
@@ -283,7 +283,7 @@ def _llm_health(services: Services) -> dict[str, Any]:
         headers = (
             {"Authorization": f"Bearer {cfg.api_key.get_secret_value()}"} if cfg.api_key else {}
         )
-        response = httpx.get(f"{cfg.base_url.rstrip('/')}/models", headers=headers, timeout=3)  # type: ignore[union-attr]
+        response = httpx.get(f"{cfg.base_url.rstrip('/')}/models", headers=headers, timeout=3)  # type: ignore[union-attr]  # enabled means base_url is set
         return {"ok": response.status_code < 500, "configured": True, "model": cfg.model}
     except httpx.HTTPError as exc:
         return {"ok": False, "configured": True, "message": type(exc).__name__}

@@ -47,7 +47,7 @@ from assistant.needs.schemas import (
     Stats,
 )
 from assistant.needs.store import NeedsError, NeedsStore, NotFound
-from ingest.manifest import AREAS
+from kunskap.domain import AREAS
 
 # Statuses every analyst route may answer, for the OpenAPI document.
 AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -85,7 +85,7 @@ def _store(request: Request) -> NeedsStore:
     store = request.app.state.services.needs
     if store is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "behovsregistret är inte igång")
-    return store  # type: ignore[no-any-return]
+    return store  # type: ignore[no-any-return]  # app.state is untyped
 
 
 def _page_file(name: str) -> str:

@@ -19,7 +19,7 @@ from assistant.chat.feedback_layer import AnsweredTurn, FeedbackDataLayer
 from assistant.chat.mount import answer_ledger, host_services
 from assistant.models import Answer, AnswerDelta, HistoryTurn, SearchFilters
 from ingest.index_store import IndexUnavailable
-from ingest.manifest import AREAS, DOC_TYPES
+from kunskap.domain import AREAS, DOC_TYPES
 
 log = logging.getLogger(__name__)
 

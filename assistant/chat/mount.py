@@ -77,6 +77,7 @@ def _register_login(settings: Settings) -> None:
     elif settings.auth.mode == "sso_header":
 
         async def header_login(headers: object) -> cl.User | None:
+            # Chainlit passes the request's headers, a mapping, but types them as object.
             name = auth.sso_user(settings, headers)  # type: ignore[arg-type]
             return cl.User(identifier=name, metadata={"provider": "sso"}) if name else None
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from assistant.chat.texts import SETTINGS_AREAS_ID, SETTINGS_DOC_TYPES_ID, label
 from assistant.models import Answer, Citation, HistoryTurn, SearchFilters, SourceRef
-from ingest.manifest import AREAS, DOC_TYPES
+from kunskap.domain import AREAS, DOC_TYPES
 
 # How many earlier turns a follow-up question sees; enough to resolve "it"/"that", small
 # enough to keep the stand-alone rewrite prompt short.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ingest.manifest import AREAS
+from kunskap.domain import AREAS
 
 FALLBACK_AREA = "overgripande"
 

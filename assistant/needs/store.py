@@ -55,7 +55,7 @@ from assistant.needs.schemas import (
     SourceHit,
     Stats,
 )
-from ingest.manifest import AREAS
+from kunskap.domain import AREAS
 from kunskap.limits import MAX_QUESTION_CHARS
 from kunskap.settings import Settings
 from kunskap.text import strip_control

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.aliases import with_aliases
 from assistant.vocabulary import alias_terms
-from ingest.sparse import analyze, term_set
+from kunskap.analysis import analyze, term_set
 
 
 def test_either_form_brings_the_other() -> None:

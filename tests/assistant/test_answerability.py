@@ -17,14 +17,14 @@ from assistant.answerability import (
     with_same_meaning,
 )
 from assistant.vocabulary import CorpusVocabulary
-from ingest.sparse import analyze
+from kunskap.analysis import analyze
 from kunskap.settings import AnswerSettings
 from tests.utils.hits import make_hit
 
 SETTINGS = AnswerSettings()
 
 
-def verdict(  # type: ignore[no-untyped-def]
+def verdict(
     question: str,
     text: str,
     *,

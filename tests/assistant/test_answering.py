@@ -31,7 +31,7 @@ def with_llm(services: Services, llm: object) -> Services:
     return replace(services, llm=llm)
 
 
-def assert_citations_consistent(result) -> None:  # type: ignore[no-untyped-def]
+def assert_citations_consistent(result) -> None:
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
     assert markers == {c.n for c in result.citations}
     for c in result.citations:
@@ -219,7 +219,7 @@ def test_real_openai_compatible_endpoint_over_http(sample_services: Services) ->
     reply = f"Man bör fråga vad det kostar och vilka effekter det får [{n}]."
     with openai_compatible_server([reply]) as server:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             data_dir=sample_services.settings.data_dir,
             llm={"base_url": f"http://127.0.0.1:{server.server_port}/v1", "model": "fake"},
         )
@@ -235,7 +235,7 @@ def test_unreachable_endpoint_falls_back(sample_services: Services) -> None:
     from assistant.llm import build_llm
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=sample_services.settings.data_dir,
         llm={"base_url": "http://127.0.0.1:9/v1", "model": "fake", "timeout_s": 2},
     )
@@ -248,15 +248,15 @@ def test_unreachable_endpoint_falls_back(sample_services: Services) -> None:
 def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
     sample_services: Services, tmp_path: Path
 ) -> None:
-    sample_services.extras.pop("vocabulary", None)
+    sample_services.caches.vocabulary = None
     glossary.cache_clear()
     warm_up(sample_services)
-    assert "vocabulary" in sample_services.extras
+    assert sample_services.caches.vocabulary is not None
     assert glossary.cache_info().currsize == 1  # read before the first English question
     empty = build_services(make_settings(tmp_path / "tom"), with_needs=False)
     try:
         warm_up(empty)  # no collection yet: nothing to load, and no error
-        assert "vocabulary" not in empty.extras
+        assert empty.caches.vocabulary is None
     finally:
         empty.close()
 

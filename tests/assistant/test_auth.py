@@ -83,7 +83,7 @@ def test_no_basic_challenge_for_the_analyst_page(tmp_path: Path) -> None:
 
 def test_cookie_is_signed_and_expires(tmp_path: Path) -> None:
     client, _ = build(tmp_path)
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = client.app.state.services.settings
     token = make_cookie(settings, "ann", "analyst")
     assert read_cookie(settings, token) == ("ann", "analyst")
     client.cookies.set(COOKIE_NAME, token)
@@ -99,14 +99,14 @@ def test_cookie_is_signed_and_expires(tmp_path: Path) -> None:
 
 def test_cookie_for_removed_account_is_refused(tmp_path: Path) -> None:
     client, _ = build(tmp_path)
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = client.app.state.services.settings
     client.cookies.set(COOKIE_NAME, make_cookie(settings, "ghost", "admin"))
     assert client.get("/analyst").status_code == 401
 
 
 def test_cookie_writes_need_the_csrf_header(tmp_path: Path) -> None:
     client, _ = build(tmp_path)
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = client.app.state.services.settings
     client.cookies.set(COOKIE_NAME, make_cookie(settings, "root", "admin"))
     assert client.post("/admin").status_code == 403
     assert client.post("/admin", headers={"X-Requested-With": "kunskap"}).status_code == 200

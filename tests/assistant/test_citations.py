@@ -1,5 +1,5 @@
 from assistant.citations import normalise_markers, verify
-from ingest.sparse import term_set
+from kunskap.analysis import term_set
 from tests.utils.hits import make_hit
 
 LVU = make_hit(

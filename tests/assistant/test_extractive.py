@@ -11,7 +11,7 @@ from assistant.extractive import compose
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
 from evals import datasets
-from ingest.sparse import analyze
+from kunskap.analysis import analyze
 from tests.utils.hits import make_hit
 
 

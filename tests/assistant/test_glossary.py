@@ -60,7 +60,7 @@ def test_only_english_questions_with_glossary_words_change(
     assert search_text(question, language) == searched
 
 
-def test_an_english_question_finds_the_faq_in_swedish_words(sample_services) -> None:  # type: ignore[no-untyped-def]
+def test_an_english_question_finds_the_faq_in_swedish_words(sample_services) -> None:
     # Only one FAQ answer says "försäkringsskydd"; by meaning alone the English question
     # comes closer to another one about foster parents' rights.
     question = "Does a foster parent get compensation and insurance?"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from assistant.judge import Evidence, LLMJudge, RulesJudge, build_judge
 from assistant.question import analyse
 from assistant.vocabulary import CorpusVocabulary
-from ingest.sparse import analyze
+from kunskap.analysis import analyze
 from kunskap.settings import AnswerSettings
 from tests.utils.hits import make_hit
 from tests.utils.llm import ScriptedLLM

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.auth import hash_password
-from assistant.services import INDEX_ERROR, build_services
+from assistant.services import build_services
 from tests.conftest import make_settings
 
 PASSWORD = "ett-långt-lösenord"
@@ -42,7 +42,7 @@ def test_server_starts_on_a_corrupted_index_and_says_what_to_run(
     settings = make_settings(tmp_path)
     corrupt_index(tmp_path, target)
     services = build_services(settings)  # used to raise and stop `kunskap serve`
-    assert services.extras[INDEX_ERROR]
+    assert services.index_error
     assert services.needs is not None
     services.needs.add_user("ann", hash_password(PASSWORD), "admin")
     app = create_app(services=services, with_chat=False)

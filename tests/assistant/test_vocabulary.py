@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.retrieval import Retriever
 from assistant.services import Services
 from assistant.vocabulary import CorpusVocabulary
-from ingest.sparse import analyze
+from kunskap.analysis import analyze
 
 WORDS = analyze(
     "Socialtjänsten erbjuder serviceinsatser och stöd. Lämplig insats bedöms i en bedömning. "

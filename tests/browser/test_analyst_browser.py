@@ -101,11 +101,11 @@ def site(analyst_server: AnalystSite) -> AnalystSite:
     return analyst_server
 
 
-def _focused(locator) -> bool:  # type: ignore[no-untyped-def]
+def _focused(locator) -> bool:
     return bool(locator.evaluate("(el) => el === document.activeElement"))
 
 
-def _tab_to(page, locator, limit: int = 120) -> None:  # type: ignore[no-untyped-def]
+def _tab_to(page, locator, limit: int = 120) -> None:
     """Press Tab until ``locator`` has the focus: it is reachable with the keyboard."""
     for _ in range(limit):
         if _focused(locator):
@@ -114,7 +114,7 @@ def _tab_to(page, locator, limit: int = 120) -> None:  # type: ignore[no-untyped
     raise AssertionError(f"not reachable with Tab: {locator}")
 
 
-def _choose(page, select, value: str) -> None:  # type: ignore[no-untyped-def]
+def _choose(page, select, value: str) -> None:
     """Pick an option in a focused, closed <select> with the arrow keys."""
     assert _focused(select)
     page.keyboard.press("Home")
@@ -125,13 +125,13 @@ def _choose(page, select, value: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"option {value!r} not reachable with the arrow keys")
 
 
-def _type_into(page, field, text: str) -> None:  # type: ignore[no-untyped-def]
+def _type_into(page, field, text: str) -> None:
     _tab_to(page, field)
     page.keyboard.press("Control+A")
     page.keyboard.type(text)
 
 
-def _log_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, username: str, password: str) -> None:
     """Fill in the login form with the keyboard and send it with Enter."""
     _type_into(page, page.get_by_label("Användarnamn"), username)
     _type_into(page, page.get_by_label("Lösenord"), password)
@@ -139,17 +139,17 @@ def _log_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     page.wait_for_url(re.compile(r".*/analys$"))
 
 
-def _row(page, representative: str):  # type: ignore[no-untyped-def]
+def _row(page, representative: str):
     return page.locator("#needs-table tbody tr").filter(
         has=page.get_by_role("button", name=representative, exact=True)
     )
 
 
-def _cells(row) -> list[str]:  # type: ignore[no-untyped-def]
+def _cells(row) -> list[str]:
     return [c.strip() for c in row.locator("td").all_inner_texts()]
 
 
-def _fact(page, name: str):  # type: ignore[no-untyped-def]
+def _fact(page, name: str):
     """The value of one fact in the open need's fact list."""
     return page.locator(f'#detail-facts dt:text-is("{name}") + dd')
 
@@ -169,7 +169,7 @@ def test_analyst_page_in_a_real_browser(
     base = site.base_url
     traffic = Traffic()
 
-    def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    def shot(page, name: str) -> None:
         page.screenshot(path=str(artifacts_dir / f"analyst-{name}.png"), full_page=True)
 
     with sync_playwright() as pw, chromium_context(pw, chromium_path, traffic) as context:

@@ -48,7 +48,7 @@ TIMER_JS = """
 """
 
 
-def _ask(page, question: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _ask(page, question: str) -> dict[str, float]:
     """Type the question with the keyboard, send it with Enter, wait for the full answer."""
     page.evaluate(TIMER_JS)
     box = page.locator("#chat-input")

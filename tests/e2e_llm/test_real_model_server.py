@@ -50,7 +50,7 @@ def test_every_answer_is_verified_or_falls_back(
     judge: str, llm_url: str, sample_services: Services
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=sample_services.settings.data_dir,
         llm={"base_url": llm_url, "model": "gemma-3-270m", "timeout_s": 90},
         answer={"judge": judge},

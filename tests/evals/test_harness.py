@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from evals import datasets, harness
+from evals import answer_eval, datasets, gate, harness
 from evals.baselines import SYSTEM_NAMES
 from tests.conftest import make_settings
 
@@ -226,8 +226,8 @@ def test_answers_are_scored(results: dict[str, Any]) -> None:
         "by_reason": {"asks for a count the evidence does not give": 1},
     }
     assert rows["q4"]["decline_reason"] == "asks for a count the evidence does not give"
-    assert harness.decline_kind("key-term coverage 0.33") == "key-term coverage"
-    assert harness.decline_kind("not in the material: fardtjanst") == "not in the material"
+    assert answer_eval.decline_kind("key-term coverage 0.33") == "key-term coverage"
+    assert answer_eval.decline_kind("not in the material: fardtjanst") == "not in the material"
     assert "gold_in_evidence" not in rows["q1"]  # only declined answerable questions
     for row in rows.values():
         assert row["crag"] in (-1, 0, 1)
@@ -239,18 +239,18 @@ def test_answers_are_scored(results: dict[str, Any]) -> None:
 
 
 def test_flatten_and_check(results: dict[str, Any]) -> None:
-    flat = harness.flatten(results)
+    flat = gate.flatten(results)
     key = "tiny_retrieval.retrieval.hybrid.doc.hit@5"
     assert flat[key] == 1.0
-    assert harness.check(flat, {"min": {key: 1.0}}) == []
-    failures = harness.check(flat, {"min": {key: 1.01}})
+    assert gate.check(flat, {"min": {key: 1.0}}) == []
+    failures = gate.check(flat, {"min": {key: 1.01}})
     assert [f.metric for f in failures] == [key]
     assert "1.0000 < threshold 1.0100" in failures[0].line()
-    assert harness.check(flat, {"max": {"api.ask.p95_ms": 0.0}})[0].direction == "max"
+    assert gate.check(flat, {"max": {"api.ask.p95_ms": 0.0}})[0].direction == "max"
     # A metric that vanished from a dataset that ran fails; another dataset's is skipped.
-    scope = harness.evaluated(results)
-    assert harness.check(flat, {"min": {"tiny_qa.retrieval.hybrid.doc.gone": 0.1}}, scope)
-    assert harness.check(flat, {"min": {"sample_qa.retrieval.hybrid.doc.hit@5": 0.9}}, scope) == []
+    scope = gate.evaluated(results)
+    assert gate.check(flat, {"min": {"tiny_qa.retrieval.hybrid.doc.gone": 0.1}}, scope)
+    assert gate.check(flat, {"min": {"sample_qa.retrieval.hybrid.doc.hit@5": 0.9}}, scope) == []
 
 
 def test_report_files(results: dict[str, Any], tmp_path: Path) -> None:
@@ -339,96 +339,3 @@ def test_shipped_datasets_load() -> None:
     assert not loaded["dev6_qa"].heldout and loaded["heldout_f_qa"].heldout
     assert not loaded["dev7_qa"].heldout and loaded["heldout_g_qa"].heldout
     assert loaded["heldout_h_qa"].heldout
-
-
-def test_thresholds_only_ever_tighten() -> None:
-    flat = {
-        "d.retrieval.hybrid.doc.hit@5": 0.9857,
-        "d.retrieval.bm25_plain.doc.hit@5": 0.7,  # a baseline: reported, not gated
-        "d.answers.false_abstention_rate": 0.0833,
-        "d.answers.crag_score": 0.40,
-        "api.ask.p95_ms": 120.0,  # latency: not gated
-        "heldout_qa.answers.crag_score": 0.5,  # held out: reported, never gated
-    }
-    current = {"min": {"d.answers.crag_score": 0.45}, "max": {}}
-    raised = harness.raised_thresholds(flat, current)
-    assert raised["min"] == {
-        "d.answers.crag_score": 0.45,  # measured lower: the threshold stays, the gate fails
-        "d.retrieval.hybrid.doc.hit@5": 0.98,
-    }
-    assert raised["max"] == {"d.answers.false_abstention_rate": 0.09}
-    again = harness.raised_thresholds({**flat, "d.retrieval.hybrid.doc.hit@5": 0.5}, raised)
-    assert again["min"]["d.retrieval.hybrid.doc.hit@5"] == 0.98
-
-
-def _twin_row(id_: str, twin: str, *, answerable: bool, abstained: bool, crag: int) -> dict:
-    return {
-        "id": id_,
-        "answerable": answerable,
-        "abstained": abstained,
-        "crag": crag,
-        "tags": {"twin": twin},
-    }
-
-
-def test_twin_pairs_count_pairs_told_apart_and_pairs_both_correct() -> None:
-    rows = [
-        # told apart, and the answer holds the key facts: both +1
-        _twin_row("t1", "t2", answerable=True, abstained=False, crag=1),
-        _twin_row("t2", "t1", answerable=False, abstained=True, crag=1),
-        # told apart, but the answer missed the asked fact (−1)
-        _twin_row("t3", "t4", answerable=False, abstained=True, crag=1),
-        _twin_row("t4", "t3", answerable=True, abstained=False, crag=-1),
-        # both answered: not told apart, though the answerable twin is right
-        _twin_row("t5", "t6", answerable=True, abstained=False, crag=1),
-        _twin_row("t6", "t5", answerable=False, abstained=False, crag=-1),
-        # both declined
-        _twin_row("t7", "t8", answerable=True, abstained=True, crag=0),
-        _twin_row("t8", "t7", answerable=False, abstained=True, crag=1),
-    ]
-    assert harness.twin_pairs(rows) == {
-        "pairs": 4,
-        "told_apart": 2,
-        "both_correct": 1,
-        "told_apart_rate": 0.5,
-        "both_correct_rate": 0.25,
-    }
-
-
-def test_sets_without_twins_have_no_twin_figures() -> None:
-    rows = [_twin_row("a", "b", answerable=True, abstained=False, crag=1)]  # twin not in set
-    assert harness.twin_pairs(rows) is None
-    for row in rows:
-        row["tags"] = {}
-    assert harness.twin_pairs(rows) is None
-
-
-def test_the_expected_status_follows_answerability_and_near_miss() -> None:
-    def item(answerable: bool, **tags: Any) -> datasets.EvalItem:
-        return datasets.EvalItem("x", "Fråga?", answerable, (), tags=tags)
-
-    assert harness.expected_status(item(True)) == "answered"
-    assert harness.expected_status(item(False, near_miss=True)) == "partial"
-    assert harness.expected_status(item(False, near_miss=False)) == "declined"
-    assert harness.expected_status(item(False, expected_status="partial")) == "partial"
-
-
-def test_status_summary_counts_the_two_errors_a_reader_meets() -> None:
-    rows = [
-        {"answerable": True, "status": "answered", "expected_status": "answered"},
-        {"answerable": True, "status": "partial", "expected_status": "answered"},
-        {"answerable": False, "status": "answered", "expected_status": "partial"},
-        {"answerable": False, "status": "partial", "expected_status": "partial"},
-        {"answerable": False, "status": "declined", "expected_status": "declined"},
-    ]
-    status = harness.status_summary(rows)
-    assert status["accuracy"] == 0.6
-    assert status["answered_while_unanswerable"] == round(1 / 3, 4)
-    assert status["wrong_refusals"] == 0.5
-    assert status["confusion"] == {
-        "answered->answered": 1,
-        "answered->partial": 1,
-        "declined->declined": 1,
-        "partial->answered": 1,
-        "partial->partial": 1,
-    }

@@ -37,7 +37,7 @@ def test_the_balanced_model_finds_the_minority_class() -> None:
 
 
 @pytest.fixture(scope="module")
-def embed():  # type: ignore[no-untyped-def]
+def embed():
     model = build_embedding(EmbeddingSettings())
     return lambda texts: embed_queries(model, texts)
 
@@ -50,7 +50,7 @@ def _set(name: str, answerable: str, unanswerable: str) -> list[LabelledQuestion
     ]
 
 
-def test_wording_that_gives_the_label_away_is_found_and_twins_are_not(embed) -> None:  # type: ignore[no-untyped-def]
+def test_wording_that_gives_the_label_away_is_found_and_twins_are_not(embed) -> None:
     # Written to a brief like the first one: the unanswerable questions ask what it costs.
     train = [
         *_set("a", "Vad innebär {} för barnet?", "Hur mycket kostar {} per månad?"),

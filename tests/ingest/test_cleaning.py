@@ -175,11 +175,11 @@ def test_metadata_warnings_title_and_language_carried_over() -> None:
 
 
 @pytest.fixture(scope="module")
-def report():  # type: ignore[no-untyped-def]
+def report():
     return clean_document(raw_text(seed_text("004"), doc_id="004"))
 
 
-def test_seed_004_headers_markers_and_pages(report) -> None:  # type: ignore[no-untyped-def]
+def test_seed_004_headers_markers_and_pages(report) -> None:
     text = report.text
     assert "Ett diskussionsunderlag" not in text
     assert "(70)" not in text
@@ -195,7 +195,7 @@ def test_seed_004_headers_markers_and_pages(report) -> None:  # type: ignore[no-
     assert_spans_valid(report)
 
 
-def test_seed_004_sections_and_repair(report) -> None:  # type: ignore[no-untyped-def]
+def test_seed_004_sections_and_repair(report) -> None:
     headings = [s.heading for s in report.sections]
     assert headings[:3] == ["Sammanfattning", "Bakgrund", "Att använda och producera kunskap"]
     assert "1.1 Uppdraget" in headings

@@ -12,7 +12,7 @@ from ingest.manifest import load_manifest
 from tests.utils.documents import REPO_ROOT, entry, write_docx, write_jsonl, write_pdf
 
 
-def _only_failure(result) -> LoadFailure:  # type: ignore[no-untyped-def]
+def _only_failure(result) -> LoadFailure:
     assert not result.documents
     assert len(result.failures) == 1
     return result.failures[0]

@@ -245,7 +245,7 @@ def test_failed_batch_write_fails_its_documents_and_keeps_old_chunks(corpus: Pat
     (corpus / "b.txt").write_text(TEXT_B + " Ny mening om uppföljning.", encoding="utf-8")
     index = index_store.open_index(settings)
     try:
-        report = run_ingest(settings, index=_FailingWrites(index))  # type: ignore[arg-type]
+        report = run_ingest(settings, index=_FailingWrites(index))
     finally:
         index.close()
     assert report.failed == 1 and "disken är full" in report.failures[0]

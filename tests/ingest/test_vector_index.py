@@ -171,7 +171,7 @@ def _query(mode: str = "hybrid", **kw: object) -> HybridQuery:
         "sparse_candidates": 8,
     }
     args.update(kw)
-    return HybridQuery(**args)  # type: ignore[arg-type]
+    return HybridQuery(**args)
 
 
 def test_dense_query_scores_are_cosine_similarities(filled: VectorIndex) -> None:

@@ -13,7 +13,7 @@ def test_nested_settings_read_from_one_prefix(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("KUNSKAP_LLM_BASE_URL", "http://llm:8000/v1")
     monkeypatch.setenv("KUNSKAP_LLM_MODEL", "gpt-sw3")
     monkeypatch.setenv("KUNSKAP_DATA_DIR", "/srv/kunskap")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.qdrant.url == "http://qdrant:6333"
     assert settings.llm.enabled
     assert settings.data_dir == Path("/srv/kunskap")
@@ -21,24 +21,24 @@ def test_nested_settings_read_from_one_prefix(monkeypatch: pytest.MonkeyPatch) -
 
 def test_unknown_setting_is_rejected() -> None:
     with pytest.raises(ValidationError):
-        Settings(_env_file=None, not_a_setting=1)  # type: ignore[call-arg]
+        Settings(_env_file=None, not_a_setting=1)
 
 
 def test_placeholder_secret_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUNSKAP_LLM_API_KEY", "changeme")
     with pytest.raises(ValidationError, match="KUNSKAP_LLM_API_KEY is a placeholder"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 def test_collection_name_follows_what_shapes_the_vectors() -> None:
-    base = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert base.collection_name() == Settings(_env_file=None).collection_name()  # type: ignore[call-arg]
-    other_chunks = Settings(_env_file=None, chunking={"chunk_tokens": 300})  # type: ignore[call-arg]
-    other_model = Settings(_env_file=None, embedding={"backend": "openai", "model": "bge-m3"})  # type: ignore[call-arg]
+    base = Settings(_env_file=None)
+    assert base.collection_name() == Settings(_env_file=None).collection_name()
+    other_chunks = Settings(_env_file=None, chunking={"chunk_tokens": 300})
+    other_model = Settings(_env_file=None, embedding={"backend": "openai", "model": "bge-m3"})
     names = {base.collection_name(), other_chunks.collection_name(), other_model.collection_name()}
     assert len(names) == 3
     # Retrieval knobs do not shape vectors, so they must not force a re-index.
-    tuned = Settings(_env_file=None, retrieval={"top_k": 9})  # type: ignore[call-arg]
+    tuned = Settings(_env_file=None, retrieval={"top_k": 9})
     assert tuned.collection_name() == base.collection_name()
 
 

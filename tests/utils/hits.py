@@ -22,4 +22,4 @@ def make_hit(
         "page": 3,
     }
     fields.update(extra)
-    return Hit(**fields)  # type: ignore[arg-type]
+    return Hit(**fields)

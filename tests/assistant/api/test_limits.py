@@ -62,7 +62,7 @@ def test_the_answer_step_gets_a_bounded_history(
 
     def spy(question: str, *, history: list[HistoryTurn], **kwargs: object) -> object:
         seen.append(history)
-        return real(question, history=history, **kwargs)  # type: ignore[arg-type]
+        return real(question, history=history, **kwargs)
 
     monkeypatch.setattr(ask_routes, "answer", spy)
     history = [

@@ -29,7 +29,7 @@ def embed() -> Embed:
     from ingest.embedding import build_embedding, embed_queries
     from kunskap.settings import Settings
 
-    model = build_embedding(Settings(_env_file=None))  # type: ignore[call-arg]
+    model = build_embedding(Settings(_env_file=None))
     return lambda texts: embed_queries(model, texts)
 
 

@@ -66,7 +66,7 @@ def test_feedback_reaches_the_store_and_unknown_messages_fail_loudly() -> None:
     needs = _Needs()
     ledger = AnswerLedger()
     ledger.remember("run-1", TURN)
-    layer = FeedbackDataLayer(lambda: _Services(needs), ledger)  # type: ignore[arg-type,return-value]
+    layer = FeedbackDataLayer(lambda: _Services(needs), ledger)
     asyncio.run(layer.upsert_feedback(Feedback(forId="run-1", value=0, comment="Saknar källa")))
     assert [f.rating for f in needs.received] == ["down"]
     with pytest.raises(FeedbackNotStored):
@@ -76,6 +76,6 @@ def test_feedback_reaches_the_store_and_unknown_messages_fail_loudly() -> None:
 def test_feedback_without_a_store_is_reported_not_swallowed() -> None:
     ledger = AnswerLedger()
     ledger.remember("run-1", TURN)
-    layer = FeedbackDataLayer(lambda: _Services(None), ledger)  # type: ignore[arg-type,return-value]
+    layer = FeedbackDataLayer(lambda: _Services(None), ledger)
     with pytest.raises(FeedbackNotStored):
         asyncio.run(layer.upsert_feedback(Feedback(forId="run-1", value=0)))

@@ -11,10 +11,10 @@ from assistant.api.security import CONTENT_SECURITY_POLICY, SecurityHeadersMiddl
 
 
 def _app() -> Starlette:
-    async def plain(request):  # type: ignore[no-untyped-def]
+    async def plain(request):
         return PlainTextResponse("ok")
 
-    async def own(request):  # type: ignore[no-untyped-def]
+    async def own(request):
         return PlainTextResponse("ok", headers={"Content-Security-Policy": "default-src 'none'"})
 
     app = Starlette(routes=[Route("/", plain), Route("/own", own)])

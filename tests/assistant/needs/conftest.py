@@ -27,7 +27,7 @@ def embed() -> Embed:
     from ingest.embedding import build_embedding, embed_queries
     from kunskap.settings import Settings
 
-    model = build_embedding(Settings(_env_file=None))  # type: ignore[call-arg]
+    model = build_embedding(Settings(_env_file=None))
     return lambda texts: embed_queries(model, texts)
 
 
@@ -61,7 +61,7 @@ def pg_server() -> Iterator[str]:
         prefix = ["runuser", "-u", "postgres", "--"]
     data, sock, logfile = root / "data", root / "sock", root / "server.log"
     port = _free_port()
-    run = lambda *args: subprocess.run(  # noqa: E731
+    run = lambda *args: subprocess.run(  # noqa: E731 - one line per call below reads better
         [*prefix, *args], check=True, capture_output=True, text=True
     )
     run("mkdir", "-p", str(sock))

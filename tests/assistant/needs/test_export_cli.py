@@ -70,7 +70,7 @@ def test_cli_list_export_user_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                     embed: object) -> None:  # fmt: skip
     data_dir = tmp_path / "data"
     monkeypatch.setenv("KUNSKAP_DATA_DIR", str(data_dir))
-    store = NeedsStore.from_settings(make_settings(data_dir), embed=embed)  # type: ignore[arg-type]
+    store = NeedsStore.from_settings(make_settings(data_dir), embed=embed)
     _fill(store)
     store.close()
     runner = CliRunner()
@@ -97,7 +97,7 @@ def test_cli_list_export_user_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert runner.invoke(app, ["needs", "user", "add", "bo"]).exit_code == 2
     assert runner.invoke(app, ["needs", "purge"]).exit_code == 0
     assert runner.invoke(app, ["needs", "regroup"]).exit_code == 0
-    store = NeedsStore.from_settings(make_settings(data_dir), embed=embed)  # type: ignore[arg-type]
+    store = NeedsStore.from_settings(make_settings(data_dir), embed=embed)
     user = store.get_user("ann")
     assert user is not None and user.role == "admin" and user.password_hash.startswith("$argon2")
     store.close()
