@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -30,7 +31,8 @@ from .cleaning import clean_document
 from .documents import Chunk, CleanDocument, RawDocument
 from .embedding import build_embedding, embed_passages
 from .loaders import load_source
-from .manifest import DOC_TYPES, ManifestError, SourceEntry, load_manifest
+from .managed import load_manifests
+from .manifest import DOC_TYPES, ManifestError, SourceEntry
 from .originals import OPENABLE_FORMATS, keep_original, prune_originals
 from .sparse import document_vector
 
@@ -135,6 +137,12 @@ def chunk_payload(
         "format": meta.get("format"),
         # The original kept under the data dir (ingest/originals.py); absent for JSONL.
         **({"file_sha256": file_sha256} if file_sha256 else {}),
+        # When this version was indexed, on the first chunk only (the admin page shows it).
+        **(
+            {"ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            if chunk.index == 0
+            else {}
+        ),
     }
 
 
@@ -282,11 +290,15 @@ def run_ingest(
     index: index_store.VectorIndex | None = None,
     embedding: BaseEmbedding | None = None,
     progress: ProgressCallback | None = None,
+    report: IngestReport | None = None,
 ) -> IngestReport:
+    """Ingest the manifest; ``report`` may be given to watch chunks and counts as they grow
+    (the server's background worker shows them on the admin page)."""
     started = time.perf_counter()
-    report = IngestReport()
+    report = report if report is not None else IngestReport()
     try:
-        manifest = load_manifest(manifest_path or settings.manifest)
+        # The user's manifest and the sources added on the admin page (ingest/managed.py).
+        manifest = load_manifests(Path(manifest_path or settings.manifest))
     except ManifestError as exc:
         report.failed = 1
         report.failures.append(str(exc))

@@ -24,6 +24,7 @@ from kunskap.limits import (
     MAX_MESSAGES,
     MAX_QUESTION_CHARS,
     MAX_TURN_CHARS,
+    MAX_UPLOAD_BYTES,
 )
 from kunskap.settings import Settings, get_settings
 
@@ -95,7 +96,12 @@ def create_app(
         app.state.services = services
     app.add_middleware(SecurityHeadersMiddleware)
     # Added last, so outermost: a too large body is refused before anything reads it.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.server.max_body_bytes,
+        # A source file (admin page) may be larger; the form fields around it are small.
+        uploads={"/api/sources": MAX_UPLOAD_BYTES + 64 * 1024},
+    )
     add_error_handlers(app)
     add_local_docs(app)
     app.include_router(ask_routes.router)
