@@ -106,6 +106,7 @@ def create_app(
     add_local_docs(app)
     app.include_router(ask_routes.router)
     app.include_router(sources_routes.router)
+    app.include_router(sources_routes.page_router)
     app.include_router(openai_routes.router)
     app.include_router(needs_routes.router)
     if with_chat:
