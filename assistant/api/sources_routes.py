@@ -349,6 +349,7 @@ class SourceStatus(BaseModel):
         "på administrationssidan."
     )
     doc_type: str
+    doc_type_label: str = ""
     publisher: str | None = None
     areas: list[str] = []
     published: str | None = None
@@ -427,6 +428,7 @@ def _status_of(
             title=str(payload.get("title") or doc_id),
             origin=origin,
             doc_type=str(payload.get("doc_type") or "ovrigt"),
+            doc_type_label=DOC_TYPES.get(str(payload.get("doc_type")), ""),
             publisher=payload.get("publisher"),
             areas=list(payload.get("areas") or []),
             published=payload.get("published"),
@@ -448,6 +450,7 @@ def _status_of(
         title=entry.title,
         origin=origin,
         doc_type=entry.doc_type,
+        doc_type_label=DOC_TYPES[entry.doc_type],
         publisher=entry.publisher,
         areas=list(entry.areas),
         published=entry.published.isoformat() if entry.published else None,

@@ -77,7 +77,7 @@ function row(s) {
   if (s.file_url) actions.append(" ", el("a", { href: s.file_url, target: "_blank", rel: "noopener", text: "Öppna" }));
   const when = s.last_ingested ? new Date(s.last_ingested).toLocaleString("sv-SE") : "";
   return el("tr", { "data-doc-id": s.doc_id },
-    el("td", { text: s.title }), el("td", { text: s.doc_type }), el("td", { text: ORIGIN[s.origin] }),
+    el("td", { text: s.title }), el("td", { text: s.doc_type_label || s.doc_type }), el("td", { text: ORIGIN[s.origin] }),
     el("td", { class: `status-${s.status}`, text: STATUS[s.status] }), el("td", { text: String(s.chunks) }),
     el("td", { text: when }), el("td", { text: s.error || "" }), actions);
 }

@@ -136,6 +136,7 @@ def test_an_uploaded_pdf_is_ingested_by_the_server_and_cited_at_its_page(
 
     status = client.get(f"/api/sources/{source_id}", headers=basic(ADMIN)).json()
     assert status["status"] == "indexed" and status["chunks"] >= 1
+    assert status["doc_type_label"] == "Nationellt kunskapsstöd"
     assert status["last_ingested"] and status["file_url"] == f"/api/sources/{source_id}/file"
     listed = {s["doc_id"]: s for s in overview["sources"]}
     assert listed[source_id]["origin"] == "uploaded"
