@@ -168,11 +168,13 @@ def verify(
     citations = []
     for original, n in sorted(renumber.items(), key=lambda item: item[1]):
         hit = sources[original - 1]
+        quote = " ".join(source_quotes.get(original, []))
         citations.append(
             Citation(
-                **hit.source_ref().model_dump(),
+                # The page and section of the quote itself, not of the whole chunk.
+                **hit.source_ref(quote).model_dump(),
                 n=n,
-                quote=" ".join(source_quotes.get(original, [])),
+                quote=quote,
                 text=hit.text,
                 chunk_id=hit.chunk_id,
                 score=hit.score,

@@ -54,6 +54,13 @@ class SourceRef(BaseModel):
     )
     section: str | None = None
     url: str | None = Field(None, description="The source's web address; only http(s).")
+    file_url: str | None = Field(
+        None,
+        description="This app's own link to the document, relative to the app's address "
+        "(never another host): the kept PDF at the quote's page (`/api/sources/{doc_id}/"
+        "file#page=N`) or, for other formats, the text view with the quote highlighted "
+        "(`/api/sources/{doc_id}/text?start=…&end=…#citat`). Behind the chat's login.",
+    )
 
     @field_validator("url", mode="before")
     @classmethod
@@ -61,6 +68,15 @@ class SourceRef(BaseModel):
         # The manifest accepts only http(s), but an index built before that check may hold
         # anything: a javascript: link must never reach a reader.
         return web_url(value) if isinstance(value, str) else None
+
+    @field_validator("file_url", mode="before")
+    @classmethod
+    def _own_path_only(cls, value: object) -> str | None:
+        # Built by us from the document id, but a reader must never get another host's link
+        # here either: only a path on this app.
+        if isinstance(value, str) and value.startswith("/api/sources/") and "//" not in value:
+            return value
+        return None
 
 
 class Citation(SourceRef):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 from typing import Any, Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from ingest import index_store
 from ingest.sparse import query_vector
 from ingest.vector_index import DateRange, HybridQuery, IndexHit, MatchAny, Where
 from kunskap.analysis import analyze
+from kunskap.text import split_sentences
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
@@ -50,21 +52,113 @@ class Hit(BaseModel):
     chunk_index: int = 0
     n_chunks: int = 1
     neighbours: list[str] = []  # chunk ids appended to text because the hit was cut
+    # Where in ``text`` each page (and, after an appended neighbour, each section) begins:
+    # (offset, page, page estimated, section). None when an index built before page marks
+    # holds a chunk spanning pages, whose inner page breaks are unknown.
+    places: list[tuple[int, int | None, bool, str | None]] | None = None
+    # (offset in ``text``, offset in the cleaned document) where each joined chunk begins,
+    # so a quote can be highlighted in the document's text view.
+    doc_offsets: list[tuple[int, int]] = []
+    format: str | None = None
+    has_original: bool = False  # the original file is kept under the data dir
 
-    def source_ref(self) -> SourceRef:
-        """Which document this hit comes from and where in it, as answers show it."""
+    def source_ref(self, quote: str | None = None) -> SourceRef:
+        """Which document this hit comes from and where in it, as answers show it.
+
+        Given the quote, the page is the one the quote stands on (and ``page_end`` set only
+        when the quote itself runs onto the next page) and the section is the heading above
+        the quote; otherwise, or when the quote cannot be placed, the chunk's whole range.
+        """
+        page, page_end, estimated = self.page, self.page_end, self.page_estimated
+        section = self.section
+        span = quote_span(quote, self.text) if quote else None
+        if span is not None and self.places:
+            first = _place_at(self.places, span[0])
+            last = _place_at(self.places, max(span[1] - 1, span[0]))
+            within = [p for p in self.places if span[0] <= p[0] < span[1]]
+            page, page_end = first[1], last[1]
+            estimated = first[2] or any(p[2] for p in within)
+            section = first[3]
         return SourceRef(
             doc_id=self.doc_id,
             title=self.title,
             publisher=self.publisher,
             doc_type=self.doc_type,
             doc_type_label=self.doc_type_label,
-            page=self.page,
-            page_end=self.page_end if self.page_end != self.page else None,
-            page_estimated=self.page_estimated,
-            section=self.section,
+            page=page,
+            page_end=page_end if page_end != page else None,
+            page_estimated=estimated,
+            section=section,
             url=self.url,
+            file_url=self.file_url(page, span),
         )
+
+    def file_url(self, page: int | None, span: tuple[int, int] | None) -> str:
+        """Our own link to the document: the PDF at the page, or the text view with the
+        quote highlighted (``assistant/api/sources_routes.py``)."""
+        base = f"/api/sources/{quote_path(self.doc_id)}"
+        if self.format == "pdf" and self.has_original:
+            return f"{base}/file#page={page}" if page else f"{base}/file"
+        if span is not None and self.doc_offsets:
+            at = [o for o in self.doc_offsets if o[0] <= span[0]] or self.doc_offsets[:1]
+            part_start, doc_start = at[-1]
+            start = doc_start + span[0] - part_start
+            return f"{base}/text?start={start}&end={start + span[1] - span[0]}#citat"
+        return f"{base}/text"
+
+
+def quote_path(doc_id: str) -> str:
+    # Document ids of folder sources hold "/" ("seeds/004_x"): kept, as the route takes a path.
+    return urllib.parse.quote(doc_id, safe="/")
+
+
+def _place_at(
+    places: list[tuple[int, int | None, bool, str | None]], offset: int
+) -> tuple[int, int | None, bool, str | None]:
+    current = places[0]
+    for place in places:
+        if place[0] > offset:
+            break
+        current = place
+    return current
+
+
+def quote_span(quote: str, text: str) -> tuple[int, int] | None:
+    """Where the quote's sentences stand in ``text`` (first start, last end), or None.
+
+    A quote is one or more whole sentences of the text, joined by a space even where the
+    text had a line break or other sentences between them, so each is found on its own.
+    """
+    start: int | None = None
+    end = 0
+    pos = 0
+    for sentence in split_sentences(quote):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        i = text.find(sentence, pos)
+        if i < 0:
+            i = text.find(sentence)
+        if i < 0:
+            continue
+        start = i if start is None else min(start, i)
+        end = max(end, i + len(sentence))
+        pos = i + len(sentence)
+    return None if start is None else (start, end)
+
+
+def payload_places(
+    payload: dict[str, Any], offset: int = 0
+) -> list[tuple[int, int | None, bool, str | None]] | None:
+    """The places of one chunk's payload, shifted by ``offset``; None when unknown."""
+    first, last = payload.get("page_start"), payload.get("page_end")
+    marks = payload.get("page_marks") or []
+    if first is not None and last is not None and first != last and not marks:
+        return None  # indexed before page marks: the pages inside the chunk are unknown
+    section = payload.get("section")
+    if not marks:
+        return [(offset, first, bool(payload.get("page_estimated")), section)]
+    return [(offset + int(o), int(n), bool(e), section) for o, n, e in marks]
 
 
 def build_filter(filters: SearchFilters | None) -> Where | None:
@@ -218,6 +312,10 @@ class Retriever:
             areas=p.get("areas") or [],
             chunk_index=int(p.get("chunk_index", 0)),
             n_chunks=int(p.get("n_chunks", 1)),
+            places=payload_places(p),
+            doc_offsets=[(0, int(p["start"]))] if isinstance(p.get("start"), int) else [],
+            format=p.get("format"),
+            has_original=bool(p.get("file_sha256")),
         )
 
     def _dedupe_and_cap(self, hits: list[Hit], top_k: int) -> list[Hit]:
@@ -248,8 +346,13 @@ class Retriever:
             neighbour = self._chunk_at(hit.doc_id, nxt)
             if neighbour is None:
                 continue
+            offset = len(hit.text) + 1
             hit.text = f"{hit.text} {neighbour['text']}"
             hit.neighbours.append(neighbour["chunk_id"])
+            more = payload_places(neighbour, offset)
+            if hit.doc_offsets and isinstance(neighbour.get("start"), int):
+                hit.doc_offsets = [*hit.doc_offsets, (offset, int(neighbour["start"]))]
+            hit.places = hit.places + more if hit.places is not None and more else None
             if neighbour.get("page_end") is not None:
                 hit.page_end = neighbour["page_end"]
 

@@ -75,6 +75,7 @@ def chunk_document(doc: CleanDocument, settings: ChunkingSettings) -> list[Chunk
                     page_end=last,
                     page_estimated=estimated,
                     language=detect_language(text, default=doc.language),
+                    page_marks=doc.page_marks(c_start, c_end),
                 )
             )
     return chunks

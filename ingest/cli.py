@@ -3,17 +3,61 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from kunskap.settings import get_settings
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+class ProgressLines:
+    """Ingest progress as plain lines: documents done of all, and an estimate of the time
+    left from the pace so far; at most one line every ``every`` seconds."""
+
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        every: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.write, self.every, self.clock = write, every, clock
+        self.started: float | None = None
+        self.last_line = float("-inf")
+
+    def __call__(self, doc_id: str, done: int, total: int) -> None:
+        # ``done`` counts the document about to be read; those before it are finished.
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        finished = done - 1
+        if now - self.last_line < self.every and finished not in (0, total):
+            return
+        self.last_line = now
+        elapsed = now - self.started
+        line = f"Inläsning: {finished} av {total} dokument klara ({elapsed:.0f} s)"
+        if finished > 0:
+            left = elapsed / finished * (total - finished)
+            line += f", cirka {left:.0f} s kvar"
+        self.write(line + ".")
+
+    def finish(self, total: int) -> None:
+        elapsed = self.clock() - self.started if self.started is not None else 0.0
+        self.write(f"Inläsning: {total} av {total} dokument klara ({elapsed:.0f} s).")
 
 
 def ingest(
@@ -25,20 +69,32 @@ def ingest(
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
-    with Progress(
-        TextColumn("[bold]Indexerar[/bold] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
+    if err_console.is_terminal:
+        with Progress(
+            TextColumn("[bold]Indexerar[/bold] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("kvar:"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=None)
 
-        def on_progress(doc_id: str, done: int, total: int) -> None:
-            bar.update(task, total=total, completed=done, description=doc_id[:40])
+            def on_progress(doc_id: str, done: int, total: int) -> None:
+                bar.update(task, total=total, completed=done - 1, description=doc_id[:40])
 
-        report = run_ingest(settings, manifest_path=manifest, rebuild=rebuild, progress=on_progress)
+            report = run_ingest(
+                settings, manifest_path=manifest, rebuild=rebuild, progress=on_progress
+            )
+    else:
+        # Through `make run`, a pipe or a container log there is no terminal for the bar:
+        # plain lines instead, so a first ingest is never minutes of silence.
+        err_console.print("Läser in källorna (inbäddningsmodellen laddas först) …", highlight=False)
+        lines = ProgressLines(lambda text: err_console.print(text, highlight=False))
+        report = run_ingest(settings, manifest_path=manifest, rebuild=rebuild, progress=lines)
+        lines.finish(report.documents)
 
     for line in report.failures:
         err_console.print(f"[red]FEL[/red] {line}", markup=True, highlight=False)

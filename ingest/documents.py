@@ -66,6 +66,14 @@ class CleanDocument:
             return None, None, False
         return hit[0].number, hit[-1].number, any(p.estimated for p in hit)
 
+    def page_marks(self, start: int, end: int) -> list[tuple[int, int, bool]]:
+        """Where each page overlapping [start, end) begins, relative to ``start``; empty
+        when the range stands on one page (or none)."""
+        hit = [p for p in self.pages if p.start < end and p.end > start]
+        if len(hit) < 2:
+            return []
+        return [(max(p.start - start, 0), p.number, p.estimated) for p in hit]
+
     def section_at(self, offset: int) -> str | None:
         heading = None
         for s in self.sections:
@@ -88,3 +96,7 @@ class Chunk:
     page_end: int | None
     page_estimated: bool
     language: str
+    # Where each of its pages starts, as (offset into ``text``, page, estimated), the first
+    # at 0: a citation names the page its quote stands on, not the chunk's whole range.
+    # Empty for a chunk on one page, which is most of them, so the index payload stays small.
+    page_marks: list[tuple[int, int, bool]] = field(default_factory=list)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -30,14 +31,17 @@ from .cleaning import clean_document
 from .documents import Chunk, CleanDocument, RawDocument
 from .embedding import build_embedding, embed_passages
 from .loaders import load_source
-from .manifest import DOC_TYPES, ManifestError, SourceEntry, load_manifest
+from .managed import load_manifests
+from .manifest import DOC_TYPES, ManifestError, SourceEntry
+from .originals import OPENABLE_FORMATS, keep_original, prune_originals
 from .sparse import document_vector
 
 log = logging.getLogger(__name__)
 
 # Part of every document hash: bump when cleaning or payload shape changes in a way that
 # should re-ingest unchanged files.
-PIPELINE_VERSION = "1"
+# 2: chunks carry ``page_marks`` (where each later page starts inside the chunk).
+PIPELINE_VERSION = "2"
 
 # Points buffered across documents before one write; a failed write fails only its documents.
 WRITE_BATCH_POINTS = 512
@@ -69,9 +73,11 @@ class IngestReport:
 ProgressCallback = Callable[[str, int, int], None]  # (doc_id, done, total)
 
 
-def document_hash(raw: RawDocument, entry: SourceEntry) -> str:
+def document_hash(raw: RawDocument, entry: SourceEntry, file_sha256: str | None = None) -> str:
     digest = hashlib.sha256()
     digest.update(PIPELINE_VERSION.encode())
+    # The file's own hash too: a new file with the same text must point at the new original.
+    digest.update((file_sha256 or "").encode())
     digest.update(entry.model_dump_json().encode())
     digest.update(json.dumps(raw.metadata, sort_keys=True, default=str).encode())
     digest.update(raw.title.encode())
@@ -88,7 +94,12 @@ def embedding_text(chunk: Chunk, doc: CleanDocument) -> str:
 
 
 def chunk_payload(
-    chunk: Chunk, doc: CleanDocument, entry: SourceEntry, doc_hash: str, n_chunks: int
+    chunk: Chunk,
+    doc: CleanDocument,
+    entry: SourceEntry,
+    doc_hash: str,
+    n_chunks: int,
+    file_sha256: str | None = None,
 ) -> dict[str, Any]:
     meta = doc.metadata
     return {
@@ -105,6 +116,13 @@ def chunk_payload(
         "page_start": chunk.page_start,
         "page_end": chunk.page_end,
         "page_estimated": chunk.page_estimated,
+        # [[offset in text, page, estimated], ...], one per page, the first at 0; absent
+        # when the chunk stands on one page (and in indexes built before version 2).
+        **(
+            {"page_marks": [[o, n, int(e)] for o, n, e in chunk.page_marks]}
+            if chunk.page_marks
+            else {}
+        ),
         "language": chunk.language,
         "doc_language": doc.language,
         "doc_type": entry.doc_type,
@@ -117,6 +135,14 @@ def chunk_payload(
         "attribution": entry.attribution,
         "path": meta.get("path"),
         "format": meta.get("format"),
+        # The original kept under the data dir (ingest/originals.py); absent for JSONL.
+        **({"file_sha256": file_sha256} if file_sha256 else {}),
+        # When this version was indexed, on the first chunk only (the admin page shows it).
+        **(
+            {"ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            if chunk.index == 0
+            else {}
+        ),
     }
 
 
@@ -137,6 +163,7 @@ def _prepare_document(
     entry: SourceEntry,
     doc_hash: str,
     report: IngestReport,
+    file_sha256: str | None = None,
 ) -> tuple[CleanDocument, list[index_store.IndexPoint]]:
     doc = clean_document(raw, ocr_repair=settings.chunking.ocr_repair)
     if entry.language:
@@ -157,7 +184,7 @@ def _prepare_document(
                 dense=vector.tolist(),
                 sparse_indices=list(indices),
                 sparse_values=list(values),
-                payload=chunk_payload(chunk, doc, entry, doc_hash, len(chunks)),
+                payload=chunk_payload(chunk, doc, entry, doc_hash, len(chunks), file_sha256),
             )
         )
     return doc, points
@@ -234,6 +261,27 @@ class _Writer:
         self.report.index_seconds += time.perf_counter() - t0
 
 
+def _keep_original(settings: Settings, base_dir: Path, raw: RawDocument) -> str | None:
+    """Keep the document's file under the data dir; its sha256, or None (JSONL lines)."""
+    fmt, rel = raw.metadata.get("format"), raw.metadata.get("path")
+    if fmt not in OPENABLE_FORMATS or not rel:
+        return None
+    return keep_original(Path(settings.data_dir), base_dir / rel, fmt)
+
+
+def _prune_originals(settings: Settings, index: index_store.VectorIndex, collection: str) -> None:
+    # Originals of documents the collection no longer holds (removed, or replaced by a new
+    # file). Only the current collection counts: the one the server answers from.
+    keep = {
+        p["file_sha256"]
+        for p in index_store.scroll_payloads(
+            index, collection, fields=["file_sha256"], where=index_store.first_chunks_filter()
+        )
+        if p.get("file_sha256")
+    }
+    prune_originals(Path(settings.data_dir), keep)
+
+
 def run_ingest(
     settings: Settings,
     *,
@@ -242,11 +290,15 @@ def run_ingest(
     index: index_store.VectorIndex | None = None,
     embedding: BaseEmbedding | None = None,
     progress: ProgressCallback | None = None,
+    report: IngestReport | None = None,
 ) -> IngestReport:
+    """Ingest the manifest; ``report`` may be given to watch chunks and counts as they grow
+    (the server's background worker shows them on the admin page)."""
     started = time.perf_counter()
-    report = IngestReport()
+    report = report if report is not None else IngestReport()
     try:
-        manifest = load_manifest(manifest_path or settings.manifest)
+        # The user's manifest and the sources added on the admin page (ingest/managed.py).
+        manifest = load_manifests(Path(manifest_path or settings.manifest))
     except ManifestError as exc:
         report.failed = 1
         report.failures.append(str(exc))
@@ -288,13 +340,21 @@ def run_ingest(
         for done, (entry, raw) in enumerate(loaded, start=1):
             if progress:
                 progress(raw.doc_id, done, len(loaded))
-            doc_hash = document_hash(raw, entry)
+            try:
+                sha = _keep_original(settings, manifest.base_dir, raw)
+            except OSError as exc:  # the file was readable a moment ago; report, go on
+                report.failures.append(f"{raw.metadata.get('path', entry.path)}: {exc}")
+                sources_with_failures.add(entry.id)
+                continue
+            doc_hash = document_hash(raw, entry, sha)
             before = existing.get(raw.doc_id)
             if before is not None and before.doc_hash == doc_hash:
                 report.unchanged += 1
                 continue
             try:
-                doc, points = _prepare_document(embedding, settings, raw, entry, doc_hash, report)
+                doc, points = _prepare_document(
+                    embedding, settings, raw, entry, doc_hash, report, sha
+                )
             except Exception as exc:  # one bad document must not stop the others
                 log.debug("ingest failed for %s", raw.doc_id, exc_info=True)
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -322,6 +382,7 @@ def run_ingest(
         report.index_seconds += time.perf_counter() - t0
         report.failed = len(report.failures)
         report.points_total = index_store.count_points(index, collection)
+        _prune_originals(settings, index, collection)
     finally:
         if own_index:
             index.close()

@@ -247,8 +247,10 @@ def _load_or_create(path: Path, create_config: Any | None) -> Any:
 def locked_message(path: Path) -> str:
     return (
         f"Indexet i {path} används redan av en annan process (till exempel `kunskap serve` "
-        "eller `kunskap ingest`). Inbäddad Qdrant tillåter en process åt gången: stoppa den "
-        "andra processen och försök igen, eller använd en Qdrant-server (KUNSKAP_QDRANT_URL)."
+        "eller `kunskap ingest`). Inbäddad Qdrant tillåter en process åt gången: kör servern, "
+        'läs då in via administrationssidan /admin/kallor ("Läs in igen"); annars stoppa '
+        "den andra processen och försök igen, eller använd en Qdrant-server "
+        "(KUNSKAP_QDRANT_URL)."
     )
 
 

@@ -29,3 +29,8 @@ ANSWER_TURN_CHARS = 2000
 
 MAX_ANSWER_INPUT_CHARS = MAX_QUESTION_CHARS + ANSWER_HISTORY_TURNS * ANSWER_TURN_CHARS
 """So at most this many characters of user input reach the answer step per request."""
+
+MAX_UPLOAD_BYTES = 25_000_000
+"""One uploaded source file (POST /api/sources, the admin page): 25 MB holds a long
+national guideline as a PDF with its figures; larger files are refused with a Swedish
+message before anything is stored."""

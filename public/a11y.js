@@ -56,3 +56,99 @@
     start();
   }
 })();
+
+// Sources open only when the reader asks (issue 19 §5). Chainlit 2.12 opens the side panel
+// by itself whenever an answer's source cards arrive, stacked under the last card's name
+// ("[3]" over source [1]), keeps it on the previous answer's sources after the next answer,
+// and on a phone covers the answer (upstream regression since 2.11, Chainlit/chainlit#2979,
+// fix proposed in Chainlit/chainlit#2982). Until that fix ships, a panel that the reader did
+// not open by following an [n] link is closed again at once; one they opened shows that
+// card alone and stays until its content changes without a new click.
+(function () {
+  "use strict";
+  var wanted = null; // the [n] the reader followed, and when
+  var wantedAt = 0;
+  var accepted = null; // the panel content the reader asked for
+  var scheduled = false;
+  var ASK_MS = 3000;
+
+  function linkName(target) {
+    var link = target && target.closest ? target.closest("a.element-link") : null;
+    return link ? (link.textContent || "").trim() : null;
+  }
+
+  function remember(event) {
+    var name = linkName(event.target);
+    if (name) {
+      wanted = name;
+      wantedAt = Date.now();
+      accepted = null;
+    }
+  }
+
+  function close() {
+    var title = document.getElementById("side-view-title");
+    var sheet = title && title.closest('[role="dialog"]');
+    if (sheet) {
+      // The phone's sheet is a Radix dialog: Escape closes it and gives focus back.
+      sheet.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+      return;
+    }
+    var button = title && title.querySelector("button");
+    if (button) button.click();
+  }
+
+  function check() {
+    scheduled = false;
+    var content = document.getElementById("side-view-content");
+    if (!content) {
+      accepted = null;
+      return;
+    }
+    var title = document.getElementById("side-view-title");
+    var name = title ? (title.textContent || "").trim() : "";
+    var cards = content.querySelectorAll("h3").length;
+    var key = name + "\u0000" + (content.textContent || "").slice(0, 400);
+    if (accepted !== null && key === accepted) return;
+    var asked =
+      wanted !== null && Date.now() - wantedAt < ASK_MS && name === wanted && cards <= 1;
+    if (asked) {
+      accepted = key;
+      wanted = null;
+      document.documentElement.setAttribute("data-source-open", name);
+      return;
+    }
+    accepted = null;
+    document.documentElement.removeAttribute("data-source-open");
+    close();
+  }
+
+  function schedule() {
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(check);
+    }
+  }
+
+  function start() {
+    document.addEventListener("click", remember, true);
+    document.addEventListener(
+      "keydown",
+      function (event) {
+        if (event.key === "Enter" || event.key === " ") remember(event);
+      },
+      true
+    );
+    new MutationObserver(schedule).observe(document.body, {
+      childList: true,
+      subtree: true,
+      characterData: true
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 import kunskap
 from assistant import answering
-from assistant.api import ask_routes, needs_routes, openai_routes
+from assistant.api import ask_routes, needs_routes, openai_routes, sources_routes
 from assistant.api.docs_routes import add_local_docs
 from assistant.api.errors import add_error_handlers
 from assistant.api.limits import BodySizeLimitMiddleware
@@ -24,6 +24,7 @@ from kunskap.limits import (
     MAX_MESSAGES,
     MAX_QUESTION_CHARS,
     MAX_TURN_CHARS,
+    MAX_UPLOAD_BYTES,
 )
 from kunskap.settings import Settings, get_settings
 
@@ -95,10 +96,17 @@ def create_app(
         app.state.services = services
     app.add_middleware(SecurityHeadersMiddleware)
     # Added last, so outermost: a too large body is refused before anything reads it.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.server.max_body_bytes,
+        # A source file (admin page) may be larger; the form fields around it are small.
+        uploads={"/api/sources": MAX_UPLOAD_BYTES + 64 * 1024},
+    )
     add_error_handlers(app)
     add_local_docs(app)
     app.include_router(ask_routes.router)
+    app.include_router(sources_routes.router)
+    app.include_router(sources_routes.page_router)
     app.include_router(openai_routes.router)
     app.include_router(needs_routes.router)
     if with_chat:

@@ -14,28 +14,38 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def _body(limit: int) -> bytes:
-    detail = f"Förfrågan är för stor (högst {limit} byte)."
+def _body(limit: int, upload: bool = False) -> bytes:
+    if upload:
+        detail = f"Filen är för stor (högst {limit // 1_000_000} MB)."
+    else:
+        detail = f"Förfrågan är för stor (högst {limit} byte)."
     return json.dumps({"detail": detail}, ensure_ascii=False).encode()
 
 
 class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    """``uploads`` maps a path to its own, larger limit for POST (a source file's upload)."""
+
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, uploads: dict[str, int] | None = None
+    ) -> None:
         self.app = app
-        self.limit = max_body_bytes
+        self.default_limit = max_body_bytes
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("method") == "POST" and scope.get("path") in self.uploads
+        limit = self.uploads[scope["path"]] if upload else self.default_limit
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = -1
-                if declared > self.limit:
-                    await self._refuse(send)
+                if declared > limit:
+                    await self._refuse(send, limit, upload)
                     return
         received = 0
         exceeded = False
@@ -49,7 +59,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     exceeded = True
                     return {"type": "http.disconnect"}
             return message
@@ -61,7 +71,7 @@ class BodySizeLimitMiddleware:
                 await send(message)
             elif not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(send, limit, upload)
 
         try:
             await self.app(scope, counted_receive, guarded_send)
@@ -69,10 +79,10 @@ class BodySizeLimitMiddleware:
             if not exceeded or started:
                 raise
         if exceeded and not refused and not started:
-            await self._refuse(send)
+            await self._refuse(send, limit, upload)
 
-    async def _refuse(self, send: Send) -> None:
-        body = _body(self.limit)
+    async def _refuse(self, send: Send, limit: int, upload: bool) -> None:
+        body = _body(limit, upload)
         await send(
             {
                 "type": "http.response.start",

@@ -44,6 +44,17 @@ def citation_link(citation: SourceRef) -> str | None:
     return citation.url
 
 
+def open_document_link(citation: SourceRef, language: str) -> str | None:
+    """ "Öppna dokumentet (s. N)": our own copy of the document, at the quote's page (PDF)
+    or with the quote highlighted (other formats); opens in a new tab, beside the chat."""
+    if not citation.file_url or not citation.file_url.startswith("/api/sources/"):
+        return None
+    text = label(language, "open_document")
+    if citation.page:
+        text += f" ({label(language, 'page_short')} {citation.page})"
+    return f"[{text}](<{citation.file_url}>)"
+
+
 def citation_location(citation: SourceRef, language: str) -> str | None:
     if citation.page:
         if citation.page_end and citation.page_end != citation.page:
@@ -85,6 +96,10 @@ def source_card(citation: Citation, language: str) -> SourceCard:
     lines += ["", f"**{label(language, 'quote')}:**", ""]
     lines.append("> " + _escape_markdown(_one_line(citation.quote)))
     lines.append("")
+    opener = open_document_link(citation, language)
+    if opener:
+        lines.append(opener)
+        lines.append("")
     link = citation_link(citation)
     if link:
         lines.append(f"[{label(language, 'link')}](<{link}>)")

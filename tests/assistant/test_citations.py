@@ -1,4 +1,5 @@
 from assistant.citations import normalise_markers, verify
+from assistant.retrieval import Hit
 from kunskap.analysis import term_set
 from tests.utils.hits import make_hit
 
@@ -127,3 +128,79 @@ def test_an_acronym_across_an_ocr_apostrophe_and_a_stray_mark_are_handled() -> N
     result = verify("Det gäller FY'S-doktoranderna och deras kommuner. [1]?", [source])
     assert result.text == "Det gäller FY'S-doktoranderna och deras kommuner [1]."
     assert result.dropped_sentences == 0 and "fy" in term_set(source.text)
+
+
+# A chunk on pages 1-3 (offsets where each page starts) and a quote on each page.
+PAGED_TEXT = (
+    "Socialnämnden ska utreda varje anmälan om oro för barn. "
+    "Utredningen ska vara klar inom fyra månader. "
+    "Förlängning av utredningstiden kräver särskilda skäl."
+)
+
+
+_UNSET: list[tuple[int, int | None, bool, str | None]] = []
+
+
+def _paged_hit(
+    estimated: tuple[bool, bool, bool] = (False, False, False),
+    places: list[tuple[int, int | None, bool, str | None]] | None = _UNSET,
+) -> Hit:
+    second = PAGED_TEXT.index("Utredningen")
+    third = PAGED_TEXT.index("Förlängning")
+    if places is _UNSET:
+        places = [
+            (0, 1, estimated[0], "Utredning"),
+            (second, 2, estimated[1], "Utredning"),
+            (third, 3, estimated[2], "Utredning"),
+        ]
+    return make_hit(
+        PAGED_TEXT, doc_id="utredning", page=1, page_end=3, places=places, section="Utredning"
+    )
+
+
+def test_the_citation_names_the_page_its_quote_stands_on() -> None:
+    result = verify("Förlängning av utredningstiden kräver särskilda skäl [1].", [_paged_hit()])
+    (citation,) = result.citations
+    assert (citation.page, citation.page_end, citation.page_estimated) == (3, None, False)
+    first = verify("Socialnämnden ska utreda varje anmälan om oro för barn [1].", [_paged_hit()])
+    assert (first.citations[0].page, first.citations[0].page_end) == (1, None)
+
+
+def test_a_quote_over_a_page_break_names_both_pages() -> None:
+    hit = _paged_hit()
+    quotes = {1: ["Utredningen ska vara klar inom fyra månader.", PAGED_TEXT.split(". ")[2]]}
+    result = verify("Utredningen ska vara klar inom fyra månader [1].", [hit], quotes=quotes)
+    (citation,) = result.citations
+    assert (citation.page, citation.page_end) == (2, 3)
+
+
+def test_an_estimated_page_stays_marked_estimated() -> None:
+    hit = _paged_hit(estimated=(False, False, True))
+    on_three = verify("Förlängning av utredningstiden kräver särskilda skäl [1].", [hit])
+    on_one = verify("Socialnämnden ska utreda varje anmälan om oro för barn [1].", [hit])
+    assert (on_three.citations[0].page, on_three.citations[0].page_estimated) == (3, True)
+    assert (on_one.citations[0].page, on_one.citations[0].page_estimated) == (1, False)
+
+
+def test_without_page_marks_the_chunk_range_is_kept() -> None:
+    # An index built before page marks: where the pages break inside the chunk is unknown,
+    # so the citation says the whole range rather than guess.
+    hit = _paged_hit(places=None)
+    result = verify("Förlängning av utredningstiden kräver särskilda skäl [1].", [hit])
+    assert (result.citations[0].page, result.citations[0].page_end) == (1, 3)
+
+
+def test_the_section_is_the_heading_above_the_quote() -> None:
+    # A hit cut mid-thought gets the next chunk appended, which may start a new section.
+    text = "Vården ska följas upp regelbundet av socialsekreteraren:"
+    appended = "Familjehem\n\nFamiljehemmet ska få utbildning och handledning."
+    hit = make_hit(
+        f"{text} {appended}",
+        doc_id="vard",
+        page=4,
+        section="Uppföljning",
+        places=[(0, 4, False, "Uppföljning"), (len(text) + 1, 5, False, "Familjehem")],
+    )
+    result = verify("Familjehemmet ska få utbildning och handledning [1].", [hit])
+    (citation,) = result.citations
+    assert (citation.section, citation.page) == ("Familjehem", 5)

@@ -251,3 +251,46 @@ def test_failed_batch_write_fails_its_documents_and_keeps_old_chunks(corpus: Pat
     assert report.failed == 1 and "disken är full" in report.failures[0]
     assert (report.updated, report.unchanged) == (0, 3)
     assert doc_ids(settings) == before  # b keeps its old version, nothing half-written
+
+
+def test_a_chunk_across_pages_marks_where_each_page_starts(tmp_path: Path) -> None:
+    from assistant.citations import verify
+    from assistant.retrieval import payload_places
+    from tests.utils.documents import write_pdf
+    from tests.utils.hits import make_hit
+
+    pages = [
+        "Handläggning av ärenden\n\nSocialnämnden ska utreda varje anmälan om oro för barn.",
+        "Utredningen ska vara klar inom fyra månader från att den inleddes.",
+        "Förlängning av utredningstiden kräver särskilda skäl enligt lagen.",
+    ]
+    write_pdf(tmp_path / "handbok.pdf", list(pages))
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text("sources:\n" + entry("handbok", "handbok.pdf"), encoding="utf-8")
+    settings = settings_for(tmp_path)
+    report = run_ingest(settings)
+    assert report.ok, report.failures
+    client = index_store.open_index(settings)
+    try:
+        (payload,) = list(index_store.scroll_payloads(client, settings.collection_name()))
+    finally:
+        client.close()
+    assert (payload["page_start"], payload["page_end"]) == (1, 3)
+    marks = payload["page_marks"]
+    assert [m[1] for m in marks] == [1, 2, 3] and marks[0][0] == 0
+    for (offset, number, estimated), page in zip(marks[1:], pages[1:], strict=True):
+        assert payload["text"][offset:].startswith(page[:30]), number
+        assert estimated == 0  # a PDF's pages are its own, never interpolated
+
+    fields = {k: payload[k] for k in ("doc_id", "title", "text")}
+    hit = make_hit(
+        **fields,
+        page=payload["page_start"],
+        page_end=payload["page_end"],
+        places=payload_places(payload),
+    )
+    claim = "Förlängning av utredningstiden kräver särskilda skäl [1]."
+    (citation,) = verify(claim, [hit]).citations
+    # The chunk spans pages 1-3; the quoted sentence stands on page 3.
+    assert (citation.page, citation.page_end) == (3, None)
+    assert citation.quote.startswith("Förlängning")

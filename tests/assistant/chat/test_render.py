@@ -179,3 +179,21 @@ def test_history_keeps_the_standalone_question_and_is_bounded() -> None:
     assert len(history) == 2 * render.MAX_HISTORY_TURNS
     assert history[-2] == HistoryTurn(role="user", content="fråga 9")
     assert history[-1].role == "assistant"
+
+
+def test_the_card_opens_our_copy_of_the_document_at_the_quotes_page() -> None:
+    pdf = citation(file_url="/api/sources/rapport/file#page=11")
+    card = render.source_card(pdf, "sv")
+    assert "[Öppna dokumentet (s. 11)](</api/sources/rapport/file#page=11>)" in card.content
+    english = render.source_card(pdf, "en")
+    assert "[Open the document (p. 11)](</api/sources/rapport/file#page=11>)" in english.content
+    text = citation(page=None, file_url="/api/sources/rapport/text?start=5&end=40#citat")
+    assert "[Öppna dokumentet](</api/sources/rapport/text?start=5&end=40#citat>)" in (
+        render.source_card(text, "sv").content
+    )
+    # file_url is only ever a path on this app: another host's link is dropped.
+    for foreign in ("https://evil.example/x", "//evil.example/x", "javascript:alert(1)"):
+        assert citation(file_url=foreign).file_url is None
+        assert (
+            "Öppna dokumentet" not in render.source_card(citation(file_url=foreign), "sv").content
+        )
