@@ -82,22 +82,15 @@ def _server_env(data_dir: Path, auth_mode: str = "none") -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def chat_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh data dir with its own index of the sample corpus, built by `kunskap ingest`.
+@pytest.fixture(scope="session")
+def _ingested_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus ingested once per test session by `kunskap ingest`.
 
-    Not the shared cached index: other test processes may hold its embedded-Qdrant lock,
-    and this run must start from an empty knowledge-needs log. About two minutes on two
-    cores (embedding every chunk with the bundled e5 model).
+    Not the shared cached index: other test processes may hold its embedded-Qdrant lock.
+    About two minutes on two cores (embedding every chunk with the bundled e5 model), so it
+    is done once and copied for each test module (``chat_data_dir``).
     """
-    reuse = os.environ.get("CHAT_BROWSER_DATA_DIR")
-    if reuse:
-        # For iterating on this test: an already ingested dir, with a fresh needs log.
-        data_dir = Path(reuse)
-        for db in data_dir.glob("kunskap.sqlite3*"):
-            db.unlink()
-        return data_dir
-    data_dir = tmp_path_factory.mktemp("chat-data")
+    data_dir = tmp_path_factory.mktemp("chat-data-template")
     result = subprocess.run(
         [sys.executable, "-m", "kunskap.cli", "ingest"],
         cwd=REPO_ROOT,
@@ -108,6 +101,26 @@ def chat_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return data_dir
+
+
+def _fresh_needs_log(data_dir: Path) -> Path:
+    for db in data_dir.glob("kunskap.sqlite3*"):
+        db.unlink()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def chat_data_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A data dir of its own for a test module: a copy of the session's ingested sample
+    corpus, with an empty knowledge-needs log (a module's server writes to it)."""
+    reuse = os.environ.get("CHAT_BROWSER_DATA_DIR")
+    if reuse:
+        # For iterating on this test: an already ingested dir, with a fresh needs log.
+        return _fresh_needs_log(Path(reuse))
+    template: Path = request.getfixturevalue("_ingested_sample")
+    data_dir = tmp_path_factory.mktemp("chat-data") / "data"
+    shutil.copytree(template, data_dir)
+    return _fresh_needs_log(data_dir)
 
 
 @contextmanager
