@@ -72,16 +72,24 @@ def register(app: typer.Typer) -> None:
         status: str | None = typer.Option(None, help="Bara behov med denna status (slug)."),
     ) -> None:
         """Exportera behoven för regional/SKR-sammanställning."""
-        from assistant.needs.export import export_bytes
+        from assistant.needs.export import export_bytes, select_for_export
         from assistant.needs.schemas import NeedFilter
 
         store = _store()
         try:
-            data = export_bytes(store, fmt.value, NeedFilter(status=status, limit=10000))
+            flt = NeedFilter(status=status, limit=10000)
+            data = export_bytes(store, fmt.value, flt)
+            withheld = len(select_for_export(store, flt).withheld)
+            k = store.settings.needs.export_min_sessions
         finally:
             store.close()
         out.write_bytes(data)
         typer.echo(f"skrev {out} ({len(data)} byte)")
+        if withheld:
+            typer.echo(
+                f"{withheld} behov hölls tillbaka: färre än {k} sessioner och inte omformulerade "
+                "av en analytiker (KUNSKAP_NEEDS_EXPORT_MIN_SESSIONS)"
+            )
 
     @needs.command("purge")
     def purge() -> None:

@@ -78,6 +78,8 @@ class Need(Base):
     centroid_n: Mapped[int] = mapped_column(Integer, default=0)
     # Set by an analyst's merge/split: regrouping leaves such needs alone.
     locked: Mapped[bool] = mapped_column(default=False)
+    # An analyst rewrote the formulation: it quotes no one, so it may be exported under k.
+    rewritten: Mapped[bool] = mapped_column(default=False)
     merged_into: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("needs.id"), nullable=True, index=True
     )

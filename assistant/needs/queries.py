@@ -61,6 +61,7 @@ class Queries(StoreBase):
             last_seen=need.last_seen,
             examples=examples,
             locked=need.locked,
+            rewritten=need.rewritten,
         )
 
     def _examples(self, s: Session, need_ids: list[str]) -> dict[str, list[str]]:

@@ -48,6 +48,8 @@ class Review(Queries):
                 old = getattr(need, field_name)
                 if old != value:
                     setattr(need, field_name, value)
+                    if field_name == "representative":
+                        need.rewritten = True
                     self._audit(s, need_id, actor, "update", field=field_name, old=old, new=value)
             if status is not None and status != need.status:
                 old_status = need.status

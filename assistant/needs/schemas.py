@@ -87,6 +87,7 @@ class NeedPublic(BaseModel):
     last_seen: dt.datetime
     examples: list[str] = Field(default_factory=list)
     locked: bool = False
+    rewritten: bool = Field(False, description="An analyst has rewritten the formulation.")
 
 
 class NotePublic(BaseModel):
