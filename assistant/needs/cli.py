@@ -1,4 +1,4 @@
-"""`kunskap needs …`: list, export, purge, regroup, and analyst accounts."""
+"""`kunskap needs …`: list, mine, export, purge, regroup, and analyst accounts."""
 
 from __future__ import annotations
 
@@ -64,6 +64,61 @@ def register(app: typer.Typer) -> None:
                 f"{r.status_label:<16} {r.area_label[:24]:<24} {r.representative[:80]}  ({r.id})"
             )
         typer.echo(f"{len(rows)} behov")
+
+    @needs.command("mine")
+    def mine(
+        source: list[str] = typer.Option(
+            None, "--source", help="Bara denna källa (id i manifestet); kan upprepas."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Skriv ut som JSON."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Visa förslagen utan att föra in dem i registret."
+        ),
+    ) -> None:
+        """Hitta kunskapsbehov som dokumenten redan uttrycker och för in dem i registret."""
+        from assistant.needs.mining import mine_corpus
+        from kunskap.settings import get_settings
+
+        settings = get_settings()
+        try:
+            mined = mine_corpus(settings.manifest, source or None)
+        except KeyError as exc:
+            raise typer.BadParameter(f"okänd källa: {exc.args[0]}", param_hint="--source") from None
+        need_of: dict[str, str] = {}
+        status_of: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        if not dry_run:
+            store = _store()
+            try:
+                result = store.record_mined(mined.candidates, mined.doc_hashes)
+            finally:
+                store.close()
+            for label, pairs in (("ny", result.added), ("uppdaterad", result.updated)):
+                for cand, need_id in pairs:
+                    need_of[cand.key], status_of[cand.key] = need_id, label
+            counts = result.counts()
+        rows = [
+            c.as_json() | {"need_id": need_of.get(c.key), "change": status_of.get(c.key)}
+            for c in mined.candidates
+        ]
+        for failure in mined.failures:
+            typer.echo(f"kunde inte läsa {failure}", err=True)
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        for r in rows:
+            where = f"s. {r['page']}" if r["page"] else (r["section"] or "")
+            typer.echo(
+                f"{r['score']:.2f} {r['kind']:<10} {r['area'][:18]:<18} {r['doc_id']} {where}: "
+                f"{r['formulation'][:90]}"
+            )
+        summary = f"{len(rows)} förslag ur {len(mined.doc_hashes)} dokument"
+        if counts:
+            summary += (
+                f"; nya {counts['added']}, uppdaterade {counts['updated']}, "
+                f"oförändrade {counts['unchanged']}, borttagna {counts['removed']}"
+            )
+        typer.echo(summary)
 
     @needs.command("export")
     def export(

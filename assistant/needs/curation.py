@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from assistant.needs.base import NeedsError, NotFound, from_blob, to_blob
-from assistant.needs.db import Need, NeedSession, Question, utcnow
+from assistant.needs.db import Need, NeedDocument, NeedSession, Question, utcnow
 from assistant.needs.queries import Queries
 from assistant.needs.schemas import NeedDetail
 
@@ -39,6 +39,11 @@ class Curation(Queries):
                     update(Question).where(Question.need_id == source_id).values(need_id=target_id)
                 )
                 self._move_sessions(s, source_id, target_id)
+                s.execute(
+                    update(NeedDocument)
+                    .where(NeedDocument.need_id == source_id)
+                    .values(need_id=target_id)
+                )
                 c_t, c_s = from_blob(target.centroid), from_blob(src.centroid)
                 if c_t is not None and c_s is not None:
                     total = target.centroid_n + src.centroid_n

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -80,9 +81,37 @@ class Need(Base):
     locked: Mapped[bool] = mapped_column(default=False)
     # An analyst rewrote the formulation: it quotes no one, so it may be exported under k.
     rewritten: Mapped[bool] = mapped_column(default=False)
+    # Where the need was first seen: fråga, återkoppling, dokument (docs/needs.md).
+    origin: Mapped[str] = mapped_column(String(20), default="fråga")
     merged_into: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("needs.id"), nullable=True, index=True
     )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NeedDocument(Base):
+    """A passage of an ingested document that states a need (``kunskap needs mine``).
+
+    The id is the candidate's key (document id and normalised quote), so mining the same
+    document again finds its rows instead of adding new ones.
+    """
+
+    __tablename__ = "need_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    need_id: Mapped[str] = mapped_column(String(36), ForeignKey("needs.id"), index=True)
+    doc_id: Mapped[str] = mapped_column(String(200), index=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    formulation: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    doc_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

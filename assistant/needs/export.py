@@ -7,8 +7,10 @@ formula are prefixed with ``'`` (questions are user input: no CSV injection).
 Privacy: an export leaves the municipality, and a rare question can identify a person even
 when redacted. So a need is exported only when at least ``needs.export_min_sessions`` (k)
 distinct chat sessions raised it, or an analyst has rewritten its formulation (then it
-quotes no one). A need that passes only by the rewrite is exported without its example
-questions, which are still someone's own words.
+quotes no one), or a document states it (``kunskap needs mine``: a published text, not a
+person). A need that passes without k sessions is exported without its example questions,
+which are still someone's own words; a document-born need shows its passages instead.
+Every need found in a document is exported with its source (title, document id, page).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def enough_sessions(need: NeedPublic, min_sessions: int) -> bool:
 
 def may_leave(need: NeedPublic, min_sessions: int) -> bool:
     """Whether a need may reach an export to the regional or national level."""
-    return enough_sessions(need, min_sessions) or need.rewritten
+    return enough_sessions(need, min_sessions) or need.rewritten or bool(need.documents)
 
 
 def select_for_export(
@@ -79,6 +81,13 @@ def export_rows(
             status += f" (till {need.forwarded_to})"
         if need.answer_url:
             comment.append(f"Kunskapsstöd: {need.answer_url}")
+        for doc in need.documents:
+            where = f", s. {doc.page}" if doc.page else (f", {doc.section}" if doc.section else "")
+            comment.append(f"Källa: {doc.title} ({doc.doc_id}{where})")
+        if enough_sessions(need, k):
+            examples = need.examples
+        else:
+            examples = [f"”{doc.quote}”" for doc in need.documents[:3]]
         rows.append(
             [
                 need.area_label,
@@ -87,7 +96,7 @@ def export_rows(
                 need.support_type or "",
                 need.question_count,
                 need.session_count,
-                " | ".join(need.examples) if enough_sessions(need, k) else "",
+                " | ".join(examples),
                 _day(need.first_seen),
                 _day(need.last_seen),
                 status,

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.needs.base import NotFound, StoreBase, day_start
-from assistant.needs.db import AuditEntry, Need, Note, Question
+from assistant.needs.db import AuditEntry, Need, NeedDocument, Note, Question
 from assistant.needs.schemas import (
+    ORIGINS,
     STATUSES,
     AuditPublic,
+    DocumentSource,
     NeedDetail,
     NeedFilter,
     NeedPublic,
@@ -39,7 +41,43 @@ def _audit_public(entry: AuditEntry) -> AuditPublic:
 
 
 class Queries(StoreBase):
-    def _public(self, need: Need, examples: list[str]) -> NeedPublic:
+    def _documents(self, s: Session, need_ids: list[str]) -> dict[str, list[DocumentSource]]:
+        out: dict[str, list[DocumentSource]] = {i: [] for i in need_ids}
+        if not need_ids:
+            return out
+        rows = s.scalars(
+            select(NeedDocument)
+            .where(NeedDocument.need_id.in_(need_ids))
+            .order_by(NeedDocument.doc_id, NeedDocument.page, NeedDocument.created_at)
+        )
+        for row in rows:
+            out[row.need_id].append(
+                DocumentSource(
+                    doc_id=row.doc_id,
+                    source_id=row.source_id,
+                    title=row.title,
+                    quote=row.quote,
+                    page=row.page,
+                    section=row.section,
+                    formulation=row.formulation,
+                    kind=row.kind,
+                    area=row.area,
+                    score=row.score,
+                )
+            )
+        return out
+
+    def _public(
+        self, need: Need, examples: list[str], documents: list[DocumentSource] | None = None
+    ) -> NeedPublic:
+        reasons = need.reasons or {}
+        origins = {need.origin or "fråga"}
+        if reasons.get("negative_feedback"):
+            origins.add("återkoppling")
+        if any(r != "negative_feedback" for r in reasons):
+            origins.add("fråga")
+        if documents:
+            origins.add("dokument")
         return NeedPublic(
             id=need.id,
             representative=need.representative,
@@ -62,6 +100,9 @@ class Queries(StoreBase):
             examples=examples,
             locked=need.locked,
             rewritten=need.rewritten,
+            origin=need.origin or "fråga",
+            origins=[o for o in ORIGINS if o in origins],
+            documents=documents or [],
         )
 
     def _examples(self, s: Session, need_ids: list[str]) -> dict[str, list[str]]:
@@ -107,8 +148,9 @@ class Queries(StoreBase):
                 needle = flt.text.lower()
                 needs = [n for n in needs if needle in n.representative.lower()]
             needs = needs[: flt.limit]
-            examples = self._examples(s, [n.id for n in needs])
-            return [self._public(n, examples[n.id]) for n in needs]
+            ids = [n.id for n in needs]
+            examples, documents = self._examples(s, ids), self._documents(s, ids)
+            return [self._public(n, examples[n.id], documents[n.id]) for n in needs]
 
     def get_need(self, need_id: str) -> NeedDetail:
         with self._sessions() as s:
@@ -127,7 +169,8 @@ class Queries(StoreBase):
                 select(AuditEntry).where(AuditEntry.need_id == need_id).order_by(AuditEntry.id)
             ).all()
             examples = self._examples(s, [need_id])[need_id]
-            base = self._public(need, examples).model_dump()
+            documents = self._documents(s, [need_id])[need_id]
+            base = self._public(need, examples, documents).model_dump()
             return NeedDetail(
                 **base,
                 questions=[

@@ -99,6 +99,7 @@ class Register(StoreBase):
                     centroid=to_blob(vector),
                     centroid_n=1,
                     locked=False,
+                    origin="återkoppling" if reason == "negative_feedback" else "fråga",
                     created_at=at,
                     updated_at=at,
                 )

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from assistant.needs import grouping
 from assistant.needs.base import StoreBase, from_blob, to_blob
-from assistant.needs.db import AuditEntry, Need, NeedSession, Question, utcnow
+from assistant.needs.db import AuditEntry, Need, NeedDocument, NeedSession, Question, utcnow
 
 
 class Regrouping(StoreBase):
@@ -31,9 +31,13 @@ class Regrouping(StoreBase):
             touched = set(
                 s.scalars(select(AuditEntry.need_id).where(AuditEntry.need_id.is_not(None)))
             )
+            # A need a document states keeps its passages: regrouping would orphan them.
+            with_documents = set(s.scalars(select(NeedDocument.need_id)))
             free: list[Need] = []
             for n in needs:
                 if n.id in touched:  # an analyst has noted or edited it: leave it alone
+                    continue
+                if n.id in with_documents:
                     continue
                 on_record = s.scalar(
                     select(func.count()).select_from(Question).where(Question.need_id == n.id)

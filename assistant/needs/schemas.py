@@ -43,6 +43,12 @@ REJECT_REASONS: dict[str, str] = {
     "dubblett": "dubblett",
 }
 FORWARD_TARGETS = ("RSS", "SKR")
+# Where a need comes from: a chat question, a thumbs-down, a passage of a document.
+ORIGINS: dict[str, str] = {
+    "fråga": "fråga i chatten",
+    "återkoppling": "negativ återkoppling",
+    "dokument": "dokument",
+}
 Status = Literal["ny", "granskad", "bekraftat_behov", "avvisad", "vidarebefordrad", "besvarad"]
 
 
@@ -50,6 +56,21 @@ class SourceHit(BaseModel):
     doc_id: str
     title: str = ""
     score: float = 0.0
+
+
+class DocumentSource(BaseModel):
+    """A passage of an ingested document that states the need."""
+
+    doc_id: str
+    source_id: str
+    title: str
+    quote: str
+    page: int | None = None
+    section: str | None = None
+    formulation: str
+    kind: str
+    area: str
+    score: float
 
 
 class QuestionPublic(BaseModel):
@@ -88,6 +109,9 @@ class NeedPublic(BaseModel):
     examples: list[str] = Field(default_factory=list)
     locked: bool = False
     rewritten: bool = Field(False, description="An analyst has rewritten the formulation.")
+    origin: str = Field("fråga", description="Where the need was first seen (ORIGINS).")
+    origins: list[str] = Field(default_factory=list, description="Every origin it has now.")
+    documents: list[DocumentSource] = Field(default_factory=list)
 
 
 class NotePublic(BaseModel):

@@ -3,6 +3,7 @@
 ``NeedsStore`` puts the parts together; each lives in its own module:
 
 - ``register``: log a question or a rating (redacted, classified, grouped);
+- ``documents``: needs found in documents (``mining``) enter and stay in step;
 - ``queries``: lists, one need in full, statistics;
 - ``review``: statuses, edits, notes; ``curation``: merge and split;
 - ``retention``: delete raw questions after the retention period;
@@ -19,7 +20,8 @@ from assistant.accounts import Accounts
 from assistant.needs.base import Embed, NeedsError, NotFound, redact, redact_text
 from assistant.needs.curation import Curation
 from assistant.needs.database import make_engine, persistent_secret, upgrade
-from assistant.needs.register import LoggedQuestion, Register
+from assistant.needs.documents import DocumentRegister, MineResult
+from assistant.needs.register import LoggedQuestion
 from assistant.needs.regrouping import Regrouping
 from assistant.needs.retention import Retention
 from assistant.needs.review import Review
@@ -28,6 +30,7 @@ from kunskap.settings import Settings
 __all__ = [
     "Embed",
     "LoggedQuestion",
+    "MineResult",
     "NeedsError",
     "NeedsStore",
     "NotFound",
@@ -38,7 +41,7 @@ __all__ = [
 ]
 
 
-class NeedsStore(Register, Review, Curation, Retention, Regrouping, Accounts):
+class NeedsStore(DocumentRegister, Review, Curation, Retention, Regrouping, Accounts):
     @classmethod
     def from_settings(cls, settings: Settings, *, embed: Embed | None = None) -> NeedsStore:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

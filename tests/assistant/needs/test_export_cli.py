@@ -180,3 +180,34 @@ def test_cli_list_export_user_purge(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     user = store.get_user("ann")
     assert user is not None and user.role == "admin" and user.password_hash.startswith("$argon2")
     store.close()
+
+
+def test_cli_mine_adds_document_needs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notes.txt").write_text(
+        "Anteckningar\n\n"
+        "- Barnområdet saknar data att analysera och jobba med.\n"
+        "- Vad kostar det?\n",
+        encoding="utf-8",
+    )
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(
+        "sources:\n  - id: notes\n    title: Anteckningar\n    path: notes.txt\n"
+        "    doc_type: minnesanteckningar\n    publisher: Test\n    areas: [overgripande]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KUNSKAP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KUNSKAP_MANIFEST", str(manifest))
+    runner, app = CliRunner(), _app()
+    first = runner.invoke(app, ["needs", "mine", "--json"])
+    assert first.exit_code == 0, first.output
+    (row,) = json.loads(first.output)
+    assert row["quote"] == "Barnområdet saknar data att analysera och jobba med."
+    assert row["doc_id"] == "notes" and row["kind"] == "data" and row["change"] == "ny"
+    assert set(row) >= {"page", "section", "formulation", "area", "score", "need_id"}
+    second = runner.invoke(app, ["needs", "mine"])
+    assert second.exit_code == 0, second.output
+    assert "1 förslag ur 1 dokument; nya 0, uppdaterade 0, oförändrade 1" in second.output
+    listed = json.loads(runner.invoke(app, ["needs", "list", "--json"]).output)
+    assert [(n["origin"], n["documents"][0]["doc_id"]) for n in listed] == [("dokument", "notes")]
+    bad = runner.invoke(app, ["needs", "mine", "--source", "finns-inte"])
+    assert bad.exit_code == 2 and "okänd källa" in bad.output
