@@ -6,6 +6,7 @@
 - ``documents``: needs found in documents (``mining``) enter and stay in step;
 - ``queries``: lists, one need in full, statistics;
 - ``review``: statuses, edits, notes; ``curation``: merge and split;
+- ``rounds``: the seven moments of SKR's model (inventory rounds to export batches);
 - ``retention``: delete raw questions after the retention period;
 - ``regrouping``: group untouched needs again;
 - ``assistant.accounts``: analyst accounts for local login.
@@ -25,6 +26,7 @@ from assistant.needs.register import LoggedQuestion
 from assistant.needs.regrouping import Regrouping
 from assistant.needs.retention import Retention
 from assistant.needs.review import Review
+from assistant.needs.rounds import Rounds
 from kunskap.settings import Settings
 
 __all__ = [
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 
-class NeedsStore(DocumentRegister, Review, Curation, Retention, Regrouping, Accounts):
+class NeedsStore(DocumentRegister, Review, Rounds, Curation, Retention, Regrouping, Accounts):
     @classmethod
     def from_settings(cls, settings: Settings, *, embed: Embed | None = None) -> NeedsStore:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
