@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kunskap.settings import get_settings
+from kunskap.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .pipeline import IngestReport
 
 console = Console()
+# Run after an ingest that added or changed documents, with the settings and the report.
+# Parts above ingest register here (the needs register re-checks open needs against the
+# new material), so that ingest imports nothing above it.
+AFTER_INGEST: list[Callable[[Settings, IngestReport], Any]] = []
 err_console = Console(stderr=True)
 
 
@@ -63,6 +72,9 @@ def ingest(
     ):
         table.add_row(label, str(value))
     console.print(table)
+    if report.new or report.updated:
+        for hook in AFTER_INGEST:
+            hook(settings, report)
     if not report.ok:
         raise typer.Exit(code=1)
 

@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from assistant.needs.store import NeedsStore
+    from kunskap.settings import Settings
 
 PASSWORD_ENV = "KUNSKAP_NEW_USER_PASSWORD"
 
@@ -33,8 +34,30 @@ def _store() -> NeedsStore:
     return NeedsStore.from_settings(get_settings())
 
 
+def recheck_after_ingest(settings: Settings, _report: object = None) -> None:
+    """After an ingest: flag open needs that the new or changed documents answer."""
+    from assistant.needs.support import recheck
+    from assistant.services import build_services
+
+    services = build_services(settings)
+    try:
+        if services.needs is None:
+            return
+        flagged = recheck(services.needs, services)
+    finally:
+        services.close()
+    typer.echo(f"{len(flagged)} öppna behov möjligen besvarade av nytt material")
+    for need_id, offer in flagged:
+        where = f", s. {offer.page}" if offer.page else ""
+        typer.echo(f"  {need_id}: {offer.title} ({offer.doc_id}{where})")
+
+
 def register(app: typer.Typer) -> None:
     """Attach the `needs` command group to the main app."""
+    from ingest import cli as ingest_cli
+
+    if recheck_after_ingest not in ingest_cli.AFTER_INGEST:
+        ingest_cli.AFTER_INGEST.append(recheck_after_ingest)
     needs = typer.Typer(
         help="Registret över kunskapsbehov: lista, exportera, gallra, gruppera om.",
         no_args_is_help=True,
@@ -119,6 +142,13 @@ def register(app: typer.Typer) -> None:
                 f"oförändrade {counts['unchanged']}, borttagna {counts['removed']}"
             )
         typer.echo(summary)
+
+    @needs.command("recheck")
+    def recheck_() -> None:
+        """Pröva öppna behov mot nya eller ändrade dokument i indexet (görs efter ingest)."""
+        from kunskap.settings import get_settings
+
+        recheck_after_ingest(get_settings())
 
     @needs.command("export")
     def export(

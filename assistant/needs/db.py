@@ -84,6 +84,8 @@ class Need(Base):
     rewritten: Mapped[bool] = mapped_column(default=False)
     # Where the need was first seen: fråga, återkoppling, dokument (docs/needs.md).
     origin: Mapped[str] = mapped_column(String(20), default="fråga")
+    # Passages of new material that may answer it (loop.py), for an analyst to confirm.
+    possibly_answered_by: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     merged_into: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("needs.id"), nullable=True, index=True
     )
@@ -269,3 +271,14 @@ class ExportBatch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     contents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     withheld: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentState(Base):
+    """The content hash of each ingested document at the register's last re-check, so the
+    next one asks only about new or changed documents (loop.py)."""
+
+    __tablename__ = "document_states"
+
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    doc_hash: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

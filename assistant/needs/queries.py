@@ -20,6 +20,7 @@ from assistant.needs.schemas import (
     NeedFilter,
     NeedPublic,
     NotePublic,
+    PossibleAnswer,
     QuestionPublic,
     SourceHit,
     Stats,
@@ -103,6 +104,7 @@ class Queries(StoreBase):
             origin=need.origin or "fråga",
             origins=[o for o in ORIGINS if o in origins],
             documents=documents or [],
+            possibly_answered_by=[PossibleAnswer(**e) for e in need.possibly_answered_by or []],
         )
 
     def _examples(self, s: Session, need_ids: list[str]) -> dict[str, list[str]]:

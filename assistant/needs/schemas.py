@@ -74,6 +74,18 @@ class DocumentSource(BaseModel):
     score: float
 
 
+class PossibleAnswer(BaseModel):
+    """A passage of new or changed material that may answer the need (an ingest found it)."""
+
+    doc_id: str
+    title: str = ""
+    quote: str
+    page: int | None = None
+    status: str = Field("answered", description="The judge's verdict: answered or partial.")
+    confidence: float = 0.0
+    found_at: str | None = None
+
+
 class QuestionPublic(BaseModel):
     id: str
     text: str
@@ -113,6 +125,10 @@ class NeedPublic(BaseModel):
     origin: str = Field("fråga", description="Where the need was first seen (ORIGINS).")
     origins: list[str] = Field(default_factory=list, description="Every origin it has now.")
     documents: list[DocumentSource] = Field(default_factory=list)
+    possibly_answered_by: list[PossibleAnswer] = Field(
+        default_factory=list,
+        description="Möjligen besvarad: passages of new material an analyst has to confirm.",
+    )
 
 
 class NotePublic(BaseModel):

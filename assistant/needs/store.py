@@ -7,6 +7,7 @@
 - ``queries``: lists, one need in full, statistics;
 - ``review``: statuses, edits, notes; ``curation``: merge and split;
 - ``rounds``: the seven moments of SKR's model (inventory rounds to export batches);
+- ``loop``: open needs that new material may answer, flagged for an analyst;
 - ``retention``: delete raw questions after the retention period;
 - ``regrouping``: group untouched needs again;
 - ``assistant.accounts``: analyst accounts for local login.
@@ -22,6 +23,7 @@ from assistant.needs.base import Embed, NeedsError, NotFound, redact, redact_tex
 from assistant.needs.curation import Curation
 from assistant.needs.database import make_engine, persistent_secret, upgrade
 from assistant.needs.documents import DocumentRegister, MineResult
+from assistant.needs.loop import Loop
 from assistant.needs.register import LoggedQuestion
 from assistant.needs.regrouping import Regrouping
 from assistant.needs.retention import Retention
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 
-class NeedsStore(DocumentRegister, Review, Rounds, Curation, Retention, Regrouping, Accounts):
+class NeedsStore(DocumentRegister, Review, Rounds, Loop, Curation, Retention, Regrouping, Accounts):
     @classmethod
     def from_settings(cls, settings: Settings, *, embed: Embed | None = None) -> NeedsStore:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

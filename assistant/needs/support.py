@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from assistant.needs.schemas import SupportOffer
 
 if TYPE_CHECKING:
+    from assistant.needs.store import NeedsStore
     from assistant.services import Services
 
 
@@ -53,6 +54,38 @@ def find_support(
 
 def support_finder(services: Services) -> SupportFinder:
     return lambda text: find_support(text, services)
+
+
+def indexed_documents(services: Services) -> dict[str, str]:
+    """Every ingested document and its content hash, read from the index's payloads."""
+    collection = services.settings.collection_name()
+    out: dict[str, str] = {}
+    for record in services.index.scroll(collection, fields=["doc_id", "doc_hash"]):
+        doc_id, doc_hash = record.payload.get("doc_id"), record.payload.get("doc_hash")
+        if isinstance(doc_id, str) and isinstance(doc_hash, str):
+            out[doc_id] = doc_hash
+    return out
+
+
+def recheck(
+    store: NeedsStore, services: Services, *, doc_hashes: dict[str, str] | None = None
+) -> list[tuple[str, SupportOffer]]:
+    """Flag every open need that a passage of a new or changed document answers.
+
+    New or changed: the index's content hash differs from the one the register recorded at
+    its last check (the first check sees every document as new). Returns what was flagged.
+    """
+    hashes = indexed_documents(services) if doc_hashes is None else doc_hashes
+    changed = store.changed_documents(hashes)
+    flagged: list[tuple[str, SupportOffer]] = []
+    if changed:
+        for need_id, text in store.open_needs():
+            offer = find_support(text, services, only_docs=changed)
+            if offer is not None:
+                store.flag_possibly_answered(need_id, offer)
+                flagged.append((need_id, offer))
+    store.remember_documents(hashes)
+    return flagged
 
 
 if TYPE_CHECKING:

@@ -157,6 +157,16 @@ async function openNeed(id) {
   }
   $("detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
 
+  const possible = need.possibly_answered_by || [];
+  $("possible-block").hidden = !possible.length;
+  $("possible").replaceChildren(...possible.map((p) => {
+    const base = `/api/needs/${encodeURIComponent(need.id)}/possibly-answered/${encodeURIComponent(p.doc_id)}`;
+    return el("li", {},
+      el("span", { text: `${p.title || p.doc_id}${p.page ? `, s. ${p.page}` : ""}: ”${p.quote}” ` }),
+      el("button", { type: "button", text: "Bekräfta besvarad", onclick: reported(async () => { await api(`${base}/confirm`, { method: "POST" }); await openNeed(need.id); await loadNeeds(); }) }), " ",
+      el("button", { type: "button", text: "Avfärda", onclick: reported(async () => { await api(base, { method: "DELETE" }); await openNeed(need.id); }) }));
+  }));
+
   const statusSel = $("u-status");
   statusSel.replaceChildren(el("option", { value: "", text: "(oförändrad)" }));
   fillSelect(statusSel, meta.transitions[need.status].map((s) => [s, meta.statuses[s]]));

@@ -1,4 +1,4 @@
-"""A small app with the needs and rounds routes over a real store, for the tests of
+"""A small app with the needs, rounds and loop routes over a real store, for the tests of
 those routes (no index: compiling a round offers no support)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api import needs_routes, rounds_routes
+from assistant.api import loop_routes, needs_routes, rounds_routes
 from assistant.api.errors import add_error_handlers
 from assistant.auth import hash_password
 from assistant.needs.store import NeedsStore
@@ -45,7 +45,7 @@ def needs_app(tmp_path: Path, embed: Embed) -> Iterator[TestClient]:
         )  # fmt: skip
     app = FastAPI()
     add_error_handlers(app)
-    for routes in (needs_routes, rounds_routes):
+    for routes in (needs_routes, rounds_routes, loop_routes):
         app.include_router(routes.router)
     app.state.services = SimpleNamespace(settings=settings, needs=store)
     try:
