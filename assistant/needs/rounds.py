@@ -50,6 +50,7 @@ from assistant.needs.schemas import (
     VotePublic,
 )
 from ingest.manifest import AREAS
+from kunskap.text import strip_control
 
 SupportFinder = Callable[[str], SupportOffer | None]
 
@@ -96,6 +97,9 @@ class Rounds(Queries):
             raise NeedsError(f"okänt område {body.area!r}")
         if body.period_to < body.period_from:
             raise NeedsError("perioden slutar innan den börjar")
+        if body.period_to >= dt.date.max:
+            # Stored as the start of the next day, which the last date of all has not.
+            raise NeedsError("perioden måste sluta före 9999-12-31")
         round_id = str(uuid.uuid4())
         with self._tx() as s:
             s.add(
@@ -106,8 +110,8 @@ class Rounds(Queries):
                     period_from=_start(body.period_from),
                     # Stored as the start of the day after: the last day counts in full.
                     period_to=_start(body.period_to) + dt.timedelta(days=1),
-                    owner=body.owner,
-                    sources=list(dict.fromkeys(body.sources)),
+                    owner=strip_control(body.owner),
+                    sources=list(dict.fromkeys(strip_control(x) for x in body.sources)),
                     origins=list(dict.fromkeys(body.origins)),
                     status="insamling",
                     created_by=actor,
@@ -138,6 +142,8 @@ class Rounds(Queries):
         if body.area not in AREAS:
             raise NeedsError(f"okänt område {body.area!r}")
         text = redact(body.formulation).text.strip()
+        if not text:
+            raise NeedsError("skriv behovet med ord")
         vector = self.centring.centre(self.centring.raw([text])[0])
         at = utcnow()
         need_id = str(uuid.uuid4())

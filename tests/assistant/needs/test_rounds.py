@@ -149,6 +149,10 @@ def test_round_errors_are_clear(store: NeedsStore) -> None:
                     period_to=TODAY - dt.timedelta(days=1)),
             actor="ann",
         )  # fmt: skip
+    with pytest.raises(NeedsError, match="9999"):
+        _round(store, period_to=dt.date.max)
+    with pytest.raises(NeedsError, match="ord"):
+        store.add_analyst_need(AnalystNeedIn(formulation="   ", area="aldre"), actor="ann")
     with pytest.raises(NotFound):
         store.get_round("nope")
     empty = _round(store)
