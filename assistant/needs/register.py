@@ -34,6 +34,9 @@ from kunskap.limits import MAX_QUESTION_CHARS
 class LoggedQuestion(NamedTuple):
     question_id: str
     need_id: str
+    # The support that answered the need, when an analyst has marked it besvarad: the
+    # asker is pointed to it (the loop of SKR's model closes for the user too).
+    answered_by: str | None = None
 
 
 def _clean_sources(top_sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,7 +150,8 @@ class Register(StoreBase):
             if session_hash:
                 self._add_session(s, need.id, session_hash)
             need_id = need.id
-        return LoggedQuestion(question_id, need_id)
+            answered_by = need.answer_url if need.status == "besvarad" else None
+        return LoggedQuestion(question_id, need_id, answered_by)
 
     def _add_session(self, s: Session, need_id: str, session_hash: str) -> None:
         known = s.scalar(
@@ -213,7 +217,7 @@ class Register(StoreBase):
                 app_version=app_version,
                 comment=feedback.comment,
             )
-            question_id, need_id = logged
+            question_id, need_id = logged.question_id, logged.need_id
         with self._tx() as s:
             s.add(
                 Feedback(

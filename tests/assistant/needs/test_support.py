@@ -83,3 +83,31 @@ def test_new_material_flags_the_open_needs_it_answers(tmp_path: Path) -> None:
         assert kept.status == "ny" and kept.possibly_answered_by == []
     finally:
         services.close()
+
+
+def test_a_question_of_an_answered_need_points_to_the_new_support(tmp_path: Path) -> None:
+    from assistant.answering import answer
+
+    settings = make_settings(tmp_path / "data", manifest=_corpus(tmp_path, {"riksnorm": RIKSNORM}))
+    assert run_ingest(settings).ok
+    services = build_services(settings)
+    store = services.needs
+    assert store is not None
+    question = "Hur fördelas ansvaret för tolk vid möten med döva vårdnadshavare?"
+    try:
+        first = answer(question, services=services, session_id="a")
+        assert first.status == "declined" and first.need_id and first.notice is None
+        for change in (
+            {"status": "granskad"},
+            {"status": "bekraftat_behov"},
+            {"status": "vidarebefordrad", "forwarded_to": "SKR"},
+            {"status": "besvarad", "answer_url": "https://kunskapsguiden.se/tolk"},
+        ):
+            store.update_need(first.need_id, change, actor="ann")  # fmt: skip
+        again = answer(question, services=services, session_id="b")
+        assert again.status == "declined" and again.need_id == first.need_id
+        assert again.notice == (
+            "Frågan har besvarats av ett nytt kunskapsstöd: https://kunskapsguiden.se/tolk"
+        )
+    finally:
+        services.close()
