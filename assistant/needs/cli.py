@@ -86,6 +86,9 @@ def register(app: typer.Typer) -> None:
                 f"{r.question_count:>4} frågor {r.session_count:>3} sessioner  "
                 f"{r.status_label:<16} {r.area_label[:24]:<24} {r.representative[:80]}  ({r.id})"
             )
+            for p in r.possibly_answered_by:
+                where = f", s. {p.page}" if p.page else ""
+                typer.echo(f"       möjligen besvarad av {p.title or p.doc_id} ({p.doc_id}{where})")
         typer.echo(f"{len(rows)} behov")
 
     @needs.command("mine")

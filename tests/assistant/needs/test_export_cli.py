@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from assistant.needs import cli
 from assistant.needs.export import COLUMNS, export_bytes, select_for_export
+from assistant.needs.schemas import SupportOffer
 from assistant.needs.store import NeedsStore
 from tests.conftest import make_settings
 
@@ -209,5 +210,19 @@ def test_cli_mine_adds_document_needs_once(tmp_path: Path, monkeypatch: pytest.M
     assert "1 förslag ur 1 dokument; nya 0, uppdaterade 0, oförändrade 1" in second.output
     listed = json.loads(runner.invoke(app, ["needs", "list", "--json"]).output)
     assert [(n["origin"], n["documents"][0]["doc_id"]) for n in listed] == [("dokument", "notes")]
+    assert listed[0]["possibly_answered_by"] == []
+    store = NeedsStore.from_settings(make_settings(tmp_path / "data"))  # flags need no model
+    store.flag_possibly_answered(
+        listed[0]["id"],
+        SupportOffer(doc_id="sos-ny", title="Ny vägledning", quote="Data om barn …", page=7,
+                     status="answered", confidence=0.7),
+    )  # fmt: skip
+    store.close()
+    text = runner.invoke(app, ["needs", "list"]).output
+    assert "möjligen besvarad av Ny vägledning (sos-ny, s. 7)" in text
+    flagged = json.loads(runner.invoke(app, ["needs", "list", "--json"]).output)
+    assert [(p["doc_id"], p["quote"], p["page"]) for p in flagged[0]["possibly_answered_by"]] == [
+        ("sos-ny", "Data om barn …", 7)
+    ]
     bad = runner.invoke(app, ["needs", "mine", "--source", "finns-inte"])
     assert bad.exit_code == 2 and "okänd källa" in bad.output
