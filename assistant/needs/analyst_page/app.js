@@ -254,7 +254,7 @@ function renderRound(r) {
   $("round").hidden = false;
   $("round-heading").textContent = r.title;
   const facts = [["Område", r.area_label], ["Period", `${r.period_from} – ${r.period_to}`],
-    ["Ansvarig", r.owner], ["Källor", r.sources.join(", ") || "alla"],
+    ["Leds av", r.owner], ["Källor", r.sources.join(", ") || "alla"],
     ["Ursprung som räknas", r.origins.join(", ")], ["Läge", r.status_label]];
   $("round-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
   const body = $("round-table").querySelector("tbody");
