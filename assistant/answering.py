@@ -32,6 +32,7 @@ from assistant.models import (
     refusal_for,
 )
 from assistant.needs.redact import redact
+from assistant.needs.register import LoggedQuestion
 from assistant.prompts import load_prompt
 from assistant.question import analyse
 from assistant.retrieval import Hit, Retriever
@@ -163,7 +164,7 @@ def _log_need(
     reason: NeedReason,
     hits: list[Hit],
     session_id: str | None,
-) -> str | None:
+) -> LoggedQuestion | None:
     if services.needs is None:
         return None
     try:
@@ -175,11 +176,21 @@ def _log_need(
             session_id=session_id,
             index_version=services.settings.collection_name(),
             app_version=kunskap.__version__,
-        ).need_id
+        )
     except Exception as exc:  # an answer must not fail because the register is down
         # Only the exception type: its message could contain the question.
         log.error("could not log knowledge need: %s", type(exc).__name__)
         return None
+
+
+def _answered_need_notice(answered_by: str | None, language: str) -> str | None:
+    """A declined question of a need an analyst has marked answered points to the support
+    that answered it (a link, or ``dokument:<id>`` for a document now in the material)."""
+    if not answered_by:
+        return None
+    if language == "en":
+        return f"This question has been answered by a new knowledge support: {answered_by}"
+    return f"Frågan har besvarats av ett nytt kunskapsstöd: {answered_by}"
 
 
 def _format_sources(hits: list[Hit]) -> str:
@@ -261,7 +272,7 @@ def answer_events(
     def not_answered(confidence: float, reason: str, partial: Judgement | None = None) -> Answer:
         shown = _partial_text(partial, hits, language) if partial is not None else None
         status: Literal["partial", "declined"] = "partial" if shown else "declined"
-        need_id = (
+        logged = (
             _log_need(
                 services,
                 question,
@@ -273,6 +284,7 @@ def answer_events(
             if log_needs
             else None
         )
+        need_id = logged.need_id if logged else None
         return Answer(
             answered=False,
             status=status,
@@ -284,6 +296,7 @@ def answer_events(
             question=standalone,
             decline_reason=reason,
             nearest_sources=nearest_sources(hits),
+            notice=_answered_need_notice(logged.answered_by if logged else None, language),
             timings_ms=timings,
         )
 
@@ -345,7 +358,8 @@ def answer_events(
 
     need_id = None
     if log_needs and judgement.confidence < settings.answer.low_confidence:
-        need_id = _log_need(services, question, language, "low_confidence", hits, session_id)
+        low = _log_need(services, question, language, "low_confidence", hits, session_id)
+        need_id = low.need_id if low else None
     timings["total"] = (time.perf_counter() - t_start) * 1000
     yield AnswerDone(
         answer=Answer(

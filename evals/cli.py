@@ -278,8 +278,19 @@ def _report(
         failures=failures,
         thresholds_checked=check,
     )
+    # Needs found in documents, scored on the blind labelled set once it is present
+    # (evals/needs_eval.py); no index needed, so it runs whatever the datasets.
+    from evals.needs_eval import measure_mining
+
+    mining = measure_mining()
+    if mining is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        (report / "needs_mining.json").write_text(
+            json.dumps(mining, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     if as_json:
         payload = {
+            "needs_mining": mining,
             "metrics": flat,
             "targets": rep.targets(results),
             "failures": [f.__dict__ for f in failures],
@@ -288,6 +299,13 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
         _print_tables(results)
+        if mining is not None:
+            _say(
+                "needs found in documents: precision {precision}, recall {recall} "
+                "({labelled_needs} labelled needs in {documents} documents), "
+                "{not_needs_proposed} of {labelled_not_needs} labelled non-needs "
+                "proposed".format(**mining)
+            )
         _say("wrote " + ", ".join(str(p) for p in written.values()))
     if check:
         if failures:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,9 +20,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kunskap.settings import get_settings
+from kunskap.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .pipeline import IngestReport
 
 console = Console()
+# Run after an ingest that added or changed documents, with the settings and the report.
+# Parts above ingest register here (the needs register re-checks open needs against the
+# new material), so that ingest imports nothing above it.
+AFTER_INGEST: list[Callable[[Settings, IngestReport], Any]] = []
 err_console = Console(stderr=True)
 
 
@@ -118,6 +126,9 @@ def ingest(
     ):
         table.add_row(label, str(value))
     console.print(table)
+    if report.new or report.updated:
+        for hook in AFTER_INGEST:
+            hook(settings, report)
     if not report.ok:
         raise typer.Exit(code=1)
 

@@ -239,6 +239,13 @@ class NeedsSettings(_Group):
         description="How alike a question must be to join an existing need (higher is "
         "stricter; applied on the centred similarity scale described in docs/needs.md).",
     )
+    export_min_sessions: int = Field(
+        3,
+        ge=1,
+        description="A need reaches an export (to RSS/SKR) only when at least this many "
+        "distinct chat sessions raised it, or an analyst has rewritten its formulation: rare "
+        "questions can identify a person even when redacted.",
+    )
 
 
 class AuthSettings(_Group):

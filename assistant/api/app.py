@@ -11,7 +11,14 @@ from fastapi import FastAPI
 
 import kunskap
 from assistant import answering
-from assistant.api import ask_routes, needs_routes, openai_routes, sources_routes
+from assistant.api import (
+    ask_routes,
+    loop_routes,
+    needs_routes,
+    openai_routes,
+    rounds_routes,
+    sources_routes,
+)
 from assistant.api.docs_routes import add_local_docs
 from assistant.api.errors import add_error_handlers
 from assistant.api.limits import BodySizeLimitMiddleware
@@ -109,6 +116,8 @@ def create_app(
     app.include_router(sources_routes.page_router)
     app.include_router(openai_routes.router)
     app.include_router(needs_routes.router)
+    app.include_router(rounds_routes.router)
+    app.include_router(loop_routes.router)
     if with_chat:
         from assistant.chat.mount import mount_chat
 

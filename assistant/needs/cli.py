@@ -1,4 +1,4 @@
-"""`kunskap needs …`: list, export, purge, regroup, and analyst accounts."""
+"""`kunskap needs …`: list, mine, export, purge, regroup, and analyst accounts."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from assistant.needs.store import NeedsStore
+    from kunskap.settings import Settings
 
 PASSWORD_ENV = "KUNSKAP_NEW_USER_PASSWORD"
 
@@ -33,8 +34,30 @@ def _store() -> NeedsStore:
     return NeedsStore.from_settings(get_settings())
 
 
+def recheck_after_ingest(settings: Settings, _report: object = None) -> None:
+    """After an ingest: flag open needs that the new or changed documents answer."""
+    from assistant.needs.support import recheck
+    from assistant.services import build_services
+
+    services = build_services(settings)
+    try:
+        if services.needs is None:
+            return
+        flagged = recheck(services.needs, services)
+    finally:
+        services.close()
+    typer.echo(f"{len(flagged)} öppna behov möjligen besvarade av nytt material")
+    for need_id, offer in flagged:
+        where = f", s. {offer.page}" if offer.page else ""
+        typer.echo(f"  {need_id}: {offer.title} ({offer.doc_id}{where})")
+
+
 def register(app: typer.Typer) -> None:
     """Attach the `needs` command group to the main app."""
+    from ingest import cli as ingest_cli
+
+    if recheck_after_ingest not in ingest_cli.AFTER_INGEST:
+        ingest_cli.AFTER_INGEST.append(recheck_after_ingest)
     needs = typer.Typer(
         help="Registret över kunskapsbehov: lista, exportera, gallra, gruppera om.",
         no_args_is_help=True,
@@ -63,7 +86,72 @@ def register(app: typer.Typer) -> None:
                 f"{r.question_count:>4} frågor {r.session_count:>3} sessioner  "
                 f"{r.status_label:<16} {r.area_label[:24]:<24} {r.representative[:80]}  ({r.id})"
             )
+            for p in r.possibly_answered_by:
+                where = f", s. {p.page}" if p.page else ""
+                typer.echo(f"       möjligen besvarad av {p.title or p.doc_id} ({p.doc_id}{where})")
         typer.echo(f"{len(rows)} behov")
+
+    @needs.command("mine")
+    def mine(
+        source: list[str] = typer.Option(
+            None, "--source", help="Bara denna källa (id i manifestet); kan upprepas."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Skriv ut som JSON."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Visa förslagen utan att föra in dem i registret."
+        ),
+    ) -> None:
+        """Hitta kunskapsbehov som dokumenten redan uttrycker och för in dem i registret."""
+        from assistant.needs.mining import mine_corpus
+        from kunskap.settings import get_settings
+
+        settings = get_settings()
+        try:
+            mined = mine_corpus(settings.manifest, source or None)
+        except KeyError as exc:
+            raise typer.BadParameter(f"okänd källa: {exc.args[0]}", param_hint="--source") from None
+        need_of: dict[str, str] = {}
+        status_of: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        if not dry_run:
+            store = _store()
+            try:
+                result = store.record_mined(mined.candidates, mined.doc_hashes)
+            finally:
+                store.close()
+            for label, pairs in (("ny", result.added), ("uppdaterad", result.updated)):
+                for cand, need_id in pairs:
+                    need_of[cand.key], status_of[cand.key] = need_id, label
+            counts = result.counts()
+        rows = [
+            c.as_json() | {"need_id": need_of.get(c.key), "change": status_of.get(c.key)}
+            for c in mined.candidates
+        ]
+        for failure in mined.failures:
+            typer.echo(f"kunde inte läsa {failure}", err=True)
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        for r in rows:
+            where = f"s. {r['page']}" if r["page"] else (r["section"] or "")
+            typer.echo(
+                f"{r['score']:.2f} {r['kind']:<10} {r['area'][:18]:<18} {r['doc_id']} {where}: "
+                f"{r['formulation'][:90]}"
+            )
+        summary = f"{len(rows)} förslag ur {len(mined.doc_hashes)} dokument"
+        if counts:
+            summary += (
+                f"; nya {counts['added']}, uppdaterade {counts['updated']}, "
+                f"oförändrade {counts['unchanged']}, borttagna {counts['removed']}"
+            )
+        typer.echo(summary)
+
+    @needs.command("recheck")
+    def recheck_() -> None:
+        """Pröva öppna behov mot nya eller ändrade dokument i indexet (görs efter ingest)."""
+        from kunskap.settings import get_settings
+
+        recheck_after_ingest(get_settings())
 
     @needs.command("export")
     def export(
@@ -72,16 +160,24 @@ def register(app: typer.Typer) -> None:
         status: str | None = typer.Option(None, help="Bara behov med denna status (slug)."),
     ) -> None:
         """Exportera behoven för regional/SKR-sammanställning."""
-        from assistant.needs.export import export_bytes
+        from assistant.needs.export import export_bytes, select_for_export
         from assistant.needs.schemas import NeedFilter
 
         store = _store()
         try:
-            data = export_bytes(store, fmt.value, NeedFilter(status=status, limit=10000))
+            flt = NeedFilter(status=status, limit=10000)
+            data = export_bytes(store, fmt.value, flt)
+            withheld = len(select_for_export(store, flt).withheld)
+            k = store.settings.needs.export_min_sessions
         finally:
             store.close()
         out.write_bytes(data)
         typer.echo(f"skrev {out} ({len(data)} byte)")
+        if withheld:
+            typer.echo(
+                f"{withheld} behov hölls tillbaka: färre än {k} sessioner och inte omformulerade "
+                "av en analytiker (KUNSKAP_NEEDS_EXPORT_MIN_SESSIONS)"
+            )
 
     @needs.command("purge")
     def purge() -> None:

@@ -3,6 +3,14 @@
 Columns follow what SKR's model "Lokala behov av kunskap" compiles per need. CSV uses ``;``
 and a byte-order mark, which is what Swedish Excel opens correctly; cells that would start a
 formula are prefixed with ``'`` (questions are user input: no CSV injection).
+
+Privacy: an export leaves the municipality, and a rare question can identify a person even
+when redacted. So a need is exported only when at least ``needs.export_min_sessions`` (k)
+distinct chat sessions raised it, or an analyst has rewritten its formulation (then it
+quotes no one), or a document states it (``kunskap needs mine``: a published text, not a
+person). A need that passes without k sessions is exported without its example questions,
+which are still someone's own words; a document-born need shows its passages instead.
+Every need found in a document is exported with its source (title, document id, page).
 """
 
 from __future__ import annotations
@@ -10,9 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from assistant.needs.schemas import REJECT_REASONS, STATUSES, NeedFilter
+from assistant.needs.schemas import REJECT_REASONS, STATUSES, NeedFilter, NeedPublic
 from kunskap.text import strip_control
 
 if TYPE_CHECKING:
@@ -34,9 +42,36 @@ COLUMNS = [
 Cell = str | int
 
 
-def export_rows(store: NeedsStore, flt: NeedFilter | None = None) -> list[list[Cell]]:
+class Selection(NamedTuple):
+    exported: list[NeedPublic]
+    withheld: list[NeedPublic]
+
+
+def enough_sessions(need: NeedPublic, min_sessions: int) -> bool:
+    return need.session_count >= min_sessions
+
+
+def may_leave(need: NeedPublic, min_sessions: int) -> bool:
+    """Whether a need may reach an export to the regional or national level."""
+    return enough_sessions(need, min_sessions) or need.rewritten or bool(need.documents)
+
+
+def select_for_export(
+    store: NeedsStore, flt: NeedFilter | None = None, *, min_sessions: int | None = None
+) -> Selection:
+    k = store.settings.needs.export_min_sessions if min_sessions is None else min_sessions
+    needs = store.list_needs(flt or NeedFilter(limit=10000))
+    return Selection(
+        [n for n in needs if may_leave(n, k)], [n for n in needs if not may_leave(n, k)]
+    )
+
+
+def export_rows(
+    store: NeedsStore, flt: NeedFilter | None = None, *, min_sessions: int | None = None
+) -> list[list[Cell]]:
+    k = store.settings.needs.export_min_sessions if min_sessions is None else min_sessions
     rows: list[list[Cell]] = []
-    for need in store.list_needs(flt or NeedFilter(limit=10000)):
+    for need in select_for_export(store, flt, min_sessions=k).exported:
         detail = store.get_need(need.id)
         comment = [n.text for n in detail.notes]
         status = STATUSES.get(need.status, need.status)
@@ -46,6 +81,13 @@ def export_rows(store: NeedsStore, flt: NeedFilter | None = None) -> list[list[C
             status += f" (till {need.forwarded_to})"
         if need.answer_url:
             comment.append(f"Kunskapsstöd: {need.answer_url}")
+        for doc in need.documents:
+            where = f", s. {doc.page}" if doc.page else (f", {doc.section}" if doc.section else "")
+            comment.append(f"Källa: {doc.title} ({doc.doc_id}{where})")
+        if enough_sessions(need, k):
+            examples = need.examples
+        else:
+            examples = [f"”{doc.quote}”" for doc in need.documents[:3]]
         rows.append(
             [
                 need.area_label,
@@ -54,7 +96,7 @@ def export_rows(store: NeedsStore, flt: NeedFilter | None = None) -> list[list[C
                 need.support_type or "",
                 need.question_count,
                 need.session_count,
-                " | ".join(need.examples),
+                " | ".join(examples),
                 _day(need.first_seen),
                 _day(need.last_seen),
                 status,

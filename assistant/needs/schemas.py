@@ -43,6 +43,13 @@ REJECT_REASONS: dict[str, str] = {
     "dubblett": "dubblett",
 }
 FORWARD_TARGETS = ("RSS", "SKR")
+# Where a need comes from: a chat question, a thumbs-down, a passage of a document.
+ORIGINS: dict[str, str] = {
+    "fråga": "fråga i chatten",
+    "återkoppling": "negativ återkoppling",
+    "dokument": "dokument",
+    "analytiker": "analytikerns egen post",
+}
 Status = Literal["ny", "granskad", "bekraftat_behov", "avvisad", "vidarebefordrad", "besvarad"]
 
 
@@ -50,6 +57,33 @@ class SourceHit(BaseModel):
     doc_id: str
     title: str = ""
     score: float = 0.0
+
+
+class DocumentSource(BaseModel):
+    """A passage of an ingested document that states the need."""
+
+    doc_id: str
+    source_id: str
+    title: str
+    quote: str
+    page: int | None = None
+    section: str | None = None
+    formulation: str
+    kind: str
+    area: str
+    score: float
+
+
+class PossibleAnswer(BaseModel):
+    """A passage of new or changed material that may answer the need (an ingest found it)."""
+
+    doc_id: str
+    title: str = ""
+    quote: str
+    page: int | None = None
+    status: str = Field("answered", description="The judge's verdict: answered or partial.")
+    confidence: float = 0.0
+    found_at: str | None = None
 
 
 class QuestionPublic(BaseModel):
@@ -87,6 +121,14 @@ class NeedPublic(BaseModel):
     last_seen: dt.datetime
     examples: list[str] = Field(default_factory=list)
     locked: bool = False
+    rewritten: bool = Field(False, description="An analyst has rewritten the formulation.")
+    origin: str = Field("fråga", description="Where the need was first seen (ORIGINS).")
+    origins: list[str] = Field(default_factory=list, description="Every origin it has now.")
+    documents: list[DocumentSource] = Field(default_factory=list)
+    possibly_answered_by: list[PossibleAnswer] = Field(
+        default_factory=list,
+        description="Möjligen besvarad: passages of new material an analyst has to confirm.",
+    )
 
 
 class NotePublic(BaseModel):
@@ -166,3 +208,136 @@ class Stats(BaseModel):
     per_month: dict[str, int]
     per_status: dict[str, int]
     top: list[NeedPublic]
+
+
+# --- the seven moments of SKR's model (rounds.py) ---------------------------------------------
+
+# A round's phases: gathering (moments 2-3), compiling (4), prioritising (5), handed over (6).
+ROUND_STATUSES: dict[str, str] = {
+    "insamling": "insamling",
+    "sammanstallning": "sammanställning",
+    "prioritering": "prioritering",
+    "overlamnad": "överlämnad",
+}
+
+
+Origin = Literal["fråga", "återkoppling", "dokument", "analytiker"]
+
+
+def _every_origin() -> list[Origin]:
+    return ["fråga", "återkoppling", "dokument", "analytiker"]
+
+
+class RoundIn(BaseModel):
+    """Moment 1: start an inventory round."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    area: str = Field(description="Verksamhetsområde (slug).")
+    period_from: dt.date
+    period_to: dt.date
+    owner: str = Field(min_length=1, max_length=200, description="Who runs the round.")
+    sources: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Manifest source ids whose documents count; empty: every source.",
+    )
+    origins: list[Origin] = Field(
+        default_factory=_every_origin,
+        min_length=1,
+        description="Which origins of needs count in the round.",
+    )
+
+
+class AnalystNeedIn(BaseModel):
+    """Moments 2-3: an analyst's own entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    formulation: str = Field(min_length=1, max_length=1000)
+    area: str
+    round_id: str | None = None
+
+
+class SupportOffer(BaseModel):
+    """Moment 4: the knowledge support the assistant's own search found for a need."""
+
+    doc_id: str
+    title: str
+    quote: str
+    page: int | None = None
+    status: str = Field(description="The judge's verdict: answered or partial.")
+    confidence: float
+
+
+class SetAsideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, description="Which support meets it.")
+
+
+class VoteIn(BaseModel):
+    """Moment 5: points from one decider (0-10); voting again replaces the earlier vote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points: int = Field(ge=0, le=10)
+
+
+class HandOverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: Literal["RSS", "SKR"]
+
+
+class VotePublic(BaseModel):
+    voter: str
+    points: int
+    at: dt.datetime
+
+
+class RoundNeedPublic(BaseModel):
+    need: NeedPublic
+    added_by: str
+    added_at: dt.datetime
+    support: SupportOffer | None = None
+    set_aside: bool = False
+    set_aside_reason: str | None = None
+    set_aside_by: str | None = None
+    votes: list[VotePublic] = Field(default_factory=list)
+    points: int = 0
+
+
+class BatchPublic(BaseModel):
+    id: str
+    round_id: str | None
+    recipient: str
+    created_by: str
+    created_at: dt.datetime
+    contents: list[dict[str, Any]]
+    withheld: int
+
+
+class RoundPublic(BaseModel):
+    id: str
+    title: str
+    area: str
+    area_label: str
+    period_from: dt.date
+    period_to: dt.date
+    owner: str
+    sources: list[str]
+    origins: list[str]
+    status: str
+    status_label: str
+    created_by: str
+    created_at: dt.datetime
+
+
+class RoundDetail(RoundPublic):
+    needs: list[RoundNeedPublic] = Field(default_factory=list, description="Ranked by points.")
+    batches: list[BatchPublic] = Field(default_factory=list)
+    answered: list[NeedPublic] = Field(
+        default_factory=list, description="Moment 7: needs of the round answered since."
+    )

@@ -203,6 +203,9 @@ def analyst_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Analyst
     """
     data_dir = tmp_path_factory.mktemp("analyst-data")
     env = _server_env(data_dir, auth_mode="local")
+    # The page's export of a few needs from one or two sessions each; the privacy floor
+    # (k distinct sessions) is tested in tests/assistant/needs/test_export_cli.py.
+    env["KUNSKAP_NEEDS_EXPORT_MIN_SESSIONS"] = "1"
     added = subprocess.run(
         [sys.executable, "-m", "kunskap.cli", "needs", "user", "add", ANALYST_USER],
         cwd=REPO_ROOT,

@@ -3,7 +3,7 @@
 // user input.
 "use strict";
 
-const state = { meta: null, needs: [], selected: new Set(), current: null };
+const state = { meta: null, needs: [], selected: new Set(), current: null, round: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -151,7 +151,21 @@ async function openNeed(id) {
   ];
   if (need.forwarded_to) facts.push(["Vidarebefordrat till", need.forwarded_to]);
   if (need.answer_url) facts.push(["Kunskapsstöd", need.answer_url]);
+  facts.push(["Ursprung", (need.origins || []).join(", ") || need.origin]);
+  for (const d of need.documents || []) {
+    facts.push(["Källa", `${d.title} (${d.doc_id}${d.page ? `, s. ${d.page}` : ""}): ”${d.quote}”`]);
+  }
   $("detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+
+  const possible = need.possibly_answered_by || [];
+  $("possible-block").hidden = !possible.length;
+  $("possible").replaceChildren(...possible.map((p) => {
+    const base = `/api/needs/${encodeURIComponent(need.id)}/possibly-answered/${encodeURIComponent(p.doc_id)}`;
+    return el("li", {},
+      el("span", { text: `${p.title || p.doc_id}${p.page ? `, s. ${p.page}` : ""}: ”${p.quote}” ` }),
+      el("button", { type: "button", text: "Bekräfta besvarad", onclick: reported(async () => { await api(`${base}/confirm`, { method: "POST" }); await openNeed(need.id); await loadNeeds(); }) }), " ",
+      el("button", { type: "button", text: "Avfärda", onclick: reported(async () => { await api(base, { method: "DELETE" }); await openNeed(need.id); }) }));
+  }));
 
   const statusSel = $("u-status");
   statusSel.replaceChildren(el("option", { value: "", text: "(oförändrad)" }));
@@ -222,6 +236,84 @@ async function mergeNeeds() {
   } catch (err) { $("list-status").textContent = `Kunde inte slå ihop: ${err.message}`; }
 }
 
+// --- inventory rounds (the seven moments of SKR's model) ----------------------------------
+
+function roundReported(fn) {
+  return (...args) => fn(...args).catch((err) => { $("rounds-status").textContent = err.message; });
+}
+
+async function loadRounds() {
+  const rounds = await api("/api/rounds");
+  $("rounds-list").replaceChildren(...rounds.map((r) => el("li", {},
+    el("button", { type: "button", class: "link", text: `${r.title} – ${r.area_label}, ${r.period_from}–${r.period_to} (${r.status_label})`, onclick: roundReported(() => openRound(r.id)) }))));
+  if (!rounds.length) $("rounds-list").replaceChildren(el("li", { text: "Inga omgångar än." }));
+}
+
+function renderRound(r) {
+  state.round = r;
+  $("round").hidden = false;
+  $("round-heading").textContent = r.title;
+  const facts = [["Område", r.area_label], ["Period", `${r.period_from} – ${r.period_to}`],
+    ["Leds av", r.owner], ["Källor", r.sources.join(", ") || "alla"],
+    ["Ursprung som räknas", r.origins.join(", ")], ["Läge", r.status_label]];
+  $("round-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+  const body = $("round-table").querySelector("tbody");
+  body.replaceChildren();
+  for (const item of r.needs) {
+    const n = item.need;
+    const support = item.support ? `${item.support.title}${item.support.page ? `, s. ${item.support.page}` : ""}: ”${item.support.quote.slice(0, 160)}”` : "–";
+    const points = el("input", { type: "number", min: "0", max: "10", class: "vote", "aria-label": `Poäng för: ${n.representative}`, value: "0" });
+    const votes = item.votes.map((v) => `${v.voter} ${v.points} (${day(v.at)})`).join(", ");
+    const actions = item.set_aside
+      ? el("div", {}, el("span", { text: `Satt åt sidan: ${item.set_aside_reason} ` }),
+        el("button", { type: "button", text: "Ta tillbaka", onclick: roundReported(() => roundCall(`needs/${n.id}/set-aside`, "DELETE")) }))
+      : el("div", {}, points, " ",
+        el("button", { type: "button", text: "Ge poäng", onclick: roundReported(() => roundCall(`needs/${n.id}/vote`, "PUT", { points: Number(points.value) })) }), " ",
+        el("button", { type: "button", text: "Redan mött", onclick: roundReported(() => roundCall(`needs/${n.id}/set-aside`, "POST", { reason: item.support ? `${item.support.title} (${item.support.doc_id})` : "befintligt kunskapsstöd" })) }));
+    body.append(el("tr", {},
+      el("td", { text: n.representative }),
+      el("td", { text: n.origins.join(", ") }),
+      el("td", { text: support }),
+      el("td", { class: "num", text: `${item.points}${votes ? ` – ${votes}` : ""}` }),
+      el("td", {}, actions)));
+  }
+  $("round-batches").replaceChildren(...r.batches.map((b) => el("li", { text: `${day(b.created_at)} till ${b.recipient} av ${b.created_by}: ${b.contents.length} behov, ${b.withheld} kvarhållna (id ${b.id})` })));
+  $("round-answered").replaceChildren(...r.answered.map((n) => el("li", { text: `${n.representative}: ${n.answer_url}` })));
+}
+
+async function openRound(id) {
+  renderRound(await api(`/api/rounds/${encodeURIComponent(id)}`));
+  $("round-heading").focus();
+}
+
+async function roundCall(path, method = "POST", body = undefined) {
+  const r = state.round;
+  const result = await api(`/api/rounds/${encodeURIComponent(r.id)}/${path}`, { method, body });
+  if (result.needs) renderRound(result); else await openRound(r.id);
+  $("rounds-status").textContent = "Sparat.";
+  await loadRounds();
+}
+
+async function startRound(event) {
+  event.preventDefault();
+  const f = new FormData($("round-form"));
+  const sources = (f.get("sources") || "").split(",").map((x) => x.trim()).filter(Boolean);
+  const r = await api("/api/rounds", { method: "POST", body: { title: f.get("title"), area: f.get("area"), period_from: f.get("period_from"), period_to: f.get("period_to"), owner: f.get("owner"), sources } });
+  $("round-form").reset();
+  renderRound(r);
+  await loadRounds();
+  $("round-heading").focus();
+}
+
+async function addOwnNeed(event) {
+  event.preventDefault();
+  const r = state.round;
+  await api("/api/needs", { method: "POST", body: { formulation: $("o-text").value, area: r.area, round_id: r.id } });
+  $("o-text").value = "";
+  await openRound(r.id);
+  $("rounds-status").textContent = "Egen post tillagd.";
+}
+
 async function init() {
   state.meta = await api("/api/needs/meta");
   const m = state.meta;
@@ -236,7 +328,13 @@ async function init() {
   $("update-form").addEventListener("submit", saveNeed);
   $("split-button").addEventListener("click", splitNeed);
   $("merge-button").addEventListener("click", mergeNeeds);
-  await Promise.all([loadNeeds(), loadStats()]);
+  fillSelect($("r-area"), Object.entries(m.areas), false);
+  $("round-form").addEventListener("submit", roundReported(startRound));
+  $("own-form").addEventListener("submit", roundReported(addOwnNeed));
+  $("round-gather").addEventListener("click", roundReported(() => roundCall("gather")));
+  $("round-compile").addEventListener("click", roundReported(() => roundCall("compile")));
+  $("round-hand-over").addEventListener("click", roundReported(() => roundCall("hand-over", "POST", { recipient: $("round-recipient").value })));
+  await Promise.all([loadNeeds(), loadStats(), loadRounds()]);
 }
 
 document.addEventListener("DOMContentLoaded", () => { init().catch((err) => { $("list-status").textContent = err.message; }); });

@@ -1,4 +1,4 @@
-"""Alembic environment, run programmatically by ``assistant.needs.store.upgrade``.
+"""Alembic environment, run programmatically by ``assistant.needs.database.upgrade``.
 
 The caller passes an open connection in ``config.attributes["connection"]``, so there is no
 alembic.ini and no URL (with a password) in any file.
@@ -13,7 +13,7 @@ from assistant.needs.db import Base
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable by running alembic by hand
-    raise RuntimeError("run migrations through assistant.needs.store.upgrade()")
+    raise RuntimeError("run migrations through assistant.needs.database.upgrade()")
 
 context.configure(
     connection=connection,

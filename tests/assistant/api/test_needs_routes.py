@@ -308,11 +308,13 @@ def test_no_control_character_reaches_the_register_or_the_csv(
     setup: tuple[TestClient, NeedsStore],
 ) -> None:
     client, store = setup
-    store.log_question(
-        question="Hur\x00 ordnar man\x07 tolk\u202e vid\ud800 hembesök?", language="sv",
-        reason="no_evidence", session_id="s\x00", top_sources=[], index_version="i",
-        app_version="a", comment="kommentar\x00",
-    )  # fmt: skip
+    # Three sessions: an export carries only needs that k=3 distinct sessions raised.
+    for session in ("s\x00", "s2", "s3"):
+        store.log_question(
+            question="Hur\x00 ordnar man\x07 tolk\u202e vid\ud800 hembesök?", language="sv",
+            reason="no_evidence", session_id=session, top_sources=[], index_version="i",
+            app_version="a", comment="kommentar\x00",
+        )  # fmt: skip
     need_id = next(n.id for n in store.list_needs() if "tolk" in n.representative)
     client.post(
         f"/api/needs/{need_id}/notes", json={"text": "Anteckning\x00 med NUL"}, headers=auth("ann")

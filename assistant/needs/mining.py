@@ -1,0 +1,345 @@
+"""Find knowledge needs the documents already state (step 1 of SKR's model).
+
+Network meeting notes, activity plans, FoU reports and follow-ups state needs that were
+never compiled: "Barnområdet saknar data att analysera", "Brist att man ej använder
+ASI-data för verksamhetsutveckling", "det saknas forskning om vilka insatser som ger vilka
+effekter". This module reads a cleaned document sentence by sentence (list items are
+sentences of their own) and scores each one:
+
+- a *lack* cue (saknas, brist, behöver, svårt, otillräcklig, önskemål, …) is required;
+- an *object* a knowledge support can answer (kunskap, forskning, data, kompetens, metod,
+  stöd, samverkan, …) adds to the score, and names the kind of need;
+- what the issue lists as not a need scores down or is skipped: headings, lists of
+  attendees, checklist questions, descriptions of the national model, and legal duties
+  without a stated local lack.
+
+Rules, not a model: every candidate can be traced to the words that made it one, and the
+weights were set by reading the seed documents and the issue's examples only (never the
+labelled set; see docs/needs.md). The score is the rule score scaled to 0..1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.display import shown
+from assistant.needs.areas import area_scores
+from ingest.documents import CleanDocument
+from ingest.manifest import AREAS
+from kunskap.text import sentence_spans
+
+KINDS: dict[str, str] = {
+    "kunskap": "kunskap (forskning, evidens)",
+    "data": "data och uppföljning",
+    "kompetens": "kompetens och utbildning",
+    "metod": "metod och arbetssätt",
+    "stöd": "stöd till verksamheten",
+    "samverkan": "samverkan",
+}
+UNSURE_AREA = "osäker"
+# Sources that state needs; laws, national supports and FAQs answer them instead.
+MINED_DOC_TYPES = frozenset({"minnesanteckningar", "fou_rapport", "nyhet", "ovrigt"})
+
+MIN_SCORE = 3.0  # rule points; below it a sentence is not proposed
+FULL_SCORE = 7.0  # rule points that scale to a score of 1.0
+MIN_WORDS = 5
+MAX_WORDS = 80  # longer "sentences" are OCR run-ons or tables, not a stated need
+FORMULATION_WORDS = 18
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# (pattern, points). A stated lack is what makes a need; "behöver" alone is weaker than
+# "saknas", because reports also use it for what *should* happen in general.
+# fmt: off
+LACK_CUES: list[tuple[str, re.Pattern[str], float]] = [
+    ("saknas", _rx(r"\bsakna[rsdt]?\w*", r"\bbrist\w*", r"\bbristande\b"), 3.0),
+    ("finns inte", _rx(r"\b(?:finns|fanns) (?:inte|ej|ingen|inga|inget)\b",
+                       r"\binte finns\b"), 3.0),
+    ("används inte", _rx(r"\bej använder\b", r"\binte använder\b",
+                         r"\banvänds (?:inte|ej)\b"), 2.0),
+    ("otillräcklig", _rx(r"\botillräcklig\w*", r"\binte tillräcklig\w*",
+                         r"\binte lika mycket\b"), 3.0),
+    ("behöver", _rx(r"\bbehöver\b", r"\bbehövs\b", r"\bbehöva\b"), 2.0),
+    ("behov av", _rx(r"\bbehov av\b"), 1.0),
+    ("svårt", _rx(r"\bsvår\w*", r"\bsvårighet\w*", r"\butmaning\w*", r"\btidsbrist\b"), 2.0),
+    ("önskemål", _rx(r"\bönskemål\b", r"\bönskar\b", r"\befterfråga\w*"), 1.5),
+    # "bor det", "bor kunna": the Göteborg report's OCR reads ö as o ("bor" for "bör").
+    ("bör", _rx(r"\bbör\b", r"\bborde\b", r"\bbor (?:det|vara|man|kunna|ligga)\b"), 1.5),
+    ("viktigt att", _rx(r"\bviktigt att\b", r"\bmåste\b"), 1.0),
+    ("mer kunskap", _rx(r"\bmer kunskap\b", r"\bökad kunskap\b",
+                        r"\bbättre (?:kunskap|stöd|data)\b"), 2.0),
+]
+# The kind of support a need asks for, by the words that name it (see _kind).
+KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "data",
+        _rx(
+            r"\bdata\b",
+            r"-data\b",
+            r"statistik",
+            r"\bmätning",
+            r"\bmått\b",
+            r"indikator",
+            r"\buppföljning",
+            r"\banalys\w*",
+            r"\bresultat\b",
+        ),
+    ),
+    (
+        "kompetens",
+        _rx(
+            r"kompetens",
+            r"utbildning",
+            r"fortbildning",
+            r"\bkurs\w*",
+            r"handledning",
+            r"analysförmåga",
+        ),
+    ),
+    (
+        "metod",
+        _rx(
+            r"\bmetod\w*",
+            r"arbetssätt",
+            r"\bmodell\w*",
+            r"\bverktyg\w*",
+            r"\binsats\w*",
+            r"arbetsmodell",
+        ),
+    ),
+    ("samverkan", _rx(r"samverk\w*", r"samarbet\w*", r"\bnätverk\w*", r"\bdela\b")),
+    (
+        "kunskap",
+        _rx(r"forskning", r"\bkunskap\w*", r"evidens", r"\bstudie\w*", r"beprövad"),
+    ),
+    ("stöd", _rx(r"\bstöd\w*", r"\bstött\w*", r"\bhjälp\w*", r"vägled\w*")),
+]
+# fmt: on
+OBJECT_POINTS = 1.5
+# Not needs: the national model described, legal duties, meeting logistics.
+MODEL_TALK = _rx(
+    r"\bmodellen\b", r"\bmoment \d", r"\bsteg \d", r"\bpilotstudie", r"\bnsk-s\b",
+    r"\bskr (?:genomför|håller|tar fram)", r"\bförstudie",
+)  # fmt: skip
+LEGAL_DUTY = _rx(
+    r"\bska bedrivas\b", r"\bi enlighet med vetenskap\b", r"\benligt lag\w*",
+    r"\blagstiftning\w*", r"\blagen\b", r"\butredningen\b", r"\bkvalitetskrav\b",
+)  # fmt: skip
+LOGISTICS = _rx(
+    r"\bnärvarande\b", r"\bdeltagare\b", r"\bantecknat av\b", r"\bantecknade\b",
+    r"\bbilder (?:skickas|bifogas)\b", r"\binbjud\w*", r"\bkl\. \d", r"\bplats:",
+    r"\bhälsade\b", r"\bvälkomna\b", r"\bpresenterade\b", r"\bberättar om\b",
+    r"\bfortsätter dagen\b", r"\binleder\b", r"\bbelyste\b", r"\breder ut\b",
+    r"\bsamtal kring\b", r"\bse rapporten\b",
+)  # fmt: skip
+STRONG_LACK = _rx(r"\bsakna\w*", r"\bbrist\w*", r"\b(?:finns|fanns) (?:inte|ej|ingen|inga)\b")
+ATTENDEE = re.compile(r"^[A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+)+, [A-ZÅÄÖÉ][\w åäöé]+$")
+_URL = re.compile(r"https?://|www\.")
+# "Barnområdet saknar data ... till motsats på äldreområdet": the area after a comparison
+# is the yardstick, not the subject.
+_COMPARISON = re.compile(r"\b(?:som inom|till motsats|i motsats till|jämfört med)\b.*", re.I)
+_BULLET = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s*")
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"[\wåäöéÅÄÖÉ]+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed need, with the passage that states it."""
+
+    doc_id: str
+    source_id: str
+    title: str
+    quote: str  # verbatim from the cleaned document
+    page: int | None
+    section: str | None
+    formulation: str  # short, Swedish, OCR residue repaired
+    kind: str
+    area: str
+    score: float
+    doc_hash: str
+    rules: tuple[str, ...]  # which cues made it a candidate, for the analyst
+
+    @property
+    def key(self) -> str:
+        """Stable identity of a candidate across runs: its document and normalised quote."""
+        return hashlib.sha256(f"{self.doc_id}\n{normalise(self.quote)}".encode()).hexdigest()[:32]
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["rules"] = list(self.rules)
+        out["key"] = self.key
+        return out
+
+
+def normalise(text: str) -> str:
+    """Whitespace and case folded: how quotes are compared (here and in the evaluation)."""
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _sentences(doc: CleanDocument) -> Iterable[tuple[int, int, str]]:
+    headings = {(s.heading or "").strip() for s in doc.sections}
+    for start, end in sentence_spans(doc.text):
+        raw = doc.text[start:end]
+        body = _BULLET.sub("", raw).strip().strip("-–").strip()
+        if not body or body in headings:
+            continue
+        yield start, end, body
+
+
+def score_sentence(text: str) -> tuple[float, str, list[str]]:
+    """Rule points, kind and the names of the rules that fired, for one sentence."""
+    words = tokens(text)
+    if not (MIN_WORDS <= len(words) <= MAX_WORDS) or ATTENDEE.match(text) or _URL.search(text):
+        return 0.0, "kunskap", []
+    points, fired, lack_at = 0.0, [], len(text)
+    for name, pattern, value in LACK_CUES:
+        if found := pattern.search(text):
+            points += value
+            fired.append(name)
+            lack_at = min(lack_at, found.start())
+    if not points:
+        return 0.0, "kunskap", []
+    kind = _kind(text, lack_at)
+    if kind is not None:
+        points += OBJECT_POINTS
+        fired.append(f"objekt:{kind}")
+    if text.rstrip().endswith("?"):
+        points -= 3.0  # a checklist or discussion question asks, it does not state a lack
+        fired.append("fråga")
+    if MODEL_TALK.search(text):
+        points -= 3.0
+        fired.append("modellbeskrivning")
+    if LEGAL_DUTY.search(text) and not STRONG_LACK.search(text):
+        points -= 3.0
+        fired.append("lagkrav")
+    if LOGISTICS.search(text):
+        points -= 3.0
+        fired.append("mötesformalia")
+    return points, kind or "kunskap", fired
+
+
+def _kind(text: str, lack_at: int) -> str | None:
+    """The kind of the object that lacks: the first kind word after the first lack cue
+    ("saknas *forskning* om vilka insatser"), else the nearest one before it
+    ("Barnområdet saknar *data*" has it after; "*data* saknas" before)."""
+    hits = [(m.start(), kind) for kind, p in KIND_CUES for m in p.finditer(text)]
+    after = [h for h in hits if h[0] >= lack_at]
+    if after:
+        return min(after)[1]
+    return max(hits)[1] if hits else None
+
+
+def area_of(text: str) -> str:
+    """The area a need names, by the register's own keyword stems; "osäker" when none or a
+    tie (a document sentence rarely names its area the way a question does)."""
+    scores = area_scores(_COMPARISON.sub("", text))
+    if not scores:
+        return UNSURE_AREA
+    ranked = sorted(scores.values(), reverse=True)
+    if len(ranked) > 1 and ranked[0] == ranked[1]:
+        return UNSURE_AREA
+    best = max(scores, key=lambda a: scores[a])
+    return best if best in AREAS else UNSURE_AREA
+
+
+def formulate(text: str) -> str:
+    """A short formulation: the sentence with OCR residue repaired, list marks and filler
+    removed, cut at a clause boundary near FORMULATION_WORDS words."""
+    body = shown(_SPACE.sub(" ", text)).strip()
+    body = re.sub(r"^(?:från gruppdiskussionerna:\s*)", "", body, flags=re.IGNORECASE)
+    body = re.sub(r"\s*[-–]\s+", " – ", body).strip(" –-")
+    words = body.split(" ")
+    if len(words) > FORMULATION_WORDS:
+        cut = " ".join(words[:FORMULATION_WORDS])
+        clause = max(cut.rfind(","), cut.rfind(";"), cut.rfind(" – "))
+        body = cut[:clause] if clause > len(cut) // 2 else cut + " …"
+    body = body.rstrip(" .,;:")
+    return body[:1].upper() + body[1:]
+
+
+def mine_document(
+    doc: CleanDocument, *, source_id: str, doc_hash: str, min_score: float = MIN_SCORE
+) -> list[Candidate]:
+    """Candidate needs stated in one cleaned document, in document order."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for start, end, body in _sentences(doc):
+        points, kind, fired = score_sentence(body)
+        if points < min_score:
+            continue
+        quote = doc.text[start:end].strip()
+        quote = _BULLET.sub("", quote).strip()
+        if normalise(quote) in seen:
+            continue
+        seen.add(normalise(quote))
+        page, _, _ = doc.pages_between(start, end)
+        out.append(
+            Candidate(
+                doc_id=doc.doc_id,
+                source_id=source_id,
+                title=doc.title,
+                quote=quote,
+                page=page,
+                section=doc.section_at(start),
+                formulation=formulate(body),
+                kind=kind,
+                area=area_of(body),
+                score=round(min(1.0, points / FULL_SCORE), 3),
+                doc_hash=doc_hash,
+                rules=tuple(fired),
+            )
+        )
+    return out
+
+
+@dataclass
+class MinedCorpus:
+    candidates: list[Candidate]
+    doc_hashes: dict[str, str]  # every document read, with its content hash
+    failures: list[str]
+
+
+def mine_corpus(manifest_path: Path, sources: list[str] | None = None) -> MinedCorpus:
+    """Read the manifest's sources the way ``kunskap ingest`` does (same loaders, cleaning
+    and OCR repair, same content hash) and mine each document.
+
+    Without ``sources``, every source whose type states needs (``MINED_DOC_TYPES``); named
+    sources are mined whatever their type. Unknown source ids raise ``KeyError``.
+    """
+    from ingest.cleaning import clean_document
+    from ingest.loaders import load_source
+    from ingest.manifest import load_manifest
+    from ingest.pipeline import document_hash
+
+    manifest = load_manifest(manifest_path)
+    by_id = manifest.by_id
+    if sources:
+        missing = [s for s in sources if s not in by_id]
+        if missing:
+            raise KeyError(", ".join(missing))
+        entries = [by_id[s] for s in sources]
+    else:
+        entries = [e for e in manifest.sources if e.doc_type in MINED_DOC_TYPES]
+    out = MinedCorpus([], {}, [])
+    for entry in entries:
+        load = load_source(entry, manifest.base_dir)
+        out.failures.extend(f"{f.source_id}: {f.path}: {f.reason}" for f in load.failures)
+        for raw in load.documents:
+            doc_hash = document_hash(raw, entry)
+            out.doc_hashes[raw.doc_id] = doc_hash
+            doc = clean_document(raw)
+            out.candidates.extend(mine_document(doc, source_id=entry.id, doc_hash=doc_hash))
+    return out
