@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -49,6 +50,39 @@ class NotFound(NeedsError):
 
 def to_blob(v: np.ndarray) -> bytes:
     return np.asarray(v, dtype=np.float32).tobytes()
+
+
+def seed_need(
+    representative: str,
+    area: str,
+    vector: np.ndarray,
+    *,
+    origin: str,
+    at: dt.datetime,
+    locked: bool = False,
+    rewritten: bool = False,
+) -> Need:
+    """A new need of one formulation and no questions yet, centred on its own vector: what a
+    logged question, a passage found in a document and an analyst's own entry all start."""
+    return Need(
+        id=str(uuid.uuid4()),
+        representative=representative,
+        area=area,
+        areas={},
+        status="ny",
+        reasons={},
+        question_count=0,
+        session_count=0,
+        first_seen=at,
+        last_seen=at,
+        centroid=to_blob(vector),
+        centroid_n=1,
+        locked=locked,
+        rewritten=rewritten,
+        origin=origin,
+        created_at=at,
+        updated_at=at,
+    )
 
 
 def from_blob(b: bytes | None) -> np.ndarray | None:

@@ -13,14 +13,13 @@ then also shows the passage), or starts a new need. The passage is kept in
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from assistant.needs import grouping
-from assistant.needs.base import redact, to_blob
+from assistant.needs.base import redact, seed_need
 from assistant.needs.db import AuditEntry, Need, NeedDocument, Question, utcnow
 from assistant.needs.mining import Candidate
 from assistant.needs.register import Register
@@ -96,24 +95,7 @@ class DocumentRegister(Register):
         with self._tx() as s:
             need = self._assign(s, vector, words)
             if need is None:
-                need = Need(
-                    id=str(uuid.uuid4()),
-                    representative=formulation,
-                    area=cand.area,
-                    areas={},
-                    status="ny",
-                    reasons={},
-                    question_count=0,
-                    session_count=0,
-                    first_seen=at,
-                    last_seen=at,
-                    centroid=to_blob(vector),
-                    centroid_n=1,
-                    locked=False,
-                    origin="dokument",
-                    created_at=at,
-                    updated_at=at,
-                )
+                need = seed_need(formulation, cand.area, vector, origin="dokument", at=at)
                 s.add(need)
                 s.flush()
             s.add(

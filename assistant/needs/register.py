@@ -24,6 +24,7 @@ from assistant.needs.base import (
     from_blob,
     redact,
     redact_text,
+    seed_need,
     to_blob,
 )
 from assistant.needs.db import Feedback, Need, NeedSession, Question, utcnow
@@ -88,24 +89,8 @@ class Register(StoreBase):
         with self._tx() as s:
             need = self._assign(s, vector, words)
             if need is None:
-                need = Need(
-                    id=str(uuid.uuid4()),
-                    representative=text_,
-                    area=area,
-                    areas={},
-                    status="ny",
-                    reasons={},
-                    question_count=0,
-                    session_count=0,
-                    first_seen=at,
-                    last_seen=at,
-                    centroid=to_blob(vector),
-                    centroid_n=1,
-                    locked=False,
-                    origin="återkoppling" if reason == "negative_feedback" else "fråga",
-                    created_at=at,
-                    updated_at=at,
-                )
+                origin = "återkoppling" if reason == "negative_feedback" else "fråga"
+                need = seed_need(text_, area, vector, origin=origin, at=at)
                 s.add(need)
                 s.flush()
             else:

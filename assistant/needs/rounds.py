@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.needs.base import NeedsError, NotFound, redact, to_blob
+from assistant.needs.base import NeedsError, NotFound, redact, seed_need
 from assistant.needs.db import (
     ExportBatch,
     InventoryRound,
@@ -146,32 +146,21 @@ class Rounds(Queries):
             raise NeedsError("skriv behovet med ord")
         vector = self.centring.centre(self.centring.raw([text])[0])
         at = utcnow()
-        need_id = str(uuid.uuid4())
         with self._tx() as s:
             if body.round_id is not None:
                 self._round(s, body.round_id, open_only=True)
-            s.add(
-                Need(
-                    id=need_id,
-                    representative=text,
-                    area=body.area,
-                    areas={},
-                    status="ny",
-                    reasons={},
-                    question_count=0,
-                    session_count=0,
-                    first_seen=at,
-                    last_seen=at,
-                    centroid=to_blob(np.asarray(vector)),
-                    centroid_n=1,
-                    # The analyst wrote it: it quotes no one (the export's privacy floor).
-                    locked=True,
-                    rewritten=True,
-                    origin="analytiker",
-                    created_at=at,
-                    updated_at=at,
-                )
+            need = seed_need(
+                text,
+                body.area,
+                np.asarray(vector),
+                origin="analytiker",
+                at=at,
+                # The analyst wrote it: it quotes no one (the export's privacy floor).
+                locked=True,
+                rewritten=True,
             )
+            need_id = need.id
+            s.add(need)
             s.flush()
             self._audit(s, need_id, actor, "analyst_need")
             if body.round_id is not None:
