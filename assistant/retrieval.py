@@ -95,7 +95,7 @@ class Hit(BaseModel):
 
     def file_url(self, page: int | None, span: tuple[int, int] | None) -> str:
         """Our own link to the document: the PDF at the page, or the text view with the
-        quote highlighted (``assistant/api/sources_routes.py``)."""
+        quote highlighted (``assistant/api/documents_routes.py``)."""
         base = f"/api/sources/{quote_path(self.doc_id)}"
         if self.format == "pdf" and self.has_original:
             return f"{base}/file#page={page}" if page else f"{base}/file"

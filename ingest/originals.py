@@ -6,7 +6,7 @@ file cannot be steered outside the folder. The index payload names the hash
 (``file_sha256``); an ingest run removes originals no document refers to any more.
 
 JSONL sources hold many documents per file and have no original to open: their citations
-open our own text view instead (``assistant/api/sources_routes.py``).
+open our own text view instead (``assistant/api/documents_routes.py``).
 """
 
 from __future__ import annotations

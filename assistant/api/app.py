@@ -12,7 +12,9 @@ from fastapi import FastAPI
 import kunskap
 from assistant import answering
 from assistant.api import (
+    admin_page_routes,
     ask_routes,
+    documents_routes,
     loop_routes,
     needs_routes,
     openai_routes,
@@ -112,8 +114,9 @@ def create_app(
     add_error_handlers(app)
     add_local_docs(app)
     app.include_router(ask_routes.router)
+    app.include_router(documents_routes.router)
     app.include_router(sources_routes.router)
-    app.include_router(sources_routes.page_router)
+    app.include_router(admin_page_routes.page_router)
     app.include_router(openai_routes.router)
     app.include_router(needs_routes.router)
     app.include_router(rounds_routes.router)
