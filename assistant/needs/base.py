@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assistant.needs import grouping
 from assistant.needs import redact as _redaction
 from assistant.needs.areas import AreaClassifier
-from assistant.needs.db import AuditEntry, Need, Question
+from assistant.needs.db import AuditEntry, Need, Question, utcnow
 from kunskap.settings import Settings
 from kunskap.text import strip_control
 
@@ -80,6 +81,36 @@ def seed_need(
         locked=locked,
         rewritten=rewritten,
         origin=origin,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def need_of_questions(
+    questions: list[Question],
+    representative: str,
+    *,
+    centroid: np.ndarray | None,
+    locked: bool,
+) -> Need:
+    """A new need holding ``questions`` (a split, or a group of a regrouping): its areas,
+    reasons, counts and dates are theirs. Sessions are counted by the caller."""
+    areas = Counter(q.area for q in questions)
+    at = utcnow()
+    return Need(
+        id=str(uuid.uuid4()),
+        representative=representative,
+        area=areas.most_common(1)[0][0],
+        areas=dict(areas),
+        status="ny",
+        reasons=dict(Counter(q.reason for q in questions)),
+        question_count=len(questions),
+        session_count=0,
+        first_seen=min(q.created_at for q in questions),
+        last_seen=max(q.created_at for q in questions),
+        centroid=None if centroid is None else to_blob(centroid),
+        centroid_n=len(questions),
+        locked=locked,
         created_at=at,
         updated_at=at,
     )

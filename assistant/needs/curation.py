@@ -8,14 +8,13 @@ rebuilt from the session rows so that one chat session is never counted twice.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from assistant.needs.base import NeedsError, NotFound, from_blob, to_blob
+from assistant.needs.base import NeedsError, NotFound, from_blob, need_of_questions, to_blob
 from assistant.needs.db import Need, NeedDocument, NeedSession, Question, utcnow
 from assistant.needs.queries import Queries
 from assistant.needs.schemas import NeedDetail
@@ -88,27 +87,13 @@ class Curation(Queries):
             )
             if remaining == len(moving) and need.question_count == len(moving):
                 raise NeedsError("minst en fråga måste stanna kvar i behovet")
-            new = Need(
-                id=str(uuid.uuid4()),
-                representative=moving[0].text,
-                area=Counter(q.area for q in moving).most_common(1)[0][0],
-                areas=dict(Counter(q.area for q in moving)),
-                status="ny",
-                reasons=dict(Counter(q.reason for q in moving)),
-                question_count=len(moving),
-                session_count=0,
-                first_seen=min(q.created_at for q in moving),
-                last_seen=max(q.created_at for q in moving),
-                centroid_n=len(moving),
-                locked=True,
-                created_at=utcnow(),
-                updated_at=utcnow(),
-            )
             vectors = [from_blob(q.embedding) for q in moving]
+            centroid = None
             if all(v is not None for v in vectors):
                 # Checked just above that none is None; mypy still sees list[ndarray | None].
                 centred = self.centring.centre(np.stack(vectors))  # type: ignore[arg-type]
-                new.centroid = to_blob(centred.mean(axis=0))
+                centroid = centred.mean(axis=0)
+            new = need_of_questions(moving, moving[0].text, centroid=centroid, locked=True)
             s.add(new)
             s.flush()
             for q in moving:

@@ -7,15 +7,12 @@ retention has already deleted (they can no longer be regrouped faithfully).
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-
 import numpy as np
 from sqlalchemy import delete, func, select
 
 from assistant.needs import grouping
-from assistant.needs.base import StoreBase, from_blob, to_blob
-from assistant.needs.db import AuditEntry, Need, NeedDocument, NeedSession, Question, utcnow
+from assistant.needs.base import StoreBase, from_blob, need_of_questions
+from assistant.needs.db import AuditEntry, Need, NeedDocument, NeedSession, Question
 
 
 class Regrouping(StoreBase):
@@ -66,23 +63,7 @@ class Regrouping(StoreBase):
                 vecs = centred[members]
                 centroid = vecs.mean(axis=0)
                 medoid = qs[int(np.argmax(vecs @ centroid))]
-                need = Need(
-                    id=str(uuid.uuid4()),
-                    representative=medoid.text,
-                    area=Counter(q.area for q in qs).most_common(1)[0][0],
-                    areas=dict(Counter(q.area for q in qs)),
-                    status="ny",
-                    reasons=dict(Counter(q.reason for q in qs)),
-                    question_count=len(qs),
-                    session_count=0,
-                    first_seen=min(q.created_at for q in qs),
-                    last_seen=max(q.created_at for q in qs),
-                    centroid=to_blob(centroid),
-                    centroid_n=len(qs),
-                    locked=False,
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
-                )
+                need = need_of_questions(qs, medoid.text, centroid=centroid, locked=False)
                 s.add(need)
                 s.flush()
                 for q in qs:
