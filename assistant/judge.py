@@ -10,7 +10,8 @@ verdict:
 
 ``RulesJudge`` is the project's rules (``answerability.judge``) graded; ``LLMJudge`` asks
 a configured language model, paper-qa style, and falls back to the rules whenever the
-model's reply cannot be read. ``build_judge`` picks one from ``answer.judge``.
+model's reply cannot be read; ``learned_judge.LearnedJudge`` scores the passages with a
+cross-encoder the project trains itself. ``build_judge`` picks one from ``answer.judge``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Protocol
 
 from assistant import answerability
@@ -165,8 +167,16 @@ class LLMJudge:
         return Judgement("answered", 0.8, "the language model found the answer", [chosen])
 
 
-def build_judge(settings: AnswerSettings, llm: LLM | None = None) -> Judge:
+def build_judge(
+    settings: AnswerSettings, llm: LLM | None = None, cache_dir: Path | None = None
+) -> Judge:
+    """The judge ``answer.judge`` names; the learned one keeps its assembled model file in
+    ``cache_dir`` (the data dir's ``models/``)."""
     rules = RulesJudge(settings)
     if settings.judge == "llm" and llm is not None:
         return LLMJudge(llm, rules, settings.llm_judge_passages)
+    if settings.judge == "learned":
+        from assistant.learned_judge import build_learned_judge  # loads numpy and the engine
+
+        return build_learned_judge(settings, rules, cache_dir or Path("data") / "models")
     return rules

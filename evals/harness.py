@@ -204,8 +204,10 @@ def run(
 def with_answer_settings(services: Services, overrides: dict[str, Any]) -> Services:
     """The same services (index, embedding, LLM) answering under other ``answer.*``
     settings; the judge is built anew for them, the rest of the caches are shared."""
-    settings = services.settings.model_copy(
-        update={"answer": services.settings.answer.model_copy(update=overrides)}
+    # Validated, so that "learned_judge_threshold=0.6" from the command line is a number.
+    answer = type(services.settings.answer).model_validate(
+        {**services.settings.answer.model_dump(), **overrides}
     )
+    settings = services.settings.model_copy(update={"answer": answer})
     caches = dataclasses.replace(services.caches, judge=None)
     return dataclasses.replace(services, settings=settings, caches=caches)

@@ -203,12 +203,8 @@ def judge_counts(
 ) -> dict[str, JudgeCounts]:
     out = {}
     for name, questions in evidence.items():
-        declined = [(answerable, not e.verdict(settings).answerable) for answerable, e in questions]
-        out[name] = JudgeCounts(
-            declined_unanswerable=sum(d for a, d in declined if not a),
-            unanswerable=sum(not a for a, _ in declined),
-            declined_answerable=sum(d for a, d in declined if a),
-            answerable=sum(a for a, _ in declined),
+        out[name] = _counts(
+            [(answerable, not e.verdict(settings).answerable) for answerable, e in questions]
         )
     return out
 
@@ -254,21 +250,94 @@ def run_judge_sweep(
 ) -> list[JudgeRow]:
     """Judge every dataset's evidence under every row; print a line a row and the frontier."""
     evidence = gather_evidence(services, loaded)
-    counts = []
     print("change | " + " | ".join(f"{d.name[:10]} declined unans./ans." for d in loaded))
+    counts = []
     for row in rows:
         counts.append(judge_counts(evidence, with_values(base, row).answer))
-        cells = [
-            f"{c.declined_unanswerable}/{c.unanswerable}, {c.declined_answerable}/{c.answerable}"
-            for c in counts[-1].values()
+        _print_row(row, counts[-1])
+    return _frontier_rows(loaded, rows, counts)
+
+
+LEARNED_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def run_learned_sweep(services: Any, loaded: list[ds.Dataset], base: Settings) -> list[JudgeRow]:
+    """The rules against the learned judge (``assistant.learned_judge``) at each threshold,
+    as a veto on the rules and alone: every passage is scored once, each row decided from
+    the scores (``learned_judge.decide``), and the row's statuses counted as declined when
+    not ``answered``."""
+    from assistant.judge import RulesJudge
+    from assistant.learned_judge import CrossEncoder, decide
+
+    evidence = gather_evidence(services, loaded)
+    scorer = CrossEncoder(base.data_dir / "models")
+    rules = RulesJudge(base.answer)
+    n = base.answer.learned_judge_passages
+    scored = {
+        name: [
+            (
+                answerable,
+                rules.judge(e),
+                e.passages[:n],
+                scorer.scores(e.question.text, [p.text for p in e.passages[:n]]),
+            )
+            for answerable, e in questions
         ]
-        print(" | ".join([_label(row), *cells]), flush=True)
+        for name, questions in evidence.items()
+    }
+    rows: list[dict[str, Any]] = [{"answer.judge": "rules"}] + [
+        {
+            "answer.judge": "learned",
+            "answer.learned_judge_with_rules": with_rules,
+            "answer.learned_judge_threshold": threshold,
+        }
+        for with_rules in (True, False)
+        for threshold in LEARNED_THRESHOLDS
+    ]
+    print("change | " + " | ".join(f"{d.name[:10]} declined unans./ans." for d in loaded))
+    counts = []
+    for row in rows:
+        settings = with_values(base, row).answer
+        row_counts = {}
+        for name, questions in scored.items():
+            declined = [
+                (
+                    answerable,
+                    (
+                        verdict if settings.judge == "rules" else decide(verdict, ps, sc, settings)
+                    ).status
+                    != "answered",
+                )
+                for answerable, verdict, ps, sc in questions
+            ]
+            row_counts[name] = _counts(declined)
+        counts.append(row_counts)
+        _print_row(row, row_counts)
+    return _frontier_rows(loaded, rows, counts)
+
+
+def _counts(declined: list[tuple[bool, bool]]) -> JudgeCounts:
+    return JudgeCounts(
+        declined_unanswerable=sum(d for a, d in declined if not a),
+        unanswerable=sum(not a for a, _ in declined),
+        declined_answerable=sum(d for a, d in declined if a),
+        answerable=sum(a for a, _ in declined),
+    )
+
+
+def _print_row(row: dict[str, Any], counts: dict[str, JudgeCounts]) -> None:
+    cells = [
+        f"{c.declined_unanswerable}/{c.unanswerable}, {c.declined_answerable}/{c.answerable}"
+        for c in counts.values()
+    ]
+    print(" | ".join([_label(row), *cells]), flush=True)
+
+
+def _frontier_rows(
+    loaded: list[ds.Dataset], rows: list[dict[str, Any]], counts: list[dict[str, JudgeCounts]]
+) -> list[JudgeRow]:
     totals = [pooled(c) for c in counts]
     best = frontier(totals)
-    results = [
-        JudgeRow(change=row, counts=c, on_frontier=i in best)
-        for i, (row, c) in enumerate(zip(rows, counts, strict=True))
-    ]
     print(f"\nfrontier, pooled over {', '.join(d.name for d in loaded)} (recall, false abst.):")
     for i in sorted(best, key=lambda i: totals[i].declined_unanswerable):
         total = totals[i]
@@ -278,7 +347,10 @@ def run_judge_sweep(
         f"abstentions ≤ {TARGETS['false_abstention_rate']:.2f}): "
         f"{sum(t.meets_targets for t in totals)} of {len(rows)}"
     )
-    return results
+    return [
+        JudgeRow(change=row, counts=c, on_frontier=i in best)
+        for i, (row, c) in enumerate(zip(rows, counts, strict=True))
+    ]
 
 
 def _cell(value: Any) -> str:
@@ -312,7 +384,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"vary only the answerability judge ({', '.join(JUDGE_KEYS)}): search once, "
         "judge each row, print the frontier",
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="--judge-only: rows as JSON")
+    parser.add_argument(
+        "--learned",
+        action="store_true",
+        help="the rules against the learned judge at each threshold, as a veto and alone",
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="PATH", help="--judge-only/--learned: rows as JSON"
+    )
     args = parser.parse_args(argv)
 
     base = get_settings()
@@ -327,8 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         grid[key] = [TUNABLE[key](v) for v in values.split(",")]
     if args.judge_only and (outside := [k for k in grid if k not in JUDGE_KEYS]):
         parser.error(f"--judge-only varies the judge's settings only, not {', '.join(outside)}")
-    if args.json and not args.judge_only:
-        parser.error("--json goes with --judge-only")
+    if args.json and not (args.judge_only or args.learned):
+        parser.error("--json goes with --judge-only or --learned")
     grid = grid or (judge_grid(base) if args.judge_only else default_grid(base))
     loaded = [d for d in ds.load_many(args.dataset) if not (d.heldout and not args.dataset)]
     if any(d.heldout for d in loaded):
@@ -342,9 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     services = dataclasses.replace(
         services, embedding=with_cache(services.embedding, max_entries=1_000_000)
     )
-    if args.judge_only:
+    if args.judge_only or args.learned:
         try:
-            results = run_judge_sweep(services, loaded, rows, base)
+            if args.learned:
+                results = run_learned_sweep(services, loaded, base)
+            else:
+                results = run_judge_sweep(services, loaded, rows, base)
         finally:
             services.close()
         if args.json:

@@ -188,10 +188,26 @@ class AnswerSettings(_Group):
         description="Offline answer: 'passage' quotes the passage that answers (a featured "
         "snippet); 'sentences' is the earlier composer, the best sentences stitched together.",
     )
-    judge: Literal["rules", "llm"] = Field(
+    judge: Literal["rules", "llm", "learned"] = Field(
         "rules",
-        description="Who decides answered/partial/declined: the rules, or the configured LLM "
-        "(falls back to the rules when the model's reply cannot be read).",
+        description="Who decides answered/partial/declined: the rules, the configured LLM "
+        "(falls back to the rules when the model's reply cannot be read), or the learned "
+        "cross-encoder shipped in assistant/judge_model (scripts/train_judge.py).",
+    )
+    learned_judge_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Probability from the learned judge at which a passage answers the "
+        "question (KUNSKAP_ANSWER_JUDGE=learned).",
+    )
+    learned_judge_passages: int = Field(
+        4, ge=1, description="Passages, best by the rules' passage score, the learned judge reads."
+    )
+    learned_judge_with_rules: bool = Field(
+        True,
+        description="The learned judge only vetoes: an answer needs the rules and the model. "
+        "Off: the model alone decides among the passages the rules find.",
     )
     low_confidence: float = Field(
         0.5, ge=0, le=1, description="Answers below this confidence are logged as needs."

@@ -128,3 +128,33 @@ def test_the_judge_only_command_writes_its_rows(
     assert high["declined_answerable"] >= low["declined_answerable"]
     assert written["rows"][0]["pooled"]["unanswerable"] == 4
     assert "frontier, pooled over few_qa" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_learned_sweep_decides_what_the_learned_judge_decides(
+    sample_services: Any, sample_subset: datasets.Dataset, tmp_path: Path
+) -> None:
+    from assistant.judge import build_judge
+
+    base = sample_services.settings.model_copy(update={"data_dir": tmp_path})
+    results = tune.run_learned_sweep(sample_services, [sample_subset], base)
+    assert results[0].change == {"answer.judge": "rules"}
+    rules = results[0].counts["sample_qa"]
+    for row in results[1:]:
+        answer = base.answer.model_copy(update={k.split(".")[1]: v for k, v in row.change.items()})
+        if answer.learned_judge_threshold != 0.5:
+            continue
+        judge = build_judge(answer, None, tmp_path / "models")
+        assert judge.name == "learned"
+        declined = {True: 0, False: 0}
+        for item in sample_subset.items:
+            evidence = answering.find_evidence(item.question, services=sample_services)
+            declined[item.answerable] += judge.judge(evidence).status != "answered"
+        counts = row.counts["sample_qa"]
+        assert (counts.declined_answerable, counts.declined_unanswerable) == (
+            declined[True],
+            declined[False],
+        ), row.change
+        if answer.learned_judge_with_rules:  # a veto declines whatever the rules decline
+            assert counts.declined_answerable >= rules.declined_answerable
+            assert counts.declined_unanswerable >= rules.declined_unanswerable
