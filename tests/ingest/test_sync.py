@@ -310,3 +310,22 @@ def test_the_schedule_submits_a_sync_when_due(tmp_path: Path) -> None:
     assert not sched.tick()  # due, but one is already waiting
     pending[0] = False
     assert sched.tick() and submitted == ["sync", "sync"]
+
+
+def test_a_page_the_ingest_could_not_take_in_is_tried_again_after_a_304(
+    tmp_path: Path, site: Site, embedding: BaseEmbedding
+) -> None:
+    site.pages["/stod/hembesok"] = Page("<html><body><main> </main></body></html>", etag='"e"')
+    write_manifest(tmp_path, site)
+    settings = settings_for(tmp_path)
+    first = sync_web(settings, embedding=embedding)
+    assert first.ingest is not None and not first.ok
+    assert any(line.startswith(site.url("/stod/hembesok")) for line in first.ingest.failures)
+    again = sync_web(settings, embedding=embedding)
+    assert site.requested("/stod/hembesok")[-1].status == 304
+    assert again.ingest is not None  # not taken in last time: read again
+    assert any("ingen text" in line for line in again.ingest.failures)
+    fixed = Page(html_page("Hembesök", "Nu finns det text om hembesök."), etag='"f"')
+    site.pages["/stod/hembesok"] = fixed
+    assert sync_web(settings, embedding=embedding).ok
+    assert sync_web(settings, embedding=embedding).ingest is None  # taken in: nothing to do
