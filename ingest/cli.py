@@ -142,6 +142,8 @@ def sync(
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
+    # Each page's outcome is printed below; httpx's line per request would say it twice.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
     # The index first: a server holding the embedded index stops us before anything is
     # fetched (a page fetched but not ingested would be retried next time all the same).
     try:
@@ -161,11 +163,13 @@ def sync(
         index.close()
     for page in report.pages:
         if page.outcome in ("failed", "vanished"):
-            err_console.print(page.line(), highlight=False, markup=False)
+            err_console.print(page.line(), highlight=False, markup=False, soft_wrap=True)
     if report.ingest is not None:
         for line in report.ingest.failures:
-            err_console.print(f"FEL vid inläsning: {line}", highlight=False, markup=False)
-    console.print(report.summary(), highlight=False)
+            err_console.print(
+                f"FEL vid inläsning: {line}", highlight=False, markup=False, soft_wrap=True
+            )
+    console.print(report.summary(), highlight=False, soft_wrap=True)
     if report.ingest is not None and (report.ingest.new or report.ingest.updated):
         for hook in AFTER_INGEST:
             hook(settings, report.ingest)
