@@ -40,6 +40,9 @@ class LoadFailure:
 class SourceLoad:
     documents: list[RawDocument] = field(default_factory=list)
     failures: list[LoadFailure] = field(default_factory=list)
+    # Not an error, but nothing to read yet (a web page `kunskap sync` has not fetched):
+    # a warning, and the source's indexed documents are kept.
+    waiting: list[LoadFailure] = field(default_factory=list)
 
 
 class _Unreadable(Exception):

@@ -337,6 +337,9 @@ def run_ingest(
             for failure in result.failures:
                 report.failures.append(failure.line())
                 sources_with_failures.add(entry.id)
+            for waiting in result.waiting:  # a web page not fetched yet: kept, not an error
+                report.warnings.append(waiting.line())
+                sources_with_failures.add(entry.id)
             for raw in result.documents:
                 if raw.doc_id in seen:
                     report.failures.append(

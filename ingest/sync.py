@@ -116,7 +116,8 @@ class SyncReport:
         if not self.pages:
             return "Manifestet har inga webbkällor."
         counts = ", ".join(f"{self.count(o)} {OUTCOME_LABELS[o]}" for o in OUTCOMES)
-        line = f"Webbkällor: {len(self.pages)} sidor: {counts}"
+        n = len(self.pages)
+        line = f"Webbkällor: {n} {'sida' if n == 1 else 'sidor'}: {counts}"
         if self.ingest is not None:
             line += f"; {self.ingest.chunks} chunkar skrivna"
             if self.ingest.failures:

@@ -253,8 +253,8 @@ class WebState:
 def load_web_source(entry: SourceEntry, data_dir: Path) -> SourceLoad:
     """The entry's pages as the last sync kept them, read by the file loaders.
 
-    A page never fetched is a failure (so nothing of the source is deleted) that says to
-    run `kunskap sync`; a vanished page still loads from its last copy.
+    A page never fetched is ``waiting`` (a warning that says to run `kunskap sync`; nothing
+    of the source is deleted); a vanished page still loads from its last copy.
     """
     load = SourceLoad()
     state = WebState(data_dir)
@@ -265,7 +265,7 @@ def load_web_source(entry: SourceEntry, data_dir: Path) -> SourceLoad:
             reason = "inte hämtad än (kör kunskap sync)"
             if page is not None and page.reason:
                 reason = f"inte hämtad: {page.reason}"
-            load.failures.append(LoadFailure(entry.id, url, reason))
+            load.waiting.append(LoadFailure(entry.id, url, reason))
             continue
         file = page_file(data_dir, page.sha256, page.format)
         one = SourceLoad()
