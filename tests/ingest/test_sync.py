@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from typer.testing import CliRunner
@@ -19,7 +20,7 @@ import kunskap
 from ingest import index_store, pipeline
 from ingest.embedding import build_embedding
 from ingest.pipeline import run_ingest
-from ingest.sync import SyncScheduler, sync_web
+from ingest.sync import SyncReport, SyncScheduler, sync_web
 from ingest.web import USER_AGENT
 from ingest.web_sources import WebState
 from kunskap.settings import Settings
@@ -59,7 +60,7 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = pipeline.embed_passages
 
-    def counting(embedding: BaseEmbedding, texts: list[str]):  # type: ignore[no-untyped-def]
+    def counting(embedding: BaseEmbedding, texts: list[str]) -> np.ndarray:
         calls.append(len(texts))
         return real(embedding, texts)
 
@@ -98,7 +99,7 @@ def payloads(settings: Settings) -> dict[str, list[dict]]:
         index.close()
 
 
-def outcomes(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def outcomes(report: SyncReport) -> dict[str, str]:
     return {p.doc_id: p.outcome for p in report.pages}
 
 

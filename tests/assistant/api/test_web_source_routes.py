@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
@@ -90,7 +91,7 @@ def sync_and_wait(client: TestClient) -> dict:
     response = client.post("/api/sources/sync", headers={**basic(), **CSRF})
     assert response.status_code == 202, response.text
     assert response.json()["job"]["reason"] == SYNC_REASON
-    assert client.app.state.ingest_worker.wait(120)  # type: ignore[attr-defined]
+    assert client.app.state.ingest_worker.wait(120)
     overview = client.get("/api/sources/jobs", headers=basic())
     assert overview.status_code == 200
     return overview.json()
@@ -129,7 +130,7 @@ def test_the_admin_syncs_and_a_vanished_page_is_reported_with_its_chunks(
     one = client.get("/api/sources/hembesok", headers=basic()).json()
     assert one["status"] == "vanished" and one["page"]["since"] == gone["page"]["since"]
     # The chunks still answer: the index holds the page's text.
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = client.app.state.services
     first_chunk = index_store.chunk_at(
         services.index, services.settings.collection_name(), "hembesok", 0
     )
@@ -142,8 +143,8 @@ def test_the_admin_syncs_and_a_vanished_page_is_reported_with_its_chunks(
     assert all(r.headers.get("User-Agent") == USER_AGENT for r in site.requests)
 
 
-def sync_done(app: object) -> bool:
-    worker = getattr(app.state, "ingest_worker", None)  # type: ignore[attr-defined]
+def sync_done(app: FastAPI) -> bool:
+    worker = getattr(app.state, "ingest_worker", None)
     return worker is not None and any(
         j.reason == SYNC_REASON and j.state == "done" for j in worker.jobs()
     )
