@@ -308,6 +308,25 @@ class ServerSettings(_Group):
     )
 
 
+class SourcesSettings(_Group):
+    sync_interval_hours: float = Field(
+        0,
+        ge=0,
+        description="How often the running server (`kunskap serve`) fetches the manifest's web "
+        "pages again and re-ingests those that changed, hours; 0: never by itself (run "
+        "`kunskap sync`, or use the button on /admin/kallor).",
+    )
+    fetch_timeout_s: float = Field(
+        20.0, gt=0, description="Timeout for one web page request (connect and read), seconds."
+    )
+    vanish_after_failures: int = Field(
+        3,
+        ge=1,
+        description="A web page that cannot be reached this many syncs in a row is reported as "
+        "vanished (a 404 or 410 at once); its chunks stay until an admin removes it.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KUNSKAP_",
@@ -339,6 +358,7 @@ class Settings(BaseSettings):
     needs: NeedsSettings = NeedsSettings()
     auth: AuthSettings = AuthSettings()
     server: ServerSettings = ServerSettings()
+    sources: SourcesSettings = SourcesSettings()
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
