@@ -89,6 +89,12 @@ class EmbeddingSettings(_Group):
         description="Query and sentence vectors the running assistant remembers (each side); "
         "0 turns the cache off.",
     )
+    store_dir: Path | None = Field(
+        None,
+        description="Folder where ingest keeps passage vectors by content (the model and the "
+        "text's sha256) and reuses them instead of embedding a text again. Unset: off. The "
+        "tests and `kunskap eval` use build/embedding-store.",
+    )
 
 
 class ChunkingSettings(_Group):

@@ -64,9 +64,18 @@ def _clean_kunskap_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+# Passage vectors by content, shared by every ingest of the test session and by
+# `kunskap eval` (ingest/embedding.py, StoredEmbedding): the same chunk is embedded once.
+EMBEDDING_STORE = REPO_ROOT / "build" / "embedding-store"
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings over an isolated data dir, ignoring any .env file."""
-    values: dict[str, object] = {"manifest": SAMPLE_MANIFEST, **overrides}
+    values: dict[str, object] = {
+        "manifest": SAMPLE_MANIFEST,
+        "embedding": {"store_dir": EMBEDDING_STORE},
+        **overrides,
+    }
     return Settings(_env_file=None, data_dir=data_dir, **values)
 
 
