@@ -93,7 +93,7 @@ class EmbeddingSettings(_Group):
         None,
         description="Folder where ingest keeps passage vectors by content (the model and the "
         "text's sha256) and reuses them instead of embedding a text again. Unset: off. The "
-        "tests and `kunskap eval` use build/embedding-store.",
+        "tests use build/embedding-store.",
     )
 
 

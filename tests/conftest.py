@@ -90,8 +90,8 @@ def query_embed(texts: list[str]) -> np.ndarray:
         return np.asarray([_QUERY_VECTORS[t] for t in texts], dtype=np.float32)
 
 
-# Passage vectors by content, shared by every ingest of the test session and by
-# `kunskap eval` (ingest/embedding.py, StoredEmbedding): the same chunk is embedded once.
+# Passage vectors by content, shared by every ingest of the test session, the browser
+# test's `kunskap ingest` included (ingest/embedding.py, StoredEmbedding).
 EMBEDDING_STORE = REPO_ROOT / "build" / "embedding-store"
 
 
