@@ -29,7 +29,7 @@ from . import index_store
 from .chunking import chunk_document
 from .cleaning import clean_document
 from .documents import Chunk, CleanDocument, RawDocument
-from .embedding import build_embedding, embed_passages
+from .embedding import build_embedding, embed_passages, stored
 from .loaders import load_source
 from .managed import load_manifests
 from .manifest import DOC_TYPES, ManifestError, SourceEntry
@@ -316,7 +316,7 @@ def run_ingest(
 
     own_index = index is None
     index = index or index_store.open_index(settings)
-    embedding = embedding or build_embedding(settings)
+    embedding = embedding or stored(build_embedding(settings), settings)
     try:
         if rebuild:
             index_store.drop_collection(index, settings)
