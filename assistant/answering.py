@@ -42,7 +42,7 @@ from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
 from kunskap.limits import MAX_QUESTION_CHARS
-from kunskap.settings import Settings, get_settings
+from kunskap.settings import CitationSettings, Settings, get_settings
 from kunskap.text import strip_control
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,9 @@ def find_evidence(
     # echoed back in the answer object): search with the redacted question.
     standalone = searchable(standalone_question(question, history, services.llm))
     hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
-    return Evidence(analyse(standalone, language), hits, retriever.vocabulary())
+    return Evidence(
+        analyse(standalone, language), hits, retriever.vocabulary(), services.settings.passages
+    )
 
 
 NEAREST_SOURCES = 3
@@ -229,7 +231,7 @@ def judge_for(services: Services) -> Judge:
 
 
 def _partial_text(
-    judgement: Judgement, hits: list[Hit], language: str
+    judgement: Judgement, hits: list[Hit], language: str, tuning: CitationSettings
 ) -> citations.VerifiedAnswer | None:
     """The nearest passages under a plain statement that they do not say what was asked."""
     text, quotes = passages.compose(judgement.passages, language=language, partial=True)
@@ -241,6 +243,7 @@ def _partial_text(
         hits,
         quotes=quotes,
         keep_uncited=lambda s: s.endswith(":") or s in framing,
+        tuning=tuning,
     )
     return verified if verified.citations else None
 
@@ -272,7 +275,11 @@ def answer_events(
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
     def not_answered(confidence: float, reason: str, partial: Judgement | None = None) -> Answer:
-        shown = _partial_text(partial, hits, language) if partial is not None else None
+        shown = (
+            _partial_text(partial, hits, language, settings.citations)
+            if partial is not None
+            else None
+        )
         status: Literal["partial", "declined"] = "partial" if shown else "declined"
         logged = (
             _log_need(
@@ -332,7 +339,12 @@ def answer_events(
                 yield AnswerDelta(text=delta)
             raw = "".join(pieces).strip()
             if raw and refusal_for(language) not in raw:
-                verified = citations.verify(raw, hits, embed=embed if language != "sv" else None)
+                verified = citations.verify(
+                    raw,
+                    hits,
+                    embed=embed if language != "sv" else None,
+                    tuning=settings.citations,
+                )
                 mode = "llm"
             elif raw:
                 result = not_answered(judgement.confidence, "the language model refused")
@@ -394,7 +406,9 @@ def _extractive(
     # find a passage by: it is answered by meaning, sentence by sentence, as before.
     if composer == "passage" and (judgement.passages or analysis.lexical):
         text, quotes = passages.compose(judgement.passages, language=analysis.language)
-        return citations.verify(text, hits, quotes=quotes, embed=cross)
+        return citations.verify(
+            text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
+        )
     text, quotes = extractive.compose(
         hits,
         list(analysis.key_terms),
@@ -406,7 +420,9 @@ def _extractive(
         source_terms=list(analysis.source_terms),
         max_embedded=services.settings.answer.semantic_candidates,
     )
-    return citations.verify(text, hits, quotes=quotes, embed=cross)
+    return citations.verify(
+        text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
+    )
 
 
 def answer(

@@ -19,6 +19,7 @@ from assistant.answerability import specific_terms
 from assistant.models import Citation
 from assistant.retrieval import Hit
 from kunskap.analysis import analyze, term_set
+from kunskap.settings import CitationSettings
 from kunskap.text import split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -50,8 +51,8 @@ def with_markers(claim: str, numbers: list[int]) -> str:
 # Lines that frame an answer rather than claim something ("Enligt källorna:").
 _FRAMING = re.compile(r":\s*$")
 
-LEXICAL_SUPPORT = 0.5  # share of a claim's content words that must occur in the source
-EMBEDDING_SUPPORT = 0.84  # e5 cosine claim ↔ best source sentence (cross-language claims)
+# The thresholds of support and the quote's length: ``Settings.citations``.
+DEFAULTS = CitationSettings()
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -71,31 +72,37 @@ def lexical_support(claim: str, source: str) -> float:
     return len(claim_terms & set(analyze(source))) / len(claim_terms)
 
 
-def best_quote(claim: str, source: str, max_sentences: int = 2) -> str:
+def best_quote(claim: str, source: str, tuning: CitationSettings = DEFAULTS) -> str:
     """The sentences of ``source`` that share most content words with ``claim``."""
     sentences = [s.strip() for s in split_sentences(source) if s.strip()]
     if not sentences:
-        return source.strip()[:400]
+        return source.strip()[: tuning.quote_fallback_chars]
     claim_terms = set(analyze(claim))
     scored = sorted(
         enumerate(sentences),
         key=lambda item: len(claim_terms & set(analyze(item[1]))),
         reverse=True,
     )
-    best = sorted(i for i, _ in scored[:max_sentences] if claim_terms & set(analyze(sentences[i])))
+    best = sorted(
+        i for i, _ in scored[: tuning.quote_sentences] if claim_terms & set(analyze(sentences[i]))
+    )
     return " ".join(sentences[i] for i in (best or [scored[0][0]]))
 
 
 def _supported(
-    claim: str, source: str, embed: EmbedFn | None, cache: dict[str, np.ndarray]
+    claim: str,
+    source: str,
+    embed: EmbedFn | None,
+    cache: dict[str, np.ndarray],
+    tuning: CitationSettings,
 ) -> tuple[bool, str]:
     source_terms = term_set(source)
     # A name, acronym or number the source never mentions cannot be supported by it,
     # however close the rest of the sentence is ("… godkännas av IVO" from a text without IVO).
     if any(t not in source_terms for t in specific_terms(claim)):
         return False, ""
-    if lexical_support(claim, source) >= LEXICAL_SUPPORT:
-        return True, best_quote(claim, source)
+    if lexical_support(claim, source) >= tuning.lexical_support:
+        return True, best_quote(claim, source, tuning)
     if embed is None:
         return False, ""
     sentences = [s.strip() for s in split_sentences(source) if s.strip()]
@@ -106,7 +113,7 @@ def _supported(
     claim_vec = embed([claim])[0]
     sims = cache[source] @ claim_vec
     best = int(np.argmax(sims))
-    return bool(sims[best] >= EMBEDDING_SUPPORT), sentences[best]
+    return bool(sims[best] >= tuning.embedding_support), sentences[best]
 
 
 def verify(
@@ -116,6 +123,7 @@ def verify(
     quotes: dict[int, list[str]] | None = None,
     embed: EmbedFn | None = None,
     keep_uncited: Callable[[str], bool] | None = None,
+    tuning: CitationSettings | None = None,
 ) -> VerifiedAnswer:
     """Check every [n] in ``answer`` against ``sources`` (1-based), renumber, build citations.
 
@@ -125,7 +133,9 @@ def verify(
     (extractive answers); otherwise the best supporting sentences are looked up.
     ``keep_uncited`` decides whether a sentence without any citation may stay (the refusal
     sentence, framing lines); by default only framing lines ending in ':' do.
+    ``tuning`` is ``Settings.citations`` (its defaults when not given).
     """
+    tuning = tuning or DEFAULTS
     keep_uncited = keep_uncited or (lambda s: bool(_FRAMING.search(s)))
     cache: dict[str, np.ndarray] = {}
     renumber: dict[int, int] = {}
@@ -145,7 +155,7 @@ def verify(
                 if not 1 <= n <= len(sources):
                     removed += 1
                     continue
-                ok, quote = _supported(claim, sources[n - 1].text, embed, cache)
+                ok, quote = _supported(claim, sources[n - 1].text, embed, cache, tuning)
                 if not ok:
                     removed += 1
                     continue

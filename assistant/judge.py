@@ -31,7 +31,7 @@ from assistant.prompts import load_prompt
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit
 from assistant.vocabulary import CorpusVocabulary
-from kunskap.settings import AnswerSettings
+from kunskap.settings import AnswerSettings, PassageSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Evidence:
     question: QuestionAnalysis
     hits: list[Hit]
     vocabulary: CorpusVocabulary
+    # How passages are cut and scored (``passages.*`` settings); the defaults when None.
+    passage_tuning: PassageSettings | None = None
 
     @property
     def weight(self) -> Weight:
@@ -55,7 +57,7 @@ class Evidence:
     def passages(self) -> list[Passage]:
         """Every passage naming part of the question, best first; found once per evidence
         (an LLM judge and the rules it falls back to read the same list)."""
-        return find_passages(self.hits, self.question, self.weight)
+        return find_passages(self.hits, self.question, self.weight, tuning=self.passage_tuning)
 
     def verdict(self, settings: AnswerSettings) -> answerability.Verdict:
         """The rules' yes/no verdict (``evals.tune`` sweeps its settings)."""
@@ -106,7 +108,7 @@ class RulesJudge:
         if verdict.answerable:
             # Without a passage naming the topic the composer has nothing to quote, and the
             # answer step says so (the rules alone cannot tell).
-            chosen = choose(evidence.passages, evidence.question)
+            chosen = choose(evidence.passages, evidence.question, tuning=evidence.passage_tuning)
             return Judgement("answered", verdict.confidence, verdict.reason, chosen)
         confidence = min(verdict.confidence, 0.49)
         # Passages are looked for only where they can make the verdict partial.

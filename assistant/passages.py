@@ -26,47 +26,19 @@ from assistant.extractive import Candidate, candidates, split_pieces
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import matched_terms, term_set
+from kunskap.settings import PassageSettings
 
 Weight = Callable[[str], float]
 
-# A passage naming none of the question's topic words does not answer it, whatever it states.
-MIN_COVERAGE = 0.25
-# Score added when a passage states the kind of fact the question asks for (a date, a
-# count, …): a passage that names the topic without the fact is the near-miss, not the answer.
-FACT_BONUS = 0.5
-# A reason ("eftersom", "risk", "kräver") is stated in half the sentences of any report: a
-# weak sign that the sentence gives the reason asked for.
-REASON_BONUS = 0.1
-DEFINITION_BONUS = 0.4
-HEAD_BONUS = 0.3  # the passage names the kind of thing asked for ("steg", "insatser")
-# How the score weighs the passage's own words against its source's (title, section, the
-# whole chunk: "Modellen består av två steg" is about the model its chunk names).
-PASSAGE_WEIGHT = 0.6
-CONTEXT_WEIGHT = 0.4
-# Meaning, relative to the closest hit: a passage from a source far from the question in
-# meaning is less likely the answer, whatever words it shares.
-DENSE_WEIGHT = 1.0
-RANK_COST = 0.03
-# A second sentence joins the first only when it adds this much of the topic's weight.
-SECOND_SENTENCE_COST = 0.06
-ANNOUNCEMENT_WORDS = 12
-ANNOUNCEMENT_BONUS = 0.05
+# Every score and limit below is ``Settings.passages`` (its defaults when none is given).
+DEFAULTS = PassageSettings()
+
 # A sentence opening with one of these points back to the one before it ("Dessa personer
 # fungerar som …", "Här avsätts två timmar …"): shown alone it does not say who or what.
 _ANAPHORA = re.compile(
     r"^(?:dessa|denna|detta|det|den|de|där|här|då|sådana|därför|this|these|they|it|there)\b",
     re.IGNORECASE,
 )
-MAX_WINDOW = 3
-# Measured on the development sets (2026-12-06, key facts over answered answerable questions
-# / words shown): best passage alone 0.55 / 32; up to 3 passages naming half the question
-# 0.63 / 51; up to 3 naming 0.3 of it 0.66 / 70; the sentence composer 0.75 / 96.
-MAX_PASSAGES = 3
-SUPPORT_COVERAGE = 0.3
-SUPPORT_SCORE_GAP = 1.0
-LONG_PASSAGE_WORDS = 70
-LIST_ITEMS_SHOWN = 12
-
 # "Vad är beprövad erfarenhet?", "Vad menas med X?", "What is meant by X?"
 _DEFINITION_Q = re.compile(
     r"^\W*(?:vad\s+(?:är|innebär|betyder|menas\s+med|avses\s+med)|vad\s+står\s+\S+\s+för"
@@ -136,7 +108,9 @@ def _passage(
     sources: list[_Source],
     question: QuestionAnalysis,
     weight: Weight,
+    tuning: PassageSettings,
 ) -> Passage:
+    t = tuning
     terms: set[str] = set()
     for cand in group:
         if cand.item_terms:
@@ -158,37 +132,37 @@ def _passage(
         own, context = parts[best_part], source.part_coverage[best_part]
     else:
         own, context = coverage, source.coverage
-    score = PASSAGE_WEIGHT * own + CONTEXT_WEIGHT * context
+    score = t.passage_weight * own + t.context_weight * context
     if gives_fact:
-        score += REASON_BONUS if question.asked.kinds == {"reason"} else FACT_BONUS
+        score += t.reason_bonus if question.asked.kinds == {"reason"} else t.fact_bonus
     if question.asked_head and matched_terms(list(question.asked_head), terms):
-        score += HEAD_BONUS
-    if _defines(question, text):
-        score += DEFINITION_BONUS
-    score += DENSE_WEIGHT * source.dense_gap
+        score += t.head_bonus
+    if _defines(question, text, t):
+        score += t.definition_bonus
+    score += t.dense_weight * source.dense_gap
     first = group[0]
-    announces = len(first.text.split()) < ANNOUNCEMENT_WORDS and (
+    announces = len(first.text.split()) < t.announcement_words and (
         _weighted_coverage(
             question.source_terms,
             matched_terms(list(question.source_terms), first.terms),
             weight,
         )
-        >= 0.5
+        >= t.announcement_coverage
     )
     if len(group) > 1 and announces:
         # A short first sentence announces what follows ("Modellen utgörs i korthet av två
         # steg."): shown alone it names the topic and says nothing about it.
-        score += ANNOUNCEMENT_BONUS
+        score += t.announcement_bonus
     else:
-        score -= SECOND_SENTENCE_COST * (len(group) - 1)
-    score -= RANK_COST * group[0].hit_rank
-    if len(text.split()) > LONG_PASSAGE_WORDS:
-        score -= 0.1
+        score -= t.second_sentence_cost * (len(group) - 1)
+    score -= t.rank_cost * group[0].hit_rank
+    if len(text.split()) > t.long_passage_words:
+        score -= t.long_passage_cost
     list_cand = next((c for c in group if c.items), None)
     return Passage(
         hit_rank=group[0].hit_rank,
         pieces=tuple(c.text for c in group),
-        items=tuple(list_cand.items[:LIST_ITEMS_SHOWN]) if list_cand else (),
+        items=tuple(list_cand.items[: t.list_items_shown]) if list_cand else (),
         intro=list_cand.intro if list_cand else "",
         score=score,
         coverage=coverage,
@@ -197,7 +171,7 @@ def _passage(
     )
 
 
-def _defines(question: QuestionAnalysis, text: str) -> bool:
+def _defines(question: QuestionAnalysis, text: str, tuning: PassageSettings) -> bool:
     """A definition question answered by a sentence that says what its subject is."""
     asked = _DEFINITION_Q.match(question.text)
     if not asked:
@@ -205,12 +179,21 @@ def _defines(question: QuestionAnalysis, text: str) -> bool:
     subject = asked.group("subject").lower().strip(" ?")
     head = subject.split()[-1] if subject.split() else subject
     lowered = text.lower()
-    at = lowered.find(head[: max(4, len(head) - 2)])
-    return at >= 0 and bool(_DEFINES.search(lowered[at : at + len(subject) + 60]))
+    at = lowered.find(head[: max(tuning.definition_stem_chars, len(head) - 2)])
+    return at >= 0 and bool(
+        _DEFINES.search(lowered[at : at + len(subject) + tuning.definition_window_chars])
+    )
 
 
-def find_passages(hits: list[Hit], question: QuestionAnalysis, weight: Weight) -> list[Passage]:
+def find_passages(
+    hits: list[Hit],
+    question: QuestionAnalysis,
+    weight: Weight,
+    *,
+    tuning: PassageSettings | None = None,
+) -> list[Passage]:
     """Every passage of the evidence that names part of the question's topic, best first."""
+    t = tuning or DEFAULTS
     cands = candidates(hits, set(question.source_terms))
     for cand in cands:
         cand.gives_fact = question.asked.stated_in(cand.text)
@@ -224,25 +207,25 @@ def find_passages(hits: list[Hit], question: QuestionAnalysis, weight: Weight) -
     for group in by_hit.values():
         group.sort(key=lambda c: c.position)
         for i, cand in enumerate(group):
-            passages.append(_passage([cand], sources, question, weight))
+            passages.append(_passage([cand], sources, question, weight, t))
             if cand.items:
                 continue
             # Sentences that stand next to each other in the source read as one passage
             # ("Modellen utgörs i korthet av två steg. Steg 1 innebär …").
             window = [cand]
-            for following in group[i + 1 : i + MAX_WINDOW]:
+            for following in group[i + 1 : i + t.max_window]:
                 if following.items or following.position != window[-1].position + 1:
                     break
                 window.append(following)
-                passages.append(_passage(list(window), sources, question, weight))
-    passages = [_with_antecedent(p, by_hit, sources, question, weight) for p in passages]
+                passages.append(_passage(list(window), sources, question, weight, t))
+    passages = [_with_antecedent(p, by_hit, sources, question, weight, t) for p in passages]
     # A passage naming too little of the question is not about it, whatever fact it states;
     # only what an acronym stands for may be said without its words ("Förkortningen står
     # för …" in a footnote).
     relevant = [
         p
         for p in passages
-        if p.coverage >= MIN_COVERAGE or (p.gives_fact and "definition" in question.asked.kinds)
+        if p.coverage >= t.min_coverage or (p.gives_fact and "definition" in question.asked.kinds)
     ]
     unique = {(p.hit_rank, p.pieces): p for p in relevant}
     return sorted(unique.values(), key=lambda p: (-p.score, p.hit_rank, p.pieces))
@@ -254,6 +237,7 @@ def _with_antecedent(
     sources: list[_Source],
     question: QuestionAnalysis,
     weight: Weight,
+    tuning: PassageSettings,
 ) -> Passage:
     """A passage whose first sentence points back ("Dessa personer …") with the sentence it
     points to in front of it."""
@@ -264,13 +248,16 @@ def _with_antecedent(
     if not at or group[at - 1].position != group[at].position - 1 or group[at - 1].items:
         return passage
     members = [c for c in group if c.text in passage.pieces and not c.items]
-    rescored = _passage([group[at - 1], *members], sources, question, weight)
+    rescored = _passage([group[at - 1], *members], sources, question, weight, tuning)
     # Keep the score the passage earned on its own: the sentence in front is context.
     return replace(rescored, score=passage.score)
 
 
-def choose(passages: list[Passage], question: QuestionAnalysis) -> list[Passage]:
+def choose(
+    passages: list[Passage], question: QuestionAnalysis, *, tuning: PassageSettings | None = None
+) -> list[Passage]:
     """The answer: the best passage, and a second only where the question needs one."""
+    t = tuning or DEFAULTS
     if not passages:
         return []
     best = passages[0]
@@ -281,21 +268,25 @@ def choose(passages: list[Passage], question: QuestionAnalysis) -> list[Passage]
         not mostly the same words."""
         words = set(p.text.lower().split())
         return not any(
-            set(p.pieces) & set(c.pieces) or jaccard(words, set(c.text.lower().split())) >= 0.5
+            set(p.pieces) & set(c.pieces)
+            or jaccard(words, set(c.text.lower().split())) >= t.distinct_jaccard
             for c in chosen
         )
 
     if question.several_parts:
         # Each part not named by the passages so far gets the best passage that names it.
         for i, _part in enumerate(question.parts):
-            if max(c.part_coverage[i] for c in chosen) >= 0.5:
+            if max(c.part_coverage[i] for c in chosen) >= t.part_coverage:
                 continue
-            extra = next((p for p in passages if p.part_coverage[i] >= 0.5 and distinct(p)), None)
+            extra = next(
+                (p for p in passages if p.part_coverage[i] >= t.part_coverage and distinct(p)),
+                None,
+            )
             if extra is not None:
                 chosen.append(extra)
     elif question.asked.kinds - {"reason"} and not best.gives_fact:
         extra = next(
-            (p for p in passages if p.gives_fact and p.coverage >= MIN_COVERAGE and distinct(p)),
+            (p for p in passages if p.gives_fact and p.coverage >= t.min_coverage and distinct(p)),
             None,
         )
         if extra is not None:
@@ -304,11 +295,11 @@ def choose(passages: list[Passage], question: QuestionAnalysis) -> list[Passage]
     # development sets (2026-12-06: 102 of 182; another 45 had it in passages 2-6), so up
     # to two more follow it, each one that names most of the question on its own.
     for p in passages[1:]:
-        if len(chosen) >= MAX_PASSAGES:
+        if len(chosen) >= t.max_passages:
             break
         if (
-            p.coverage >= SUPPORT_COVERAGE
-            and p.score >= best.score - SUPPORT_SCORE_GAP
+            p.coverage >= t.support_coverage
+            and p.score >= best.score - t.support_score_gap
             and distinct(p)
         ):
             chosen.append(p)

@@ -1,4 +1,4 @@
-"""`kunskap ingest` and `kunskap index info | export | import`."""
+"""`kunskap ingest`, `kunskap sync` and `kunskap index info | export | import`."""
 
 from __future__ import annotations
 
@@ -133,6 +133,50 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+def sync(
+    manifest: Path | None = typer.Option(None, help="Korpusmanifest (standard: KUNSKAP_MANIFEST)."),
+) -> None:
+    """Hämta manifestets webbsidor igen och läs in de sidor som ändrats."""
+    from .sync import sync_web
+    from .vector_index import IndexLocked, open_index
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    # Each page's outcome is printed below; httpx's line per request would say it twice.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
+    # The index first: a server holding the embedded index stops us before anything is
+    # fetched (a page fetched but not ingested would be retried next time all the same).
+    try:
+        index = open_index(settings)
+    except IndexLocked:
+        err_console.print(
+            "FEL: indexet används av en annan process (till exempel `kunskap serve`). Hämta då "
+            'webbkällorna på administrationssidan /admin/kallor ("Hämta webbkällorna nu"), '
+            "eller stoppa servern först.",
+            highlight=False,
+        )
+        raise typer.Exit(code=2) from None
+    try:
+        err_console.print("Hämtar webbkällorna …", highlight=False)
+        report = sync_web(settings, manifest_path=manifest, index=index)
+    finally:
+        index.close()
+    for page in report.pages:
+        if page.outcome in ("failed", "vanished"):
+            err_console.print(page.line(), highlight=False, markup=False, soft_wrap=True)
+    if report.ingest is not None:
+        for line in report.ingest.failures:
+            err_console.print(
+                f"FEL vid inläsning: {line}", highlight=False, markup=False, soft_wrap=True
+            )
+    console.print(report.summary(), highlight=False, soft_wrap=True)
+    if report.ingest is not None and (report.ingest.new or report.ingest.updated):
+        for hook in AFTER_INGEST:
+            hook(settings, report.ingest)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
 index_app = typer.Typer(
     help="Indexet: status, och flytt mellan inbäddad Qdrant och en Qdrant-server utan ny "
     "inbäddning.",
@@ -208,4 +252,5 @@ def index_import(
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+    app.command("sync")(sync)
     app.add_typer(index_app, name="index")

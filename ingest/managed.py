@@ -183,6 +183,7 @@ def remove_entry(manifest: Path, source_id: str) -> SourceEntry:
         for entry in entries:
             if entry.id == source_id:
                 _write(manifest, [e for e in entries if e.id != source_id])
-                (manifest.parent / entry.path).unlink(missing_ok=True)
+                if entry.path:
+                    (manifest.parent / entry.path).unlink(missing_ok=True)
                 return entry
     raise KeyError(source_id)

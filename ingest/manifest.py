@@ -1,5 +1,8 @@
 """The corpus manifest: which sources to ingest and the facts a reader needs to weigh them.
 
+An entry is a file or folder (``path``) or web pages (no ``path``: ``url`` alone is one page,
+``urls`` a list of pages), fetched by ``kunskap sync`` (``ingest/sync.py``).
+
 A mistake in the manifest is reported as one line naming the entry and the field, e.g.
 ``corpus_manifest.yaml: source 'fou-goteborg' (#5): field 'areas': 'barn' is not one of …``.
 """
@@ -11,7 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from kunskap.domain import AREAS, DOC_TYPES
 from kunskap.text import web_url
@@ -40,7 +50,14 @@ class SourceEntry(BaseModel):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", max_length=120)
     title: str = Field(min_length=1)
-    path: str = Field(min_length=1, description="File or folder, relative to the manifest.")
+    path: str | None = Field(
+        None, min_length=1, description="File or folder, relative to the manifest."
+    )
+    urls: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="Web pages that make up this source, each fetched by `kunskap sync`.",
+    )
     format: Format | None = None
     doc_type: Literal[
         "lag",
@@ -76,7 +93,41 @@ class SourceEntry(BaseModel):
             raise ValueError("must be an absolute http:// or https:// address")
         return url
 
+    @field_validator("urls")
+    @classmethod
+    def _web_urls(cls, urls: list[str] | None) -> list[str] | None:
+        if urls is None:
+            return None
+        for url in urls:
+            if web_url(url) != url:
+                raise ValueError(f"'{url}' is not an absolute http:// or https:// address")
+        if len(set(urls)) != len(urls):
+            raise ValueError("the same address is listed twice")
+        return urls
+
+    @model_validator(mode="after")
+    def _file_or_web(self) -> SourceEntry:
+        if self.path is None and self.url is None and not self.urls:
+            raise ValueError("give 'path' (a file or folder) or 'url' / 'urls' (web pages)")
+        if self.path is not None and self.urls:
+            raise ValueError("'urls' is for web sources: give 'path' or 'urls', not both")
+        return self
+
+    @property
+    def is_web(self) -> bool:
+        """No file: the entry's pages are fetched from the web."""
+        return self.path is None
+
+    @property
+    def pages(self) -> list[str]:
+        """The web pages to fetch: ``urls``, or ``url`` alone; none for a file source."""
+        if not self.is_web:
+            return []
+        return list(self.urls) if self.urls else [self.url] if self.url else []
+
     def resolved_path(self, base_dir: Path) -> Path:
+        if self.path is None:
+            raise ValueError(f"source '{self.id}' is a web source, not a file")
         return (base_dir / self.path).resolve()
 
     def format_for(self, file: Path) -> Format | None:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,13 @@ from . import index_store
 from .chunking import chunk_document
 from .cleaning import clean_document
 from .documents import Chunk, CleanDocument, RawDocument
-from .embedding import build_embedding, embed_passages
+from .embedding import build_embedding, embed_passages, stored
 from .loaders import load_source
 from .managed import load_manifests
 from .manifest import DOC_TYPES, ManifestError, SourceEntry
 from .originals import OPENABLE_FORMATS, keep_original, prune_originals
 from .sparse import document_vector
+from .web_sources import load_web_source, page_file
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +267,9 @@ def _keep_original(settings: Settings, base_dir: Path, raw: RawDocument) -> str 
     fmt, rel = raw.metadata.get("format"), raw.metadata.get("path")
     if fmt not in OPENABLE_FORMATS or not rel:
         return None
+    if web_sha := raw.metadata.get("web_sha256"):  # a web page: the copy the sync kept
+        file = page_file(Path(settings.data_dir), web_sha, fmt)
+        return keep_original(Path(settings.data_dir), file, fmt, web_sha)
     return keep_original(Path(settings.data_dir), base_dir / rel, fmt)
 
 
@@ -291,9 +295,14 @@ def run_ingest(
     embedding: BaseEmbedding | None = None,
     progress: ProgressCallback | None = None,
     report: IngestReport | None = None,
+    only: Collection[str] | None = None,
 ) -> IngestReport:
     """Ingest the manifest; ``report`` may be given to watch chunks and counts as they grow
-    (the server's background worker shows them on the admin page)."""
+    (the server's background worker shows them on the admin page).
+
+    ``only``: the ids of the sources to read (`kunskap sync` passes the web sources whose
+    pages changed); documents of other sources are neither read nor removed.
+    """
     started = time.perf_counter()
     report = report if report is not None else IngestReport()
     try:
@@ -307,7 +316,7 @@ def run_ingest(
 
     own_index = index is None
     index = index or index_store.open_index(settings)
-    embedding = embedding or build_embedding(settings)
+    embedding = embedding or stored(build_embedding(settings), settings)
     try:
         if rebuild:
             index_store.drop_collection(index, settings)
@@ -319,10 +328,17 @@ def run_ingest(
         loaded: list[tuple[SourceEntry, RawDocument]] = []
         sources_with_failures: set[str] = set()
         seen: dict[str, str] = {}
-        for entry in manifest.sources:
-            result = load_source(entry, manifest.base_dir)
+        entries = [e for e in manifest.sources if only is None or e.id in only]
+        for entry in entries:
+            if entry.is_web:
+                result = load_web_source(entry, Path(settings.data_dir))
+            else:
+                result = load_source(entry, manifest.base_dir)
             for failure in result.failures:
                 report.failures.append(failure.line())
+                sources_with_failures.add(entry.id)
+            for waiting in result.waiting:  # a web page not fetched yet: kept, not an error
+                report.warnings.append(waiting.line())
                 sources_with_failures.add(entry.id)
             for raw in result.documents:
                 if raw.doc_id in seen:
@@ -368,7 +384,7 @@ def run_ingest(
         # chunks: an unreadable file is an error to fix, not a request to delete.
         in_manifest = {entry.id for entry in manifest.sources}
         for doc_id, indexed in existing.items():
-            if doc_id in seen:
+            if doc_id in seen or (only is not None and indexed.source_id not in only):
                 continue
             if indexed.source_id in in_manifest and indexed.source_id in sources_with_failures:
                 continue

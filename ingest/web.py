@@ -1,8 +1,8 @@
 """Fetch web pages politely, and only again when they changed (issue 19 §4, first part).
 
 Kunskapsguiden, Socialstyrelsen and SBU publish their supports as web pages. This module
-is the fetcher such sources need; wiring it into the manifest and a `kunskap sync` command
-is not done yet (docs/sources.md).
+is the fetcher such sources need; ``ingest/sync.py`` runs it for `kunskap sync` and the
+server's interval, ``ingest/web_sources.py`` keeps what it fetched.
 
 - Conditional re-fetch: the last ETag and Last-Modified are sent back (``If-None-Match``,
   ``If-Modified-Since``); a 304, or a 200 whose body hashes the same, is "unchanged".
@@ -67,6 +67,7 @@ class WebFetcher:
         )
         self._host_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._robots: dict[str, urllib.robotparser.RobotFileParser | bool] = {}
+        self._robots_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
 
     def close(self) -> None:
@@ -81,10 +82,13 @@ class WebFetcher:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._guard:
+            robots_lock = self._robots_locks[origin]
+        # One reader per origin: threads asking at once wait for the first one's answer
+        # instead of each fetching robots.txt again.
+        with robots_lock:
             rules = self._robots.get(origin)
-        if rules is None:
-            rules = self._read_robots(origin)
-            with self._guard:
+            if rules is None:
+                rules = self._read_robots(origin)
                 self._robots[origin] = rules
         if isinstance(rules, bool):
             return rules
@@ -126,7 +130,16 @@ class WebFetcher:
                     "failed", previous, reason=f"kunde inte hämtas ({type(exc).__name__})"
                 )
         if response.status_code == 304:
-            return FetchResult("unchanged", previous)
+            # A 304 carries the current validators (RFC 9110 §15.4.5): keep the newest.
+            return FetchResult(
+                "unchanged",
+                PageVersion(
+                    url,
+                    etag=response.headers.get("ETag") or previous.etag,
+                    last_modified=response.headers.get("Last-Modified") or previous.last_modified,
+                    sha256=previous.sha256,
+                ),
+            )
         if response.status_code in (404, 410):
             return FetchResult(
                 "gone", previous, reason=f"sidan finns inte längre ({response.status_code})"

@@ -4,7 +4,8 @@ The embedded index (Qdrant Edge) admits one writing process, and the server hold
 uploads, edits and removals on the admin page are ingested here, in a background thread of
 the server, never by a second process. Jobs queue and run one after another; each keeps
 its progress (documents done of all, chunks written, an estimate of the seconds left) and
-ends with the run's summary, which the admin page shows.
+ends with the run's summary, which the admin page shows. A web sync (``ingest/sync.py``)
+is a job too (``task``), so it never writes the index beside another job.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from kunskap.settings import Settings
 
 from . import index_store
-from .pipeline import IngestReport, run_ingest
+from .pipeline import IngestReport, ProgressCallback, run_ingest
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ class IngestJob:
     error: str | None = None
     # Work done before the ingest run itself (removing a source's points), under the lock.
     before: Callable[[], None] | None = None
+    # Run instead of a whole ingest (a web sync); returns the summary line to show.
+    task: Callable[[IngestJob, ProgressCallback], str] | None = None
+    task_summary: str | None = None
+    task_ok: bool = True
 
     def seconds_left(self) -> float | None:
         """From the pace so far; None until one document is done."""
@@ -66,7 +71,9 @@ class IngestJob:
             "seconds": round((self.finished or time.monotonic()) - self.started, 1)
             if self.started
             else None,
-            "summary": summary(r) if self.state in ("done", "failed") else None,
+            "summary": (self.task_summary or summary(r))
+            if self.state in ("done", "failed")
+            else None,
             "failures": list(r.failures[:20]),
             "error": self.error,
         }
@@ -105,8 +112,13 @@ class IngestWorker:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, reason: str, before: Callable[[], None] | None = None) -> IngestJob:
-        job = IngestJob(next(self._ids), reason, before=before)
+    def submit(
+        self,
+        reason: str,
+        before: Callable[[], None] | None = None,
+        task: Callable[[IngestJob, ProgressCallback], str] | None = None,
+    ) -> IngestJob:
+        job = IngestJob(next(self._ids), reason, before=before, task=task)
         with self._lock:
             self._jobs.append(job)
             del self._jobs[: -self._history]
@@ -154,15 +166,18 @@ class IngestWorker:
         try:
             if job.before is not None:
                 job.before()
-            run_ingest(
-                self.settings,
-                index=self.index,
-                embedding=self.embedding,
-                progress=progress,
-                report=job.report,
-            )
+            if job.task is not None:
+                job.task_summary = job.task(job, progress)
+            else:
+                run_ingest(
+                    self.settings,
+                    index=self.index,
+                    embedding=self.embedding,
+                    progress=progress,
+                    report=job.report,
+                )
             job.documents_done = job.documents_total = job.report.documents
-            job.state = "done" if job.report.ok else "failed"
+            job.state = "done" if job.report.ok and job.task_ok else "failed"
         except Exception as exc:  # the worker must survive any one job
             log.exception("ingest job %s failed", job.id)
             job.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -1,6 +1,6 @@
 """The `kunskap` command. Each part of the product registers its own commands here.
 
-kunskap ingest                   (ingest/cli.py)
+kunskap ingest | sync            (ingest/cli.py)
 kunskap ask | search | serve     (assistant/cli.py)
 kunskap needs list | export      (assistant/needs/cli.py)
 kunskap eval                     (evals/cli.py)

@@ -89,6 +89,12 @@ class EmbeddingSettings(_Group):
         description="Query and sentence vectors the running assistant remembers (each side); "
         "0 turns the cache off.",
     )
+    store_dir: Path | None = Field(
+        None,
+        description="Folder where ingest keeps passage vectors by content (the model and the "
+        "text's sha256) and reuses them instead of embedding a text again. Unset: off. The "
+        "tests use build/embedding-store.",
+    )
 
 
 class ChunkingSettings(_Group):
@@ -214,6 +220,151 @@ class AnswerSettings(_Group):
     )
 
 
+class CitationSettings(_Group):
+    """How ``assistant/citations.py`` decides that a source supports a sentence citing it."""
+
+    lexical_support: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a cited sentence's content words that must occur in the source "
+        "for the citation to stand.",
+    )
+    embedding_support: float = Field(
+        0.84,
+        description="e5 cosine similarity between a sentence in another language than the "
+        "sources and the source's closest sentence for the citation to stand.",
+    )
+    quote_sentences: int = Field(
+        2,
+        ge=1,
+        description="Sentences of the source shown as a citation's quote (those sharing most "
+        "words with the claim).",
+    )
+    quote_fallback_chars: int = Field(
+        400,
+        ge=1,
+        description="Characters shown as the quote of a source text with no sentence to pick.",
+    )
+
+
+class PassageSettings(_Group):
+    """How the passage composer (``assistant/passages.py``, KUNSKAP_ANSWER_COMPOSER=passage,
+    and the judge's partial answers) scores and picks the passage that answers."""
+
+    min_coverage: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Weighted share of the question's topic a passage must name to answer it, "
+        "whatever fact it states.",
+    )
+    fact_bonus: float = Field(
+        0.5,
+        description="Score added when a passage states the kind of fact asked for (a date, a "
+        "count, …): naming the topic without the fact is the near-miss, not the answer.",
+    )
+    reason_bonus: float = Field(
+        0.1,
+        description="The same for a reason, stated in half the sentences of any report: a weak "
+        "sign.",
+    )
+    definition_bonus: float = Field(
+        0.4,
+        description="Score added when a definition question is answered by a sentence saying "
+        "what its subject is.",
+    )
+    definition_window_chars: int = Field(
+        60,
+        ge=0,
+        description="Characters after the subject, beyond its own length, in which a defining "
+        "verb ('är', 'innebär', …) must stand.",
+    )
+    definition_stem_chars: int = Field(
+        4,
+        ge=1,
+        description="Shortest stem of the subject's head word looked for in a definition (the "
+        "word less two letters, at least this many).",
+    )
+    head_bonus: float = Field(
+        0.3,
+        description="Score added when the passage names the kind of thing asked for ('steg', "
+        "'insatser').",
+    )
+    passage_weight: float = Field(
+        0.6, description="Weight of the topic share the passage's own words name."
+    )
+    context_weight: float = Field(
+        0.4,
+        description="Weight of the topic share its source names (title, section, the whole "
+        "chunk: 'Modellen består av två steg' is about the model its chunk names).",
+    )
+    dense_weight: float = Field(
+        1.0,
+        description="Weight of the source's distance in meaning from the closest hit (a "
+        "negative gap): a far source is less likely the answer.",
+    )
+    rank_cost: float = Field(0.03, description="Score taken per rank of the passage's hit.")
+    second_sentence_cost: float = Field(
+        0.06,
+        description="Score taken per sentence after the first: a neighbour joins only when it "
+        "adds this much of the topic's weight.",
+    )
+    announcement_words: int = Field(
+        12,
+        ge=1,
+        description="A first sentence shorter than this many words that names half the topic "
+        "announces what follows ('Modellen utgörs i korthet av två steg.').",
+    )
+    announcement_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Weighted topic share such a short first sentence must name to announce.",
+    )
+    announcement_bonus: float = Field(
+        0.05,
+        description="Score added to a passage whose short first sentence announces the next.",
+    )
+    long_passage_words: int = Field(
+        70, ge=1, description="A passage longer than this many words loses long_passage_cost."
+    )
+    long_passage_cost: float = Field(0.1, description="Score taken from a long passage.")
+    max_window: int = Field(
+        3, ge=1, description="Adjacent sentences of one source read together as one passage."
+    )
+    list_items_shown: int = Field(12, ge=1, description="Items of a list shown in a passage.")
+    # Measured on the development sets (2026-12-06, key facts over answered answerable
+    # questions / words shown): best passage alone 0.55 / 32; up to 3 passages naming half
+    # the question 0.63 / 51; up to 3 naming 0.3 of it 0.66 / 70; the sentence composer
+    # 0.75 / 96.
+    max_passages: int = Field(3, ge=1, description="Passages an answer shows at most.")
+    support_coverage: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Weighted topic share a further passage must name on its own to follow "
+        "the best one.",
+    )
+    support_score_gap: float = Field(
+        1.0, description="How far below the best passage's score a further one may score."
+    )
+    part_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Weighted share of one part of a two-part question a passage must name to "
+        "count as answering that part.",
+    )
+    distinct_jaccard: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Word-set overlap at which two passages count as saying the same and only "
+        "the first is shown.",
+    )
+
+
 class LLMSettings(_Group):
     base_url: str | None = Field(
         None,
@@ -308,6 +459,25 @@ class ServerSettings(_Group):
     )
 
 
+class SourcesSettings(_Group):
+    sync_interval_hours: float = Field(
+        0,
+        ge=0,
+        description="How often the running server (`kunskap serve`) fetches the manifest's web "
+        "pages again and re-ingests those that changed, hours; 0: never by itself (run "
+        "`kunskap sync`, or use the button on /admin/kallor).",
+    )
+    fetch_timeout_s: float = Field(
+        20.0, gt=0, description="Timeout for one web page request (connect and read), seconds."
+    )
+    vanish_after_failures: int = Field(
+        3,
+        ge=1,
+        description="A web page that cannot be reached this many syncs in a row is reported as "
+        "vanished (a 404 or 410 at once); its chunks stay until an admin removes it.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KUNSKAP_",
@@ -335,10 +505,13 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    citations: CitationSettings = CitationSettings()
+    passages: PassageSettings = PassageSettings()
     llm: LLMSettings = LLMSettings()
     needs: NeedsSettings = NeedsSettings()
     auth: AuthSettings = AuthSettings()
     server: ServerSettings = ServerSettings()
+    sources: SourcesSettings = SourcesSettings()
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kunskap.settings import Settings
@@ -64,9 +66,42 @@ def _clean_kunskap_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+_QUERY_VECTORS: dict[str, np.ndarray] = {}
+_QUERY_LOCK = threading.Lock()
+
+
+def query_embed(texts: list[str]) -> np.ndarray:
+    """The bundled model's query vectors (``embed_queries``), each text embedded once per
+    test session.
+
+    Every needs store centres questions on the same 48 background questions
+    (``assistant/needs/grouping.py``), and the tests log the same few questions again and
+    again: embedded afresh, that was most of a needs test's time (10-14 s a store on a busy
+    2-core machine). ``embed_queries`` embeds one text at a time and the model is
+    deterministic, so a remembered vector is the one it would compute.
+    """
+    from ingest.embedding import build_embedding, embed_queries
+
+    with _QUERY_LOCK:
+        missing = [t for t in dict.fromkeys(texts) if t not in _QUERY_VECTORS]
+        if missing:
+            model = build_embedding(Settings(_env_file=None))
+            _QUERY_VECTORS.update(zip(missing, embed_queries(model, missing), strict=True))
+        return np.asarray([_QUERY_VECTORS[t] for t in texts], dtype=np.float32)
+
+
+# Passage vectors by content, shared by every ingest of the test session, the browser
+# test's `kunskap ingest` included (ingest/embedding.py, StoredEmbedding).
+EMBEDDING_STORE = REPO_ROOT / "build" / "embedding-store"
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings over an isolated data dir, ignoring any .env file."""
-    values: dict[str, object] = {"manifest": SAMPLE_MANIFEST, **overrides}
+    values: dict[str, object] = {
+        "manifest": SAMPLE_MANIFEST,
+        "embedding": {"store_dir": EMBEDDING_STORE},
+        **overrides,
+    }
     return Settings(_env_file=None, data_dir=data_dir, **values)
 
 

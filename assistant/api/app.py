@@ -86,9 +86,14 @@ def create_app(
             # A few seconds of model and data loading that would otherwise delay the first
             # answer and the first refusal.
             threading.Thread(target=_warm_up, args=(app.state.services,), daemon=True).start()
+        # Web sources fetched again every sources.sync_interval_hours (0: off), as jobs of
+        # the one ingest worker.
+        schedule = sources_routes.start_sync_schedule(app)
         try:
             yield
         finally:
+            if schedule is not None:
+                schedule.stop()
             if own:
                 app.state.services.close()
 

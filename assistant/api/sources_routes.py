@@ -24,10 +24,21 @@ from assistant.input_types import CleanText, IsoDate
 from assistant.retrieval import quote_path
 from assistant.services import Services
 from ingest import index_store
-from ingest.managed import UploadError, add_upload, read_managed, remove_entry, update_entry
+from ingest.managed import (
+    UploadError,
+    add_upload,
+    load_manifests,
+    read_managed,
+    remove_entry,
+    update_entry,
+)
 from ingest.manifest import AREAS, DOC_TYPES, ManifestError, SourceEntry
+from ingest.pipeline import ProgressCallback
+from ingest.sync import SYNC_REASON, SyncScheduler, last_sync, sync_web
+from ingest.web_sources import PageState, WebState, page_doc_ids
 from ingest.worker import IngestJob, IngestWorker
 from kunskap.limits import MAX_UPLOAD_BYTES
+from kunskap.settings import Settings
 from kunskap.text import web_url
 
 # The manifest's vocabularies as types, so OpenAPI lists them (a test keeps them equal).
@@ -69,7 +80,11 @@ _WORKER_LOCK = threading.Lock()
 
 def ingest_worker(request: Request) -> IngestWorker:
     """The app's one ingest worker, on the server's own index and embedding model."""
-    state = request.app.state
+    return worker_for(request.app)
+
+
+def worker_for(app: Any) -> IngestWorker:
+    state = app.state
     with _WORKER_LOCK:
         worker = getattr(state, "ingest_worker", None)
         if worker is None:
@@ -89,6 +104,38 @@ def ingest_worker(request: Request) -> IngestWorker:
 WorkerDep = Annotated[IngestWorker, Depends(ingest_worker)]
 
 
+def sync_pending(worker: IngestWorker) -> bool:
+    return any(j.reason == SYNC_REASON and j.state in ("queued", "running") for j in worker.jobs())
+
+
+def submit_sync(worker: IngestWorker) -> IngestJob:
+    """A web sync as a job of the worker: fetched, then ingested on the server's own index."""
+
+    def task(job: IngestJob, progress: ProgressCallback) -> str:
+        report = sync_web(
+            worker.settings,
+            index=worker.index,
+            embedding=worker.embedding,
+            progress=progress,
+            report=job.report,
+        )
+        job.task_ok = report.error is None and (report.ingest is None or report.ingest.ok)
+        return report.summary()
+
+    return worker.submit(SYNC_REASON, task=task)
+
+
+def start_sync_schedule(app: Any) -> SyncScheduler | None:
+    """The server's interval (``sources.sync_interval_hours``): a sync job when one is due."""
+    settings: Settings = app.state.services.settings
+    if settings.sources.sync_interval_hours <= 0:
+        return None
+    worker = worker_for(app)
+    scheduler = SyncScheduler(settings, lambda: submit_sync(worker), lambda: sync_pending(worker))
+    scheduler.start()
+    return scheduler
+
+
 class JobOut(BaseModel):
     id: int
     reason: str
@@ -102,6 +149,30 @@ class JobOut(BaseModel):
     summary: str | None = Field(description="Sammanfattning när jobbet är klart.")
     failures: list[str]
     error: str | None
+
+
+class WebPageOut(BaseModel):
+    url: str
+    status: Literal["ok", "failed", "vanished", "refused", "pending"] = Field(
+        description="ok; failed: senaste hämtningen misslyckades; vanished: försvunnen; "
+        "refused: robots.txt tillåter inte hämtning; pending: inte hämtad än."
+    )
+    reason: str | None = None
+    since: str | None = Field(None, description="Sedan när sidan inte går att hämta.")
+    last_fetched: str | None = None
+    last_checked: str | None = None
+
+
+class SyncOut(BaseModel):
+    started_at: str
+    seconds: float
+    summary: str
+    unchanged: int
+    updated: int
+    failed: int
+    vanished: int
+    problems: list[dict[str, Any]]
+    ingest_failures: list[str]
 
 
 class SourceStatus(BaseModel):
@@ -119,11 +190,15 @@ class SourceStatus(BaseModel):
     published: str | None = None
     url: str | None = None
     license: str | None = None
-    status: Literal["indexed", "pending", "failed"]
+    status: Literal["indexed", "pending", "failed", "vanished"] = Field(
+        description="vanished: en webbsida som inte finns längre (404/410) eller inte svarat "
+        "flera synkroniseringar i rad; dess delar ligger kvar tills den tas bort ur manifestet."
+    )
     chunks: int = 0
     last_ingested: str | None = None
     error: str | None = None
     file_url: str | None = None
+    page: WebPageOut | None = Field(None, description="För en webbsida: hur den hämtades.")
 
     @field_validator("url", mode="before")
     @classmethod
@@ -154,6 +229,10 @@ class SourcesOverview(BaseModel):
     sources: list[SourceStatus]
     jobs: list[JobOut]
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    last_sync: SyncOut | None = Field(None, description="Den senaste hämtningen av webbkällorna.")
+    sync_interval_hours: float = Field(
+        0, description="Hur ofta servern hämtar webbkällorna (0: bara på begäran)."
+    )
 
 
 def _manifest(services: Services) -> Path:
@@ -164,17 +243,28 @@ def _job_out(job: IngestJob) -> JobOut:
     return JobOut(**job.public())
 
 
-def _failure_for(entry: SourceEntry, jobs: list[IngestJob]) -> str | None:
+def _failure_for(
+    entry: SourceEntry, jobs: list[IngestJob], page: WebPageOut | None = None
+) -> str | None:
+    # A web page's lines name its address; a file source's its path.
+    names = [page.url] if page else [entry.path] if entry.path else entry.pages
     for job in reversed(jobs):
         if job.state not in ("done", "failed"):
             continue
         for line in job.report.failures:
-            if line.startswith(f"{entry.path}:"):
-                return line.split(":", 1)[1].strip()
+            for name in names:
+                if line.startswith(f"{name}: "):
+                    return line.removeprefix(f"{name}: ").strip()
         if job.error:
             return job.error
         return None
     return None
+
+
+def _page_out(page: PageState | None, url: str) -> WebPageOut:
+    if page is None:
+        return WebPageOut(url=url, status="pending")
+    return WebPageOut(**page.public())
 
 
 def _status_of(
@@ -182,10 +272,15 @@ def _status_of(
     entry: SourceEntry | None,
     origin: Literal["manifest", "uploaded"],
     worker: IngestWorker,
+    page: WebPageOut | None = None,
 ) -> SourceStatus:
     jobs = worker.jobs()
     if payload is not None:
         doc_id = str(payload["doc_id"])
+        error = _failure_for(entry, jobs, page) if entry is not None else None
+        vanished = page is not None and page.status == "vanished"
+        if page is not None and page.status != "ok":
+            error = page.reason
         return SourceStatus(
             doc_id=doc_id,
             source_id=str(payload.get("source_id") or doc_id),
@@ -198,16 +293,37 @@ def _status_of(
             published=payload.get("published"),
             url=payload.get("url"),
             license=payload.get("license"),
-            status="indexed",
+            status="vanished" if vanished else "indexed",
             chunks=int(payload.get("n_chunks") or 0),
             last_ingested=payload.get("ingested_at"),
-            error=_failure_for(entry, jobs) if entry is not None else None,
+            error=error,
             file_url=f"/api/sources/{quote_path(doc_id)}/"
             + ("file" if payload.get("file_sha256") else "text"),
+            page=page,
         )
     assert entry is not None
     busy = any(j.state in ("queued", "running") for j in jobs)
     error = _failure_for(entry, jobs)
+    if page is not None:  # a web page not in the index (never fetched, or failing)
+        return SourceStatus(
+            doc_id=page_doc_ids(entry).get(page.url, entry.id),
+            source_id=entry.id,
+            title=entry.title,
+            origin=origin,
+            doc_type=entry.doc_type,
+            doc_type_label=DOC_TYPES[entry.doc_type],
+            publisher=entry.publisher,
+            areas=list(entry.areas),
+            url=page.url,
+            license=entry.license,
+            status="vanished"
+            if page.status == "vanished"
+            else "failed"
+            if page.status in ("failed", "refused")
+            else "pending",
+            error=page.reason,
+            page=page,
+        )
     return SourceStatus(
         doc_id=entry.id,
         source_id=entry.id,
@@ -248,6 +364,21 @@ def _managed(services: Services) -> dict[str, SourceEntry]:
         raise HTTPException(503, f"den hanterade källförteckningen kan inte läsas: {exc}") from None
 
 
+def _web_pages(services: Services) -> dict[str, tuple[SourceEntry, WebPageOut]]:
+    """Every web page of the manifests by document id, with how it was last fetched."""
+    try:
+        entries = load_manifests(_manifest(services)).sources
+    except ManifestError:
+        return {}  # the ingest jobs report a broken manifest
+    states = WebState(Path(services.settings.data_dir)).all()
+    return {
+        doc_id: (entry, _page_out(states.get(url), url))
+        for entry in entries
+        if entry.is_web
+        for url, doc_id in page_doc_ids(entry).items()
+    }
+
+
 @router.get(
     "/jobs",
     response_model=SourcesOverview,
@@ -257,16 +388,29 @@ def _managed(services: Services) -> dict[str, SourceEntry]:
 def overview(services: ServicesDep, worker: WorkerDep, _: AdminUser) -> SourcesOverview:
     firsts = _first_chunks(services)
     managed = _managed(services)
+    web = _web_pages(services)
     sources = []
     for payload in firsts.values():
         entry = managed.get(str(payload.get("source_id")))
-        sources.append(_status_of(payload, entry, "uploaded" if entry else "manifest", worker))
+        page = web.get(str(payload["doc_id"]), (None, None))[1]
+        sources.append(
+            _status_of(payload, entry, "uploaded" if entry else "manifest", worker, page)
+        )
     indexed_sources = {str(p.get("source_id")) for p in firsts.values()}
     for entry in managed.values():
         if entry.id not in indexed_sources:
             sources.append(_status_of(None, entry, "uploaded", worker))
+    for doc_id, (entry, page) in web.items():
+        if doc_id not in firsts:
+            sources.append(_status_of(None, entry, "manifest", worker, page))
     sources.sort(key=lambda s: (s.origin != "uploaded", s.title.lower()))
-    return SourcesOverview(sources=sources, jobs=[_job_out(j) for j in worker.jobs()])
+    synced = last_sync(Path(services.settings.data_dir))
+    return SourcesOverview(
+        sources=sources,
+        jobs=[_job_out(j) for j in worker.jobs()],
+        last_sync=SyncOut(**synced) if synced else None,
+        sync_interval_hours=services.settings.sources.sync_interval_hours,
+    )
 
 
 @router.post(
@@ -336,6 +480,27 @@ def reingest(services: ServicesDep, worker: WorkerDep, _: AdminUser) -> SourceJo
     return SourceJob(source=None, job=_job_out(worker.submit("Läs in alla källor igen")))
 
 
+@router.post(
+    "/sync",
+    status_code=202,
+    response_model=SourceJob,
+    summary="Hämta webbkällorna nu",
+    description="Som `kunskap sync`, i serverns egen bakgrundsprocess: varje webbsida i "
+    "manifesten hämtas om den ändrats (ETag, Last-Modified, innehållets hash) och bara de "
+    "ändrade läses in. Resultatet (oförändrade, uppdaterade, misslyckade, försvunna) står i "
+    "`last_sync` i `GET /api/sources/jobs`. En hämtning som redan väntar läggs inte till igen. "
+    "Kräver `X-Requested-With: kunskap`.",
+    responses=ADMIN_RESPONSES,
+)
+def sync_now(services: ServicesDep, worker: WorkerDep, _: AdminUser) -> SourceJob:
+    require_index(services)
+    waiting = next(
+        (j for j in worker.jobs() if j.reason == SYNC_REASON and j.state in ("queued", "running")),
+        None,
+    )
+    return SourceJob(source=None, job=_job_out(waiting or submit_sync(worker)))
+
+
 def _uploaded_or_refuse(services: Services, doc_id: str) -> SourceEntry:
     entry = _managed(services).get(doc_id)
     if entry is not None:
@@ -369,9 +534,12 @@ def source_status(
     except index_store.IndexUnavailable as exc:
         raise unavailable(exc) from None
     entry = managed.get(str(payload.get("source_id")) if payload else doc_id)
-    if payload is None and entry is None:
+    web_entry, page = _web_pages(services).get(doc_id, (None, None))
+    if payload is None and entry is None and web_entry is None:
         raise HTTPException(404, "källan finns inte")
-    return _status_of(payload, entry, "uploaded" if entry else "manifest", worker)
+    if payload is None and web_entry is not None:
+        return _status_of(None, web_entry, "manifest", worker, page)
+    return _status_of(payload, entry, "uploaded" if entry else "manifest", worker, page)
 
 
 @router.patch(

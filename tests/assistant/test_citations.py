@@ -204,3 +204,13 @@ def test_the_section_is_the_heading_above_the_quote() -> None:
     result = verify("Familjehemmet ska få utbildning och handledning [1].", [hit])
     (citation,) = result.citations
     assert (citation.section, citation.page) == ("Familjehem", 5)
+
+
+def test_the_citation_settings_decide_how_much_of_a_claim_the_source_must_name() -> None:
+    from kunskap.settings import CitationSettings
+
+    hits = [make_hit("Utbildningen i motiverande samtal ges den 12 oktober för alla.")]
+    claim = "Utbildningen i motiverande samtal ges för nyanställda medarbetare [1]."
+    assert verify(claim, hits).citations  # two thirds of the claim's words are in the source
+    strict = verify(claim, hits, tuning=CitationSettings(lexical_support=0.9))
+    assert not strict.citations

@@ -89,3 +89,21 @@ def test_the_setting_picks_the_judge() -> None:
     assert build_judge(AnswerSettings(judge="llm"), llm).name == "llm"
     # Without a model configured the setting cannot be honoured: the rules judge.
     assert build_judge(AnswerSettings(judge="llm"), None).name == "rules"
+
+
+def test_the_passages_settings_reach_the_passages_a_judge_reads() -> None:
+    from kunskap.settings import PassageSettings
+
+    listed = (
+        "Frågor att ställa inför förändring av arbetssätt:\n"
+        "- Vad vill vi uppnå med förändringen?\n"
+        "- Vilka berörs av förändringen?\n"
+        "- Hur följer vi upp förändringen?\n"
+    )
+    question = "Vilka frågor bör man ställa inför en förändring av arbetssätt?"
+    default = evidence(question, listed)
+    fewer = Evidence(
+        default.question, default.hits, default.vocabulary, PassageSettings(list_items_shown=2)
+    )
+    assert len(default.passages[0].items) == 3
+    assert len(fewer.passages[0].items) == 2

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import EMBEDDING_STORE, REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Playwright
@@ -87,14 +87,18 @@ def _ingested_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus ingested once per test session by `kunskap ingest`.
 
     Not the shared cached index: other test processes may hold its embedded-Qdrant lock.
-    About two minutes on two cores (embedding every chunk with the bundled e5 model), so it
-    is done once and copied for each test module (``chat_data_dir``).
+    It takes the chunks' vectors from the session's embedding store instead of embedding
+    every chunk again (that was about two minutes on two idle cores, four on a busy
+    machine); done once and copied for each test module (``chat_data_dir``).
     """
     data_dir = tmp_path_factory.mktemp("chat-data-template")
+    # The chunks' vectors come from the session's store (tests/conftest.py): the same
+    # vectors, so the CLI's whole path runs but nothing is embedded twice.
+    env = {**_server_env(data_dir), "KUNSKAP_EMBEDDING_STORE_DIR": str(EMBEDDING_STORE)}
     result = subprocess.run(
         [sys.executable, "-m", "kunskap.cli", "ingest"],
         cwd=REPO_ROOT,
-        env=_server_env(data_dir),
+        env=env,
         timeout=1200,
         capture_output=True,
         text=True,

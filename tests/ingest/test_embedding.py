@@ -8,11 +8,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ingest.embedding import CachingEmbedding, build_embedding, embed_passages, with_cache
+from ingest.embedding import (
+    CachingEmbedding,
+    build_embedding,
+    embed_passages,
+    stored,
+    with_cache,
+)
 from kunskap.settings import EmbeddingSettings
 
 
@@ -118,3 +125,36 @@ def test_misconfigured_backends_fail_with_the_setting_to_fix() -> None:
         build_embedding(EmbeddingSettings(backend="openai"))
     with pytest.raises(ValueError, match="KUNSKAP_EMBEDDING_MODEL_PATH"):
         build_embedding(EmbeddingSettings(backend="sentence_transformers"))
+
+
+def test_stored_passage_vectors_are_the_models_own_and_embedded_once(tmp_path: Path) -> None:
+
+    texts = [
+        "Socialnämnden ska utreda en orosanmälan om ett barn utan dröjsmål.",
+        "Familjehemmet ska få utbildning och handledning.",
+        "kort",
+    ]
+    model = build_embedding(EmbeddingSettings())
+    asked: list[str] = []
+    real = model._get_text_embeddings  # the model's own call, counted
+
+    def counting(batch: list[str]) -> list[list[float]]:
+        asked.extend(batch)
+        return real(batch)
+
+    object.__setattr__(model, "_get_text_embeddings", counting)
+    settings = EmbeddingSettings(store_dir=tmp_path)
+    first = embed_passages(stored(model, settings), texts)
+    # Another process (a new wrapper over the same folder) finds them: nothing is embedded.
+    again = embed_passages(stored(model, settings), [texts[2], texts[0], texts[1]])
+    assert asked == texts
+    # Bit for bit the vectors the model gives one text at a time, in any batch.
+    alone = np.asarray([real([t])[0] for t in texts], dtype=np.float32)
+    assert np.array_equal(first, alone)
+    assert np.array_equal(again, alone[[2, 0, 1]])
+    # Another model (here: another passage prefix) never reads them.
+    other = EmbeddingSettings(store_dir=tmp_path, passage_prefix="text: ")
+    embed_passages(stored(model, other), texts[:1])
+    assert asked == [*texts, texts[0]]
+    # Unset, nothing is wrapped.
+    assert stored(model, EmbeddingSettings()) is model

@@ -86,3 +86,54 @@ def test_http_and_https_urls_are_kept(tmp_path: Path) -> None:
         "http://example.se/a",
         "HTTPS://example.se/b?c=1#d",
     ]
+
+
+WEB = """
+  - id: {id}
+    title: Titel
+    doc_type: kunskapsstod
+    publisher: Socialstyrelsen
+    areas: [aldre]
+"""
+
+
+def test_a_web_source_is_one_url_or_a_list_of_urls(tmp_path: Path) -> None:
+    from ingest.web_sources import page_doc_ids
+
+    body = (
+        "sources:"
+        + WEB.format(id="en") + "    url: https://kunskapsguiden.se/stod/hembesok\n"
+        + WEB.format(id="flera") + "    urls:\n"
+        "      - https://kunskapsguiden.se/a/om-stodet/\n"
+        "      - https://socialstyrelsen.se/b/om-stodet\n"
+        "      - https://sbu.se/\n"
+        + ENTRY.format(id="fil", doc_type="faq", area="aldre")
+        + "    url: https://example.se/fil\n"
+    )  # fmt: skip
+    en, flera, fil = load_manifest(write(tmp_path, body)).sources
+    assert en.is_web and en.pages == ["https://kunskapsguiden.se/stod/hembesok"]
+    assert page_doc_ids(en) == {"https://kunskapsguiden.se/stod/hembesok": "en"}
+    assert flera.is_web and len(flera.pages) == 3
+    ids = list(page_doc_ids(flera).values())
+    assert ids[0] == "flera/om-stodet" and ids[1].startswith("flera/om-stodet-")
+    assert ids[2] == "flera/start" and len(set(ids)) == 3
+    # A file with the publisher's address is a file source: nothing is fetched.
+    assert not fil.is_web and fil.pages == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("", "give 'path'"),
+        ("    path: a.txt\n    urls: [https://x.se/a]\n", "not both"),
+        ("    urls: ['javascript:alert(1)']\n", "http"),
+        ("    urls: [https://x.se/a, https://x.se/a]\n", "twice"),
+        ("    urls: []\n", "urls"),
+    ],
+)
+def test_a_web_source_that_is_neither_or_both_is_one_clear_line(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    with pytest.raises(ManifestError, match=rf"source 'w' \(#1\).*{message}") as err:
+        load_manifest(write(tmp_path, "sources:" + WEB.format(id="w") + extra))
+    assert "\n" not in str(err.value)

@@ -3,8 +3,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const STATUS = { indexed: "Inläst", pending: "Väntar på inläsning", failed: "Fel" };
+const STATUS = { indexed: "Inläst", pending: "Väntar på inläsning", failed: "Fel", vanished: "Försvunnen" };
 const ORIGIN = { manifest: "corpus_manifest.yaml", uploaded: "Uppladdad här" };
+const when = (iso) => (iso ? new Date(iso).toLocaleString("sv-SE") : "");
 const JOB_STATE = { queued: "i kö", running: "pågår", done: "klar", failed: "klar med fel" };
 let polling = null;
 let sources = [];
@@ -75,11 +76,18 @@ function row(s) {
     actions.append(el("button", { type: "button", class: "link", text: "Ta bort", onclick: () => remove(s) }));
   }
   if (s.file_url) actions.append(" ", el("a", { href: s.file_url, target: "_blank", rel: "noopener", text: "Öppna" }));
-  const when = s.last_ingested ? new Date(s.last_ingested).toLocaleString("sv-SE") : "";
-  return el("tr", { "data-doc-id": s.doc_id },
-    el("td", { text: s.title }), el("td", { text: s.doc_type_label || s.doc_type }), el("td", { text: ORIGIN[s.origin] }),
-    el("td", { class: `status-${s.status}`, text: STATUS[s.status] }), el("td", { text: String(s.chunks) }),
-    el("td", { text: when }), el("td", { text: s.error || "" }), actions);
+  // A web page says so, and a vanished one since when (its chunks stay until it is taken
+  // out of the manifest).
+  let status = STATUS[s.status];
+  if (s.status === "vanished" && s.page && s.page.since) status += ` sedan ${when(s.page.since)}`;
+  const origin = s.page ? `Webbsida i ${ORIGIN[s.origin]}` : ORIGIN[s.origin];
+  let error = s.error || "";
+  if (s.status === "vanished") error += (error ? ". " : "") + "Delarna ligger kvar tills sidan tas bort ur manifestet.";
+  if (s.page && s.page.last_checked) error += (error ? " " : "") + `(kontrollerad ${when(s.page.last_checked)})`;
+  return el("tr", { "data-doc-id": s.doc_id, "data-status": s.status },
+    el("td", { text: s.title }), el("td", { text: s.doc_type_label || s.doc_type }), el("td", { text: origin }),
+    el("td", { class: `status-${s.status}`, text: status }), el("td", { text: String(s.chunks) }),
+    el("td", { text: when(s.last_ingested) }), el("td", { text: error }), actions);
 }
 
 async function refresh() {
@@ -88,6 +96,11 @@ async function refresh() {
     sources = data.sources;
     $("sources").tBodies[0].replaceChildren(...sources.map(row));
     $("list-status").textContent = `${sources.length} källor.`;
+    const sync = data.last_sync;
+    const every = data.sync_interval_hours > 0 ? ` Servern hämtar dem var ${data.sync_interval_hours}:e timme.` : " Servern hämtar dem bara när du ber om det.";
+    $("sync-status").textContent = (sync ? `Senast ${when(sync.started_at)}: ${sync.summary}` : "Webbkällorna har inte hämtats än.") + every;
+    $("sync-problems").replaceChildren(...(sync ? sync.problems : []).map((p) =>
+      el("li", { text: `${p.outcome === "vanished" ? "Försvunnen" : "Misslyckad"}: ${p.url} – ${p.reason || ""}${p.since ? ` (sedan ${when(p.since)})` : ""}` })));
     const busy = showJobs(data.jobs);
     if (busy && !polling) polling = setInterval(refresh, 1000);
     if (!busy && polling) { clearInterval(polling); polling = null; }
@@ -163,6 +176,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("s-cancel").addEventListener("click", endEdit);
   $("reingest").addEventListener("click", async () => {
     try { await api("/api/sources/ingest", { method: "POST" }); } catch (err) { $("job-status").textContent = err.message; }
+    refresh();
+  });
+  $("sync").addEventListener("click", async () => {
+    try { await api("/api/sources/sync", { method: "POST" }); } catch (err) { $("job-status").textContent = err.message; }
     refresh();
   });
   refresh();

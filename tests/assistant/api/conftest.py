@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from assistant.api.app import create_app
 from assistant.needs.store import NeedsStore
 from assistant.services import Services
-from tests.conftest import make_settings
+from tests.conftest import make_settings, query_embed
 
 
 @pytest.fixture
 def app_services(sample_services: Services, tmp_path: Path) -> Iterator[Services]:
-    store = NeedsStore.from_settings(make_settings(tmp_path))
+    store = NeedsStore.from_settings(make_settings(tmp_path), embed=query_embed)
     yield replace(sample_services, needs=store)
     store.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,18 +18,22 @@ from assistant.api import loop_routes, needs_routes, rounds_routes
 from assistant.api.errors import add_error_handlers
 from assistant.auth import hash_password
 from assistant.needs.store import NeedsStore
-from tests.conftest import make_settings
+from tests.conftest import make_settings, query_embed
 
 PASSWORD = "ett-långt-lösenord"
 Embed = Callable[[list[str]], np.ndarray]
 
 
 def real_embed() -> Embed:
-    from ingest.embedding import build_embedding, embed_queries
-    from kunskap.settings import Settings
+    """The bundled model's query side, each text embedded once per session."""
+    return query_embed
 
-    model = build_embedding(Settings(_env_file=None))
-    return lambda texts: embed_queries(model, texts)
+
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once per session (argon2 takes about 0.3 s on a busy machine); every
+    login still verifies against it."""
+    return hash_password(PASSWORD)
 
 
 @contextmanager
@@ -36,7 +41,7 @@ def needs_app(tmp_path: Path, embed: Embed) -> Iterator[TestClient]:
     """An analyst "ann" and one need asked in three sessions (riksnormen)."""
     settings = make_settings(tmp_path / "data")
     store = NeedsStore.from_settings(settings, embed=embed)
-    store.add_user("ann", hash_password(PASSWORD), "analyst")
+    store.add_user("ann", password_hash(), "analyst")
     for session in ("a", "b", "c"):
         store.log_question(
             question="Hur beräknar man försörjningsstöd enligt riksnormen?", language="sv",

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from assistant.api.app import create_app
 from assistant.needs.store import NeedsStore
 from assistant.services import Services
-from tests.conftest import make_settings
+from tests.conftest import make_settings, query_embed
 
 QUESTION = "Vilka frågor bör man ställa inför en förändring av arbetssätt?"
 UNANSWERABLE = "Hur många platser finns det på LVM-hem i Norrbotten 2023?"
@@ -23,7 +23,7 @@ UNANSWERABLE = "Hur många platser finns det på LVM-hem i Norrbotten 2023?"
 def services(sample_services: Services, tmp_path: Path) -> Iterator[Services]:
     """The shared index plus a fresh needs register in a temp dir, per test."""
     settings = make_settings(tmp_path)
-    store = NeedsStore.from_settings(settings)
+    store = NeedsStore.from_settings(settings, embed=query_embed)
     yield replace(sample_services, needs=store)
     store.close()
 

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,27 +19,29 @@ from fastapi.testclient import TestClient
 from assistant.api import needs_routes
 from assistant.auth import hash_password
 from assistant.needs.store import NeedsStore
-from tests.conftest import make_settings
+from tests.conftest import make_settings, query_embed
 
 PASSWORD = "ett-långt-lösenord"
 Embed = Callable[[list[str]], np.ndarray]
 
 
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once (argon2, about 0.3 s on a busy machine); logins still verify."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture(scope="module")
 def embed() -> Embed:
-    from ingest.embedding import build_embedding, embed_queries
-    from kunskap.settings import Settings
-
-    model = build_embedding(Settings(_env_file=None))
-    return lambda texts: embed_queries(model, texts)
+    return query_embed
 
 
 @pytest.fixture
 def setup(tmp_path: Path, embed: Embed) -> Iterator[tuple[TestClient, NeedsStore]]:
     settings = make_settings(tmp_path / "data")
     store = NeedsStore.from_settings(settings, embed=embed)
-    store.add_user("ann", hash_password(PASSWORD), "analyst")
-    store.add_user("root", hash_password(PASSWORD), "admin")
+    store.add_user("ann", password_hash(), "analyst")
+    store.add_user("root", password_hash(), "admin")
     for q, session in [
         ("Hur beräknar man försörjningsstöd enligt riksnormen?", "a"),
         ("Hur räknar man ut riksnormen för försörjningsstöd?", "b"),

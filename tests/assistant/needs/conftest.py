@@ -17,18 +17,14 @@ import numpy as np
 import pytest
 
 from assistant.needs.store import NeedsStore
-from tests.conftest import make_settings
+from tests.conftest import make_settings, query_embed
 
 Embed = Callable[[list[str]], np.ndarray]
 
 
 @pytest.fixture(scope="session")
 def embed() -> Embed:
-    from ingest.embedding import build_embedding, embed_queries
-    from kunskap.settings import Settings
-
-    model = build_embedding(Settings(_env_file=None))
-    return lambda texts: embed_queries(model, texts)
+    return query_embed
 
 
 def _pg_bin() -> Path:
