@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -248,6 +249,147 @@ def _partial_text(
     return verified if verified.citations else None
 
 
+@dataclass
+class _Turn:
+    """One question on its way to an answer: what every step reads, and the timings."""
+
+    question: str  # as asked: needs are logged with it
+    evidence: Evidence
+    services: Services
+    session_id: str | None
+    log_needs: bool
+    timings: dict[str, float]
+    started: float
+
+    @property
+    def language(self) -> str:
+        return self.evidence.question.language
+
+    def not_answered(
+        self, confidence: float, reason: str, partial: Judgement | None = None
+    ) -> Answer:
+        """Partial (the nearest passages, said plainly) or declined, logged as a need."""
+        hits, language = self.evidence.hits, self.language
+        shown = (
+            _partial_text(partial, hits, language, self.services.settings.citations)
+            if partial is not None
+            else None
+        )
+        status: Literal["partial", "declined"] = "partial" if shown else "declined"
+        logged = (
+            _log_need(
+                self.services,
+                self.question,
+                language,
+                "partial" if status == "partial" else "no_evidence",
+                hits,
+                self.session_id,
+            )
+            if self.log_needs
+            else None
+        )
+        return Answer(
+            answered=False,
+            status=status,
+            answer=shown.text if shown else refusal_for(language),
+            language=language,
+            citations=shown.citations if shown else [],
+            confidence=round(min(confidence, 0.49), 3),
+            need_id=logged.need_id if logged else None,
+            question=self.evidence.question.text,
+            decline_reason=reason,
+            nearest_sources=nearest_sources(hits),
+            notice=_answered_need_notice(logged.answered_by if logged else None, language),
+            timings_ms=self.timings,
+        )
+
+    def answered(
+        self,
+        judgement: Judgement,
+        verified: citations.VerifiedAnswer,
+        mode: AnswerMode,
+        notice: str | None,
+    ) -> Answer:
+        """The verified answer; one the judge was unsure of is logged as a need too."""
+        need_id = None
+        if self.log_needs and judgement.confidence < self.services.settings.answer.low_confidence:
+            low = _log_need(
+                self.services,
+                self.question,
+                self.language,
+                "low_confidence",
+                self.evidence.hits,
+                self.session_id,
+            )
+            need_id = low.need_id if low else None
+        self.stamp_total()
+        return Answer(
+            answered=True,
+            status="answered",
+            answer=verified.text,
+            language=self.language,
+            citations=verified.citations,
+            confidence=round(judgement.confidence, 3),
+            need_id=need_id,
+            mode=mode,
+            notice=notice,
+            question=self.evidence.question.text,
+            timings_ms={k: round(v, 2) for k, v in self.timings.items()},
+        )
+
+    def stamp_total(self) -> None:
+        self.timings["total"] = (time.perf_counter() - self.started) * 1000
+
+
+AnswerMode = Literal["extractive", "llm", "extractive_fallback"]
+
+
+@dataclass
+class _Draft:
+    """What the language model wrote: a verified answer, a refusal, or nothing usable."""
+
+    verified: citations.VerifiedAnswer | None = None
+    mode: AnswerMode = "extractive"
+    notice: str | None = None
+    refused: bool = False
+
+
+def _from_llm(turn: _Turn, embed: extractive.EmbedFn) -> Generator[AnswerDelta, None, _Draft]:
+    """Stream the configured model's answer as it is written, then verify its citations.
+    A model that fails, times out or writes nothing leaves the draft empty with a notice,
+    and the extractive answer follows."""
+    services, hits, language = turn.services, turn.evidence.hits, turn.language
+    assert services.llm is not None
+    draft = _Draft()
+    try:
+        system = load_prompt("answer_system").render(
+            refusal=refusal_for(language), language_name=LANGUAGE_NAMES[language]
+        )
+        user = load_prompt("answer_user").render(
+            sources=_format_sources(hits), question=turn.evidence.question.text
+        )
+        pieces: list[str] = []
+        deadline = services.settings.llm.timeout_s
+        for delta in stream_chat(services.llm, system, user, deadline_s=deadline):
+            pieces.append(delta)
+            yield AnswerDelta(text=delta)
+        raw = "".join(pieces).strip()
+        if raw and refusal_for(language) not in raw:
+            draft.verified = citations.verify(
+                raw,
+                hits,
+                embed=embed if language != "sv" else None,
+                tuning=services.settings.citations,
+            )
+            draft.mode = "llm"
+        elif raw:
+            draft.refused = True
+    except Exception as exc:
+        log.warning("LLM failed, answering extractively: %s", type(exc).__name__)
+        draft.mode, draft.notice = "extractive_fallback", LLM_FALLBACK_NOTICE[language]
+    return draft
+
+
 def answer_events(
     question: str,
     *,
@@ -257,8 +399,8 @@ def answer_events(
     session_id: str | None = None,
     log_needs: bool = True,
 ) -> Iterator[StreamEvent]:
-    """Answer ``question``, yielding text as it is produced and the verified Answer last."""
-    settings = services.settings
+    """Answer ``question``, yielding text as it is produced and the verified Answer last:
+    search, judge, then write (the model, or the extractive composer), verify, log."""
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
     question = validate_question(question)  # needs are logged with the question as asked
@@ -266,95 +408,33 @@ def answer_events(
     evidence = find_evidence(
         question, services=services, history=history, filters=filters, retriever=retriever
     )
-    analysis, hits = evidence.question, evidence.hits
-    standalone, language = analysis.text, analysis.language
     timings.update(retriever.last_timings_ms)
+    turn = _Turn(question, evidence, services, session_id, log_needs, timings, t_start)
 
     t0 = time.perf_counter()
     judgement = judge_for(services).judge(evidence)
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
-    def not_answered(confidence: float, reason: str, partial: Judgement | None = None) -> Answer:
-        shown = (
-            _partial_text(partial, hits, language, settings.citations)
-            if partial is not None
-            else None
-        )
-        status: Literal["partial", "declined"] = "partial" if shown else "declined"
-        logged = (
-            _log_need(
-                services,
-                question,
-                language,
-                "partial" if status == "partial" else "no_evidence",
-                hits,
-                session_id,
-            )
-            if log_needs
-            else None
-        )
-        need_id = logged.need_id if logged else None
-        return Answer(
-            answered=False,
-            status=status,
-            answer=shown.text if shown else refusal_for(language),
-            language=language,
-            citations=shown.citations if shown else [],
-            confidence=round(min(confidence, 0.49), 3),
-            need_id=need_id,
-            question=standalone,
-            decline_reason=reason,
-            nearest_sources=nearest_sources(hits),
-            notice=_answered_need_notice(logged.answered_by if logged else None, language),
-            timings_ms=timings,
-        )
-
     if not judgement.answered:
         partial = judgement if judgement.status == "partial" else None
-        result = not_answered(judgement.confidence, judgement.reason, partial)
+        result = turn.not_answered(judgement.confidence, judgement.reason, partial)
         yield AnswerDelta(text=result.answer)
-        timings["total"] = (time.perf_counter() - t_start) * 1000
+        turn.stamp_total()
         yield AnswerDone(answer=result)
         return
 
     def embed(texts: list[str]) -> np.ndarray:
         return embed_passages(services.embedding, texts)
 
-    mode: Literal["extractive", "llm", "extractive_fallback"] = "extractive"
-    notice = None
-    verified = None
     t0 = time.perf_counter()
-    if services.llm is not None:
-        try:
-            system = load_prompt("answer_system").render(
-                refusal=refusal_for(language), language_name=LANGUAGE_NAMES[language]
-            )
-            user = load_prompt("answer_user").render(
-                sources=_format_sources(hits), question=standalone
-            )
-            pieces: list[str] = []
-            deadline = services.settings.llm.timeout_s
-            for delta in stream_chat(services.llm, system, user, deadline_s=deadline):
-                pieces.append(delta)
-                yield AnswerDelta(text=delta)
-            raw = "".join(pieces).strip()
-            if raw and refusal_for(language) not in raw:
-                verified = citations.verify(
-                    raw,
-                    hits,
-                    embed=embed if language != "sv" else None,
-                    tuning=settings.citations,
-                )
-                mode = "llm"
-            elif raw:
-                result = not_answered(judgement.confidence, "the language model refused")
-                timings["compose"] = (time.perf_counter() - t0) * 1000
-                timings["total"] = (time.perf_counter() - t_start) * 1000
-                yield AnswerDone(answer=result)
-                return
-        except Exception as exc:
-            log.warning("LLM failed, answering extractively: %s", type(exc).__name__)
-            mode, notice = "extractive_fallback", LLM_FALLBACK_NOTICE[language]
+    draft = (yield from _from_llm(turn, embed)) if services.llm is not None else _Draft()
+    if draft.refused:
+        result = turn.not_answered(judgement.confidence, "the language model refused")
+        timings["compose"] = (time.perf_counter() - t0) * 1000
+        turn.stamp_total()
+        yield AnswerDone(answer=result)
+        return
+    verified, mode = draft.verified, draft.mode
     if verified is None or not verified.citations:
         verified = _extractive(judgement, evidence, services, embed)
         if mode == "llm":
@@ -365,31 +445,11 @@ def answer_events(
     timings["compose"] = (time.perf_counter() - t0) * 1000
 
     if not verified.citations:
-        result = not_answered(judgement.confidence, "no sentence of the answer was verified")
-        timings["total"] = (time.perf_counter() - t_start) * 1000
+        result = turn.not_answered(judgement.confidence, "no sentence of the answer was verified")
+        turn.stamp_total()
         yield AnswerDone(answer=result)
         return
-
-    need_id = None
-    if log_needs and judgement.confidence < settings.answer.low_confidence:
-        low = _log_need(services, question, language, "low_confidence", hits, session_id)
-        need_id = low.need_id if low else None
-    timings["total"] = (time.perf_counter() - t_start) * 1000
-    yield AnswerDone(
-        answer=Answer(
-            answered=True,
-            status="answered",
-            answer=verified.text,
-            language=language,
-            citations=verified.citations,
-            confidence=round(judgement.confidence, 3),
-            need_id=need_id,
-            mode=mode,
-            notice=notice,
-            question=standalone,
-            timings_ms={k: round(v, 2) for k, v in timings.items()},
-        )
-    )
+    yield AnswerDone(answer=turn.answered(judgement, verified, mode, draft.notice))
 
 
 def _extractive(
