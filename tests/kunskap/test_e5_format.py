@@ -3,6 +3,8 @@ depend on reading it exactly as the C engine does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,11 @@ def test_a_patch_replaces_a_tensor_and_keeps_everything_else(model: E5File) -> N
     assert np.array_equal(patched.array("l11.oln.w"), model.array("l11.oln.w"))
     with pytest.raises(ValueError, match="bytes"):
         model.patched({"l11.oln.b": new[:-4]})
+
+
+def test_a_patch_file_is_spliced_as_its_tensors(model: E5File, tmp_path: Path) -> None:
+    t = model.tensors["l11.oln.b"]
+    new = np.arange(t.n, dtype=np.float32)
+    path = tmp_path / "patch.npz"
+    np.savez(path, **{"l11.oln.b": np.frombuffer(new.tobytes(), np.uint8)})
+    assert model.with_patch(path) == model.patched({"l11.oln.b": new.tobytes()})
