@@ -2,6 +2,7 @@
 
     python -m ingest.benchmark --synthetic 1000 20000 100000 --json
     python -m ingest.benchmark --generated 2000 --json
+    python -m ingest.benchmark --serve 100000 --json   # peak RSS of `kunskap serve`
     python -m ingest.benchmark --synthetic 1000 20000 --write   # also rewrite docs/benchmarks.md
 
 Engines: ``edge`` (Qdrant Edge, the embedded default), ``local`` (qdrant-client's local mode,
@@ -15,6 +16,11 @@ areas and a ~1 kB text), written through ``VectorIndex.upsert`` in the ingest's 
 documents) through the real ingest (cleaning, chunking, e5 embedding) into Edge; the
 same points are then copied into the other engines. Reports the share of ingest time spent
 outside the embedding model.
+``--real-vectors N``: N short real texts (sentences of the sample corpus, then SuperLim 2
+sentences) embedded with e5, to measure graph (HNSW) recall against exact on real vectors.
+``--serve N``: N points copied from an ingested data dir (real payloads and sparse vectors,
+dense vectors near the real ones) and ``kunskap serve`` started over them as a user starts
+it; reports its peak RSS and POST /api/ask latency.
 
 Each engine and size runs in two fresh subprocesses (load, then reopen + queries), so peak
 RSS is that engine's alone. Queries go through ``VectorIndex.query`` exactly as
@@ -404,6 +410,222 @@ def bench_generated(n: int, engines: list[str], tmp: Path) -> list[dict[str, Any
     return [ingest_row, *rows]
 
 
+# --- real e5 vectors, for graph recall -------------------------------------------------------
+
+
+def real_texts(n: int) -> list[str]:
+    """Up to ``n`` distinct short real Swedish texts: windows of one to three adjacent
+    sentences of the sample corpus, then the SuperLim 2 sentences the judge trains on
+    (``scripts/train_data/``, CC BY 4.0)."""
+    sentences = sample_sentences()
+    texts: list[str] = []
+    seen: set[str] = set()
+
+    def add(text: str) -> None:
+        if text not in seen and len(text.split()) >= 4:
+            seen.add(text)
+            texts.append(text)
+
+    for width in (1, 2, 3):
+        for i in range(len(sentences) - width + 1):
+            add(" ".join(sentences[i : i + width]))
+    data = REPO / "scripts" / "train_data"
+    for name, fields in (
+        ("swenli_dev.jsonl", ("premise", "hypothesis")),
+        ("sweparaphrase_train.jsonl", ("sentence_1", "sentence_2")),
+    ):
+        for line in (data / name).read_text("utf-8").splitlines():
+            row = json.loads(line)
+            for f in fields:
+                add(" ".join(str(row[f]).split()))
+    return texts[:n]
+
+
+def bench_real_vectors(
+    n: int, engines: list[str], tmp: Path, queries: int = 40
+) -> list[dict[str, Any]]:
+    """Recall of graph (HNSW) search against exact search on real e5 vectors.
+
+    ``n`` short real texts embedded as passages, the first ``queries`` questions of the
+    development set ``dev_qa`` embedded as queries; points written through the real index
+    path, then each engine loaded from the same export file.
+    """
+    import gzip
+
+    from ingest.embedding import build_embedding, embed_passages, embed_queries
+    from ingest.sparse import document_vector, query_vector
+    from ingest.vector_index import EXPORT_FORMAT, EXPORT_VERSION
+
+    texts = real_texts(n)
+    embedding = build_embedding(Settings(_env_file=None))  # type: ignore[call-arg]
+    t0 = time.perf_counter()
+    vectors = np.concatenate(
+        [embed_passages(embedding, texts[i : i + 256]) for i in range(0, len(texts), 256)]
+    )
+    embed_s = time.perf_counter() - t0
+    print(f"embedded {len(texts)} texts in {embed_s:.0f} s", file=sys.stderr, flush=True)
+    export = tmp / "real.jsonl.gz"
+    with gzip.open(export, "wt", encoding="utf-8") as fh:
+        header = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "collection": COLLECTION}
+        fh.write(json.dumps(header | {"points": len(texts)}) + "\n")
+        for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
+            indices, values = document_vector(text)
+            point = {
+                "id": f"{i:08x}-0000-4000-8000-000000000002",
+                "dense": [round(float(x), 6) for x in vec],
+                "sparse": {"indices": indices, "values": values},
+                "payload": {"doc_id": f"real-{i:06d}", "text": text,
+                            "areas": sorted({AREAS[i % len(AREAS)], AREAS[(i * 7) % len(AREAS)]})},
+            }  # fmt: skip
+            fh.write(json.dumps(point, ensure_ascii=False) + "\n")
+    dev = REPO / "evals" / "datasets" / "dev_qa" / "dev_qa.jsonl"
+    asked = [json.loads(line)["question"] for line in dev.read_text("utf-8").splitlines()]
+    asked = asked[:queries]
+    dense = embed_queries(embedding, asked)
+    real = tmp / "real-queries.json"
+    real.write_text(
+        json.dumps([[d.tolist(), *query_vector(q)] for q, d in zip(asked, dense, strict=True)])
+    )
+    rows = bench_engines(
+        f"real e5 {len(texts)}", len(texts), engines, tmp, source=export, real_queries=real,
+        queries=len(asked), slow_queries=len(asked),
+    )  # fmt: skip
+    for row in rows:
+        row["embed_s"] = round(embed_s, 1)
+    return rows
+
+
+# --- the whole server over a large index -------------------------------------------------------
+
+
+def _replicated_points(records: list[Any], n: int, batch: int = 512) -> Any:
+    """``n`` points copied round-robin from real records, each copy its own document.
+
+    The payload and sparse vector are the real chunk's; the dense vector is the real one
+    plus noise (renormalised), so copies are near but not equal and the dense search has
+    ``n`` distinct vectors to scan.
+    """
+    from ingest.vector_index import IndexPoint
+
+    rng = np.random.default_rng(3)
+    base = np.array([r.dense for r in records], dtype=np.float32)
+    for start in range(0, n, batch):
+        size = min(batch, n - start)
+        idx = np.arange(start, start + size) % len(records)
+        dense = base[idx] + 0.02 * rng.standard_normal((size, DIM)).astype(np.float32)
+        dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+        points = []
+        for j, i in enumerate(range(start, start + size)):
+            rec = records[i % len(records)]
+            copy = i // len(records)
+            payload = dict(rec.payload)
+            payload["doc_id"] = f"{payload.get('doc_id')}-k{copy}"
+            indices, values = rec.sparse
+            points.append(
+                IndexPoint(
+                    f"{i:08x}-0000-4000-8000-000000000001",
+                    dense[j].tolist(),
+                    list(indices),
+                    list(values),
+                    payload,
+                )
+            )
+        yield points
+
+
+def _rss_mb(pid: int) -> dict[str, float]:
+    """Peak (VmHWM) and current (VmRSS) resident memory of a process, in MB."""
+    out: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            out[key] = round(int(value.split()[0]) / 1024)
+    return out
+
+
+def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, Any]:
+    """Peak RSS and POST /api/ask latency of ``kunskap serve`` over ``n`` chunks.
+
+    The chunks are copies of a real ingested index (``source``, a data dir): real payloads
+    and sparse vectors, dense vectors near the real ones. The server runs as the user runs
+    it (a subprocess, e5 loaded, warm-up thread, SQLite register) and is asked the
+    benchmark's questions ``rounds`` times.
+    """
+    import httpx
+
+    from ingest.vector_index import open_index
+
+    # _env_file: a pydantic-settings init arg mypy's plugin omits
+    src_settings = Settings(_env_file=None, data_dir=source)  # type: ignore[call-arg]
+    collection = src_settings.collection_name()
+    src = open_index(src_settings, migrate=False)
+    records = [r for r in src.scroll(collection, with_vectors=True) if r.dense and r.sparse]
+    src.close()
+    if not records:
+        raise SystemExit(f"no chunks in {source}: run `kunskap ingest` first")
+    data = tmp / "serve-data"
+    shutil.rmtree(data, ignore_errors=True)
+    settings = Settings(_env_file=None, data_dir=data)  # type: ignore[call-arg]
+    if (source / "originals").is_dir():
+        shutil.copytree(source / "originals", data / "originals")
+    index = open_index(settings)
+    t0 = time.perf_counter()
+    index.ensure_collection(collection, DIM)
+    for points in _replicated_points(records, n):
+        index.upsert(collection, points)
+    index.finish_writes(collection)
+    load_s = time.perf_counter() - t0
+    points_total = index.count(collection)
+    index.close()
+
+    port = 8600 + os.getpid() % 300
+    env = {**os.environ, "KUNSKAP_DATA_DIR": str(data), "KUNSKAP_LOG_LEVEL": "WARNING"}
+    kunskap = Path(sys.executable).parent / "kunskap"
+    proc = subprocess.Popen(
+        [str(kunskap), "serve", "--port", str(port)], env=env, cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        t1 = time.perf_counter()
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"kunskap serve exited: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]  # stderr=PIPE
+            try:
+                if httpx.get(f"{url}/api/health", timeout=30).json().get("ok"):
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        start_s = time.perf_counter() - t1
+        latencies: list[float] = []
+        with httpx.Client(timeout=120) as client:
+            for _ in range(rounds):
+                for question in QUESTIONS:
+                    t = time.perf_counter()
+                    response = client.post(f"{url}/api/ask", json={"question": question})
+                    latencies.append((time.perf_counter() - t) * 1000)
+                    response.raise_for_status()
+        rss = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    p50, p95 = _percentiles(latencies[len(QUESTIONS) :] or latencies)  # first round warms caches
+    return {
+        "corpus": f"copies of {len(records)} real chunks",
+        "engine": "kunskap serve (edge)",
+        "points": points_total,
+        "load_s": round(load_s, 1),
+        "disk_mb": round(dir_size(data) / 1e6, 1),
+        "server_start_s": round(start_s, 1),
+        "serve_peak_rss_mb": rss.get("VmHWM"),
+        "serve_rss_mb": rss.get("VmRSS"),
+        "ask_p50_ms": round(p50),
+        "ask_p95_ms": round(p95),
+        "asks": len(latencies),
+    }
+
+
 # --- output -----------------------------------------------------------------------------------
 
 
@@ -457,6 +679,18 @@ def main() -> None:
     )
     parser.add_argument("--synthetic", type=int, nargs="*", default=[], metavar="N")
     parser.add_argument("--generated", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--real-vectors", type=int, default=0, metavar="N",
+        help="N short real texts embedded with e5: graph recall against exact on real vectors",
+    )  # fmt: skip
+    parser.add_argument(
+        "--serve", type=int, default=0, metavar="N",
+        help="peak RSS and /api/ask latency of `kunskap serve` over N copied real chunks",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="the ingested data dir --serve copies from (default: the configured one)",
+    )  # fmt: skip
     parser.add_argument("--engines", default="local,edge", help="comma list: local,edge,edge-hnsw")
     parser.add_argument("--json", action="store_true", help="print one JSON list on stdout")
     parser.add_argument("--write", action="store_true", help="print a Markdown table too")
@@ -468,6 +702,12 @@ def main() -> None:
             rows += bench_engines(f"synthetic {n}", n, engines, Path(tmp))
         if args.generated:
             rows += bench_generated(args.generated, engines, Path(tmp))
+        if args.real_vectors:
+            rows += bench_real_vectors(args.real_vectors, engines, Path(tmp))
+        if args.serve:
+            source = args.data_dir or Settings().data_dir
+            rows.append(bench_serve(args.serve, source, Path(tmp)))
+            print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps({"machine": machine(), "rows": rows}, ensure_ascii=False, indent=1))
     if args.write or not args.json:
