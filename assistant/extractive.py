@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answerability import AskedFact
+from assistant.asked_facts import AskedFact
 from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
 from assistant.retrieval import Hit, jaccard
