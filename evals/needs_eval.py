@@ -404,7 +404,10 @@ def measure_mining(path: Path | None = None, manifest: Path | None = None) -> di
         return None
     with path.open(encoding="utf-8") as fh:
         labelled = [json.loads(line) for line in fh if line.strip()]
-    mined = mine_corpus(manifest or get_settings().manifest)
+    settings = get_settings()
+    mined = mine_corpus(
+        manifest or settings.manifest, tuning=settings.needs, display=settings.display
+    )
     labelled_ids = {r["doc_id"] for r in labelled}
     candidates = [
         {"doc_id": c.doc_id, "quote": c.quote, "page": c.page}

@@ -4,8 +4,8 @@ Keyword stems first: a social worker's question nearly always names its area thr
 (LVU, LSS), a target group (barnet, äldre) or a typical service (hemtjänst, försörjningsstöd).
 Stems are matched at the start of words and anywhere inside compounds, because Swedish glues
 words together ("barnavårdsutredning", "missbruksvård"). When no stem matches and an
-embedding function is given, the nearest area description decides; otherwise the question
-is "övergripande".
+embedding function is given, the nearest area description decides (for a question of at
+least ``Settings.needs.area_min_words`` words); otherwise the question is "övergripande".
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from kunskap.domain import AREAS
+from kunskap.settings import NeedsSettings
 
 FALLBACK_AREA = "overgripande"
 
@@ -137,9 +138,15 @@ def area_scores(question: str) -> dict[str, float]:
 class AreaClassifier:
     """Keyword stems, with an optional embedding fallback for questions that name no area."""
 
-    def __init__(self, embed: Callable[[list[str]], np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+        tuning: NeedsSettings | None = None,
+    ) -> None:
         self._embed = embed
         self._centroids: np.ndarray | None = None
+        # How many words a question needs to be placed by meaning: ``Settings.needs``.
+        self._min_words = (tuning or NeedsSettings()).area_min_words
 
     def _area_vectors(self) -> np.ndarray:
         if self._centroids is None:
@@ -152,7 +159,7 @@ class AreaClassifier:
         if scores:
             # Ties go to the more specific area (the order of AREAS lists specific areas first).
             return max(AREAS, key=lambda a: (scores.get(a, 0.0), -list(AREAS).index(a)))
-        if self._embed is not None and len(_WORD_RE.findall(question)) >= 3:
+        if self._embed is not None and len(_WORD_RE.findall(question)) >= self._min_words:
             if vector is None:
                 vector = self._embed([question])[0]
             sims = self._area_vectors() @ vector

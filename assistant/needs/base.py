@@ -185,12 +185,13 @@ class StoreBase:
     @property
     def classifier(self) -> AreaClassifier:
         if self._classifier is None:
-            self._classifier = AreaClassifier(self._embed)
+            self._classifier = AreaClassifier(self._embed, self.settings.needs)
         return self._classifier
 
     @property
     def threshold(self) -> float:
-        return grouping.effective_threshold(self.settings.needs.group_similarity)
+        needs = self.settings.needs
+        return grouping.effective_threshold(needs.group_similarity, needs)
 
     def session_hash(self, session_id: str | None) -> str | None:
         if not session_id:

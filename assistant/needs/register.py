@@ -162,8 +162,11 @@ class Register(StoreBase):
         ids = [r[0] for r in rows]
         matrix = np.stack([np.frombuffer(r[1] or b"", dtype=np.float32) for r in rows])
         sims = matrix @ vector
+        tuning = self.settings.needs
         order = [
-            i for i in np.argsort(-sims)[:5] if sims[i] + grouping.WORD_WEIGHT >= self.threshold
+            i
+            for i in np.argsort(-sims)[: tuning.group_candidates]
+            if sims[i] + tuning.group_word_weight >= self.threshold
         ]
         candidates = []
         for i in order:
@@ -171,13 +174,13 @@ class Register(StoreBase):
                 select(Question.text)
                 .where(Question.need_id == ids[i])
                 .order_by(Question.created_at.desc())
-                .limit(8)
+                .limit(tuning.group_texts)
             ).all()
             rep = s.scalar(select(Need.representative).where(Need.id == ids[i])) or ""
             candidates.append(
                 grouping.Candidate(ids[i], matrix[i], [grouping.stems(t) for t in [rep, *texts]])
             )
-        key, _ = grouping.best_match(vector, words, candidates, self.threshold)
+        key, _ = grouping.best_match(vector, words, candidates, self.threshold, tuning)
         return None if key is None else s.get(Need, key)
 
     def record_feedback(

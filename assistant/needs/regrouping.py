@@ -53,7 +53,8 @@ class Regrouping(StoreBase):
             # Returned above when any embedding is None; mypy still sees ndarray | None.
             raw = np.stack([from_blob(q.embedding) for q in questions])  # type: ignore[misc]
             centred = self.centring.centre(raw)
-            labels = grouping.cluster(centred, [q.text for q in questions], self.threshold)
+            texts = [q.text for q in questions]
+            labels = grouping.cluster(centred, texts, self.threshold, self.settings.needs)
             old_ids = [n.id for n in free]
             groups: dict[int, list[int]] = {}
             for idx, label in enumerate(labels):
