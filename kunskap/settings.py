@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -671,10 +671,10 @@ class Settings(BaseSettings):
         return f"{self.qdrant.collection_prefix}_{digest}"
 
 
-def get_settings(**overrides: object) -> Settings:
-    """Read settings from the environment; keyword overrides win (used by tests and the CLI)."""
-    # Each override has its field's type; mypy cannot match **object to every field.
-    return Settings(**overrides)  # type: ignore[arg-type]
+def get_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; keyword overrides win (used by tests and the CLI).
+    Each override has its field's type, which pydantic checks."""
+    return Settings(**overrides)
 
 
 def _env_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:

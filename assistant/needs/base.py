@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from sqlalchemy import Engine, func, select, text
@@ -116,7 +116,12 @@ def need_of_questions(
     )
 
 
+@overload
+def from_blob(b: bytes) -> np.ndarray: ...
+@overload
+def from_blob(b: bytes | None) -> np.ndarray | None: ...
 def from_blob(b: bytes | None) -> np.ndarray | None:
+    """A stored vector (None stays None: a question logged without one)."""
     return None if b is None else np.frombuffer(b, dtype=np.float32).copy()
 
 
