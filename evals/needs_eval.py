@@ -13,8 +13,8 @@ Datasets (``evals/datasets/needs_*/``, listed in ``evals/datasets/manifest.yaml`
 - ``heldout.jsonl`` (``needs_heldout``, held out): 12 needs x 4 paraphrases, hand-written
   after the settings were fixed (but by the same author who wrote the keyword stems); the
   honest figures.
-- ``evals/staging/needs_mining/needs_mining.jsonl`` (when present): needs stated in the seed
-  documents, labelled blind by someone who does not tune the finder (``measure_mining``).
+- ``needs_mining.jsonl`` (``needs_mining``, held out): needs stated in the seed documents,
+  labelled blind by someone who does not tune the finder (``measure_mining``).
   One object per labelled document: ``doc_id``, ``scope``, ``complete``, ``needs`` (``id``,
   ``quote``, ``page``, ``formulation``, ``kind``, ``area``) and ``not_needs`` (``quote``,
   ``why``). Nobody working on the finder reads it; only the figures are looked at.
@@ -35,8 +35,9 @@ NEEDS_SETS = {
     "heldout.jsonl": "needs_heldout",
 }
 
-# Where the blind labelled set for needs found in documents appears; measured when present.
-MINING_SET = Path(__file__).parent / "staging" / "needs_mining" / "needs_mining.jsonl"
+# The blind labelled set for needs found in documents (the manifest's needs_mining); measured
+# when present.
+MINING_SET = Path(__file__).parent / "datasets" / "needs_mining" / "needs_mining.jsonl"
 # A candidate matches a labelled quote when one contains the other (whitespace and case
 # folded) or their token overlap coefficient |A ∩ B| / min(|A|, |B|) reaches this.
 QUOTE_OVERLAP = 0.6
