@@ -493,9 +493,18 @@ class NeedsSettings(_Group):
     area_min_words: int = Field(
         3,
         ge=1,
-        description="A question that names no area's keyword is placed by meaning (the nearest "
-        "area description) only when it has at least this many words; otherwise it is "
-        "övergripande.",
+        description="A question that names no area's keyword gets a best guess by meaning (the "
+        "nearest area description) only when it has at least this many words; otherwise "
+        "övergripande. Such a question is filed as osäker either way.",
+    )
+    area_min_lead: float = Field(
+        1.0,
+        gt=0,
+        description="How far one area's keyword weights must lead every other area's for a "
+        "question or document need to be filed under it; below that (or with no keyword) it "
+        "is filed as osäker for an analyst to place. 1 = a strict lead (weights are whole "
+        "numbers); measured on the development set: 94 % of questions filed, 97 % of those "
+        "right.",
     )
     # Needs found in documents (assistant/needs/mining.py): rule points per sentence.
     mining_min_score: float = Field(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.needs import grouping
 from assistant.needs import redact as _redaction
-from assistant.needs.areas import AreaClassifier
+from assistant.needs.areas import AreaClassifier, need_area
 from assistant.needs.db import AuditEntry, Need, Question, utcnow
 from kunskap.settings import Settings
 from kunskap.text import strip_control
@@ -100,7 +100,7 @@ def need_of_questions(
     return Need(
         id=str(uuid.uuid4()),
         representative=representative,
-        area=areas.most_common(1)[0][0],
+        area=need_area(areas),
         areas=dict(areas),
         status="ny",
         reasons=dict(Counter(q.reason for q in questions)),

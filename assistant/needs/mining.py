@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.display import shown
-from assistant.needs.areas import area_scores
+from assistant.needs.areas import UNSURE_AREA, area_scores, leading_area
 from ingest.documents import CleanDocument
 from ingest.manifest import AREAS
 from kunskap.settings import DisplaySettings, NeedsSettings
@@ -44,7 +44,6 @@ KINDS: dict[str, str] = {
     "stöd": "stöd till verksamheten",
     "samverkan": "samverkan",
 }
-UNSURE_AREA = "osäker"
 # Sources that state needs; laws, national supports and FAQs answer them instead.
 MINED_DOC_TYPES = frozenset({"minnesanteckningar", "fou_rapport", "nyhet", "ovrigt"})
 
@@ -248,16 +247,11 @@ def _kind(text: str, lack_at: int) -> str | None:
     return max(hits)[1] if hits else None
 
 
-def area_of(text: str) -> str:
-    """The area a need names, by the register's own keyword stems; "osäker" when none or a
-    tie (a document sentence rarely names its area the way a question does)."""
-    scores = area_scores(_COMPARISON.sub("", text))
-    if not scores:
-        return UNSURE_AREA
-    ranked = sorted(scores.values(), reverse=True)
-    if len(ranked) > 1 and ranked[0] == ranked[1]:
-        return UNSURE_AREA
-    best = max(scores, key=lambda a: scores[a])
+def area_of(text: str, tuning: NeedsSettings = DEFAULTS) -> str:
+    """The area a need names, by the register's own rule (``areas.leading_area``);
+    "osäker" when none or two as strongly (a document sentence rarely names its area the
+    way a question does)."""
+    best = leading_area(area_scores(_COMPARISON.sub("", text)), tuning.area_min_lead)
     return best if best in AREAS else UNSURE_AREA
 
 
@@ -311,7 +305,7 @@ def mine_document(
                 section=doc.section_at(start),
                 formulation=formulate(body, tuning, display),
                 kind=kind,
-                area=area_of(body),
+                area=area_of(body, tuning),
                 score=round(min(1.0, points / tuning.mining_full_score), 3),
                 doc_hash=doc_hash,
                 rules=tuple(fired),

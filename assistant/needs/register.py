@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistant.models import FeedbackIn, FeedbackResult
 from assistant.needs import grouping
+from assistant.needs.areas import need_area
 from assistant.needs.base import (
     NeedsError,
     StoreBase,
@@ -81,7 +82,7 @@ class Register(StoreBase):
         comment_ = redact_text(comment[:MAX_QUESTION_CHARS] if comment else None)
         raw = self.centring.raw([text_])[0]
         vector = self.centring.centre(raw)
-        area = self.classifier.classify(text_, raw)
+        area = self.classifier.decide(text_, raw).area
         words = grouping.stems(text_)
         at = now or utcnow()
         session_hash = self.session_hash(session_id)
@@ -104,9 +105,8 @@ class Register(StoreBase):
                 need.last_seen = max(need.last_seen, at)
             # JSON columns are replaced, not mutated, so the change is noticed.
             need.areas = dict(Counter(need.areas or {}) + Counter({area: 1}))
-            need.area = (
-                max(need.areas, key=lambda a: need.areas[a]) if not need.locked else need.area
-            )
+            if not need.locked:
+                need.area = need_area(need.areas)
             need.reasons = dict(Counter(need.reasons or {}) + Counter({reason: 1}))
             s.add(
                 Question(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.needs import grouping
-from assistant.needs.areas import AREA_DESCRIPTIONS, FALLBACK_AREA, AreaClassifier, area_scores
+from assistant.needs.areas import (
+    AREA_DESCRIPTIONS,
+    FALLBACK_AREA,
+    UNSURE_AREA,
+    AreaClassifier,
+    area_scores,
+    leading_area,
+    need_area,
+)
 from kunskap.settings import NeedsSettings
 
 
@@ -44,3 +52,25 @@ def test_the_needs_settings_decide_which_questions_are_placed_by_meaning() -> No
     assert AreaClassifier(embed).classify(question) == "aldre"
     strict = AreaClassifier(embed, NeedsSettings(area_min_words=4))
     assert strict.classify(question) == FALLBACK_AREA
+
+
+def test_an_area_is_filed_only_when_the_question_names_it_more_strongly_than_any_other() -> None:
+    assert leading_area({}, 1.0) is None
+    assert leading_area({"barn_och_unga": 3.0, "vuxna_beroende": 3.0}, 1.0) is None  # a tie
+    assert leading_area({"barn_och_unga": 5.0, "vuxna_beroende": 3.0}, 1.0) == "barn_och_unga"
+    assert leading_area({"barn_och_unga": 5.0, "vuxna_beroende": 3.0}, 3.0) is None
+
+    both = "Hur stöttar vi ett barn vars förälder har ett alkoholmissbruk?"
+    assert area_scores(both) == {"barn_och_unga": 3, "vuxna_beroende": 6}
+    assert AreaClassifier().decide(both).area == "vuxna_beroende"  # leads by 3
+    strict = AreaClassifier(tuning=NeedsSettings(area_min_lead=4.0)).decide(both)
+    assert (strict.guess, strict.area) == ("vuxna_beroende", UNSURE_AREA)  # guessed, not filed
+
+    nothing = AreaClassifier().decide("Hur gör vi nu?")
+    assert (nothing.guess, nothing.sure, nothing.area) == (FALLBACK_AREA, False, UNSURE_AREA)
+
+
+def test_a_needs_area_is_the_most_filed_one_and_unsure_only_when_every_question_is() -> None:
+    assert need_area({"osäker": 3, "aldre": 1}) == "aldre"
+    assert need_area({"aldre": 2, "barn_och_unga": 1, "osäker": 5}) == "aldre"
+    assert need_area({"osäker": 2}) == UNSURE_AREA
