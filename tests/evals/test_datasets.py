@@ -372,6 +372,7 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
     assert {n for n, e in ENTRIES.items() if e["role"] == "held-out"} == {
         *HELDOUT_SETS,
         "needs_heldout",
+        "needs_blind_l",
         "needs_mining",
     }
     for name in HELDOUT_SETS:  # never gated, never tuned on
