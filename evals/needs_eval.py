@@ -37,6 +37,7 @@ NEEDS_SETS = {
     "paraphrases.jsonl": "needs_paraphrases",
     "heldout.jsonl": "needs_heldout",
     "needs_blind_l.jsonl": "needs_blind_l",
+    "needs_blind_m.jsonl": "needs_blind_m",  # not yet run: docs/needs.md
 }
 
 # The blind labelled set for needs found in documents (the manifest's needs_mining); measured

@@ -373,6 +373,7 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
         *HELDOUT_SETS,
         "needs_heldout",
         "needs_blind_l",
+        "needs_blind_m",
         "needs_mining",
     }
     for name in HELDOUT_SETS:  # never gated, never tuned on
