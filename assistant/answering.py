@@ -43,7 +43,7 @@ from ingest.embedding import embed_passages
 from ingest.index_store import IndexUnavailable
 from ingest.language import detect_language
 from kunskap.limits import MAX_QUESTION_CHARS
-from kunskap.settings import CitationSettings, Settings, get_settings
+from kunskap.settings import Settings, get_settings
 from kunskap.text import strip_control
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def warm_up(services: Services) -> None:
     detect_language("Det här är en mening på svenska om socialtjänsten.")
     glossary.glossary()
     answerability.same_meaning_groups()
-    display.shown("uppvärmning")  # reads the Swedish word list (about 0.2 s)
+    display.shown("uppvärmning", services.settings.display)  # reads the word list (about 0.2 s)
     retriever = Retriever(services)
     try:
         retriever.ensure_ready()
@@ -131,7 +131,9 @@ def find_evidence(
     language = question_language(question)
     # Client details say nothing about the topic and must not steer the search (nor be
     # echoed back in the answer object): search with the redacted question.
-    standalone = searchable(standalone_question(question, history, services.llm))
+    standalone = searchable(
+        standalone_question(question, history, services.llm, services.settings.conversation)
+    )
     hits = retriever.search(glossary.search_text(standalone, language), filters=filters)
     return Evidence(
         analyse(standalone, language), hits, retriever.vocabulary(), services.settings.passages
@@ -232,10 +234,12 @@ def judge_for(services: Services) -> Judge:
 
 
 def _partial_text(
-    judgement: Judgement, hits: list[Hit], language: str, tuning: CitationSettings
+    judgement: Judgement, hits: list[Hit], language: str, settings: Settings
 ) -> citations.VerifiedAnswer | None:
     """The nearest passages under a plain statement that they do not say what was asked."""
-    text, quotes = passages.compose(judgement.passages, language=language, partial=True)
+    text, quotes = passages.compose(
+        judgement.passages, language=language, partial=True, display=settings.display
+    )
     if not text:
         return None
     framing = passages.PARTIAL_FRAMING["en" if language == "en" else "sv"]
@@ -244,7 +248,7 @@ def _partial_text(
         hits,
         quotes=quotes,
         keep_uncited=lambda s: s.endswith(":") or s in framing,
-        tuning=tuning,
+        tuning=settings.citations,
     )
     return verified if verified.citations else None
 
@@ -271,7 +275,7 @@ class _Turn:
         """Partial (the nearest passages, said plainly) or declined, logged as a need."""
         hits, language = self.evidence.hits, self.language
         shown = (
-            _partial_text(partial, hits, language, self.services.settings.citations)
+            _partial_text(partial, hits, language, self.services.settings)
             if partial is not None
             else None
         )
@@ -465,7 +469,9 @@ def _extractive(
     # A question in another language whose words the glossary does not know has no terms to
     # find a passage by: it is answered by meaning, sentence by sentence, as before.
     if composer == "passage" and (judgement.passages or analysis.lexical):
-        text, quotes = passages.compose(judgement.passages, language=analysis.language)
+        text, quotes = passages.compose(
+            judgement.passages, language=analysis.language, display=services.settings.display
+        )
         return citations.verify(
             text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
         )
@@ -479,6 +485,7 @@ def _extractive(
         asked=analysis.asked,
         source_terms=list(analysis.source_terms),
         max_embedded=services.settings.answer.semantic_candidates,
+        display=services.settings.display,
     )
     return citations.verify(
         text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations

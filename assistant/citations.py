@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answerability import specific_terms
 from assistant.models import Citation
+from assistant.question_terms import specific_terms
 from assistant.retrieval import Hit
 from kunskap.analysis import analyze, term_set
 from kunskap.settings import CitationSettings

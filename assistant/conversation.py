@@ -1,4 +1,8 @@
-"""Follow-up questions: turn "och för barn då?" into a question that stands on its own."""
+"""Follow-up questions: turn "och för barn då?" into a question that stands on its own.
+
+How short a follow-up is and how much of the conversation the LLM reads are
+``Settings.conversation``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from assistant.llm import LLM, complete
 from assistant.models import HistoryTurn
 from assistant.needs.redact import redact_text
 from assistant.prompts import load_prompt
+from kunskap.settings import ConversationSettings
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +24,8 @@ _ANAPHORA = re.compile(
     r"it|this|that|these|those|they|them|there|also|more)\b",
     re.IGNORECASE,
 )
-FOLLOW_UP_MAX_WORDS = 8
+# How long a follow-up is at most, and the turns the LLM reads: ``Settings.conversation``.
+DEFAULTS = ConversationSettings()
 
 
 def last_user_question(history: list[HistoryTurn]) -> str | None:
@@ -29,17 +35,22 @@ def last_user_question(history: list[HistoryTurn]) -> str | None:
     return None
 
 
-def looks_like_follow_up(question: str) -> bool:
+def looks_like_follow_up(question: str, tuning: ConversationSettings = DEFAULTS) -> bool:
     words = question.split()
-    return len(words) <= FOLLOW_UP_MAX_WORDS and (
+    return len(words) <= tuning.follow_up_max_words and (
         bool(_ANAPHORA.search(question)) or question.lower().startswith(("och ", "and ", "men "))
     )
 
 
 def standalone_question(
-    question: str, history: list[HistoryTurn] | None, llm: LLM | None = None
+    question: str,
+    history: list[HistoryTurn] | None,
+    llm: LLM | None = None,
+    tuning: ConversationSettings | None = None,
 ) -> str:
-    """The question to search with. With an LLM, condense; without, carry the last topic."""
+    """The question to search with. With an LLM, condense; without, carry the last topic.
+    ``tuning`` is ``Settings.conversation`` (its defaults when not given)."""
+    tuning = tuning or DEFAULTS
     if not history:
         return question
     previous = last_user_question(history)
@@ -48,7 +59,9 @@ def standalone_question(
     if llm is not None:
         # The endpoint is outside the process: personal data in the conversation stays
         # here, as it does for the answer prompt.
-        turns = "\n".join(f"{t.role}: {redact_text(t.content)}" for t in history[-6:])
+        turns = "\n".join(
+            f"{t.role}: {redact_text(t.content)}" for t in history[-tuning.condense_turns :]
+        )
         try:
             rewritten = complete(
                 llm,
@@ -58,6 +71,6 @@ def standalone_question(
                 return rewritten.splitlines()[0].strip()
         except Exception as exc:  # the extractive rule below still works
             log.warning("condensing the follow-up failed: %s", type(exc).__name__)
-    if looks_like_follow_up(question):
+    if looks_like_follow_up(question, tuning):
         return f"{previous} {question}"
     return question

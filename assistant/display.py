@@ -1,13 +1,16 @@
 """Source text as the reader sees it: OCR residue and footnote numbers cleaned away.
 
 Only what is shown is cleaned; a citation keeps the source's own text, so that its quote
-stays verifiable against the document.
+stays verifiable against the document. How common a word must be to stand or to replace
+another is ``Settings.display``.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from kunskap.settings import DisplaySettings
 
 # A footnote number fused to the word before it by PDF extraction: "forskning12 visar".
 # Only before running text or a sentence's end: "Kommun1;" in a list is a label.
@@ -19,10 +22,8 @@ _YEAR_AS_IS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]{4,}")
-KNOWN_ZIPF = 1.0
-COMMON_ZIPF = 3.0
-DOMINANCE_ZIPF = 2.0  # as in ingest.ocr_repair: a variant a hundred times commoner
-SAFE_ZIPF = 4.0  # a word this common is a word, doubled letters and all ("tillåta")
+# How common a word must be to stand or to replace another: ``Settings.display``.
+DEFAULTS = DisplaySettings()
 
 
 @lru_cache(maxsize=1)
@@ -33,24 +34,27 @@ def _lexicon() -> dict[str, float]:
 
 
 @lru_cache(maxsize=20_000)
-def _repaired_word(word: str) -> str:
+def _repaired_word(
+    word: str, known: float, common: float, dominance: float, safe: float, long_word: int
+) -> str:
     """A word that one collapsed doubled letter ("måånga") or, for a long word, one changed
     letter ("ssmmanlagt") turns into a much commoner word (a hundred times: wordfreq's web
-    list holds OCR junk like "måånga" too), as that word; else unchanged."""
+    list holds OCR junk like "måånga" too), as that word; else unchanged. The numbers are
+    ``DisplaySettings``' (plain arguments, so that the cache can key on them)."""
     lexicon = _lexicon()
     lower = word.lower()
     own = lexicon.get(lower, 0.0)
-    if own >= SAFE_ZIPF:
+    if own >= safe:
         return word
     options: set[str] = set()
     for i in range(1, len(lower)):
         if lower[i] == lower[i - 1]:
             options.add(lower[:i] + lower[i + 1 :])
-    if len(lower) >= 8 and own < KNOWN_ZIPF:
+    if len(lower) >= long_word and own < known:
         for i in range(len(lower)):
             for letter in "aeiouyåäö":
                 options.add(lower[:i] + letter + lower[i + 1 :])
-    floor = max(COMMON_ZIPF, own + DOMINANCE_ZIPF)
+    floor = max(common, own + dominance)
     good = sorted(o for o in options if lexicon.get(o, 0.0) >= floor)
     if len(good) != 1:
         return word  # none, or too many readings to choose from
@@ -58,8 +62,11 @@ def _repaired_word(word: str) -> str:
     return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
 
-def shown(text: str) -> str:
-    """``text`` as the reader sees it: footnote numbers and OCR residue cleaned away."""
+def shown(text: str, tuning: DisplaySettings | None = None) -> str:
+    """``text`` as the reader sees it: footnote numbers and OCR residue cleaned away.
+    ``tuning`` is ``Settings.display`` (its defaults when not given)."""
+    t = tuning or DEFAULTS
+    numbers = (t.known_zipf, t.common_zipf, t.dominance_zipf, t.safe_zipf, t.long_word_letters)
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text)
-    return _WORD.sub(lambda m: _repaired_word(m.group()), text)
+    return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answerability import AskedFact
+from assistant.asked_facts import AskedFact
 from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import analyze, matched_terms
+from kunskap.settings import DisplaySettings
 from kunskap.text import split_sentences
 
 INTRO = {
@@ -328,8 +329,10 @@ def compose(
     asked: AskedFact | None = None,
     source_terms: list[str] | None = None,
     max_embedded: int = 0,
+    display: DisplaySettings | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
-    """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n."""
+    """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n.
+    ``display`` is ``Settings.display``: how OCR residue is cleaned from what is shown."""
     chosen = select_sentences(
         hits,
         key_terms,
@@ -355,7 +358,7 @@ def compose(
         # A heading quoted as a sentence gets a full stop, or the next sentence would run
         # into it and the two be checked as one claim; a line of several short sentences
         # ("Plats: GR. Anders Persons gatan 8. Lokal Sexan") cites its source after each.
-        text = shown(cand.text)
+        text = shown(cand.text, display)
         text = text if SENTENCE_STOP.search(text) else f"{text}."
         paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in split_pieces(text)))
     intro = INTRO["en" if language == "en" else "sv"]

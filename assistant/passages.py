@@ -26,7 +26,7 @@ from assistant.extractive import Candidate, candidates, split_pieces
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import matched_terms, term_set
-from kunskap.settings import PassageSettings
+from kunskap.settings import DisplaySettings, PassageSettings
 
 Weight = Callable[[str], float]
 
@@ -319,10 +319,15 @@ PARTIAL_FRAMING = {
 
 
 def compose(
-    passages: list[Passage], *, language: str, partial: bool = False
+    passages: list[Passage],
+    *,
+    language: str,
+    partial: bool = False,
+    display: DisplaySettings | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based hit index) and, per n, the sentences as they
-    stand in the source (the citation's quote, verifiable against the source text)."""
+    stand in the source (the citation's quote, verifiable against the source text).
+    ``display`` is ``Settings.display``: how OCR residue is cleaned from what is shown."""
     if not passages:
         return "", {}
     lang = "en" if language == "en" else "sv"
@@ -335,11 +340,11 @@ def compose(
         lines: list[str] = []
         if passage.items:
             # A list stays a list: its lead-in, then one item to a line.
-            intro = shown(passage.intro).rstrip(":")
+            intro = shown(passage.intro, display).rstrip(":")
             lines.append(f"{intro} [{n}]:")
-            lines.extend(f"- {shown(item)} [{n}]" for item in passage.items)
+            lines.extend(f"- {shown(item, display)} [{n}]" for item in passage.items)
         for piece in () if passage.items else passage.pieces:
-            text = shown(piece)
+            text = shown(piece, display)
             text = text if SENTENCE_STOP.search(text) else f"{text}."
             lines.append(" ".join(f"{s} [{n}]" for s in split_pieces(text)))
         blocks.append("\n".join(lines) if passage.items else " ".join(lines))

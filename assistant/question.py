@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 
 from assistant import glossary
-from assistant.answerability import AskedFact, asked_fact, key_terms, specific_terms
+from assistant.asked_facts import AskedFact, asked_fact
+from assistant.question_terms import key_terms, specific_terms
 from kunskap.analysis import analyze
 
 # Where one question of several ends and the next begins: "Vilket datum började lagen gälla
 # och vad föreslog utredningen?" asks two things. The same cut the judge uses to find the
-# part that asks for a fact (answerability._NEXT_QUESTION), minus the comma before "och",
+# part that asks for a fact (asked_facts._NEXT_QUESTION), minus the comma before "och",
 # which in a single question joins two nouns as often as two questions.
 _PART_CUT = re.compile(
     r"\?\s+(?=\w)|;\s*|\s(?:och|samt|and)\s+(?=(?:hur|vad|vilk\w*|när|vem|var|varför"

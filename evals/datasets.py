@@ -14,6 +14,11 @@ Two shapes are scored by the harness:
 
 Each file is checked against the JSON schema shipped with it when there is one, and always
 against the minimal shape the harness itself relies on.
+
+A set may hold more than one data file, each with its own schema (``<stem>.schema.json``):
+a twin set's off-topic questions, which have no twin, come in ``heldout_i_offtopic.jsonl``
+beside ``heldout_i_qa.jsonl``. Each file is scored as a dataset of its own, named after the
+file (the set's own file after the set), and a run of the set runs all of them.
 """
 
 from __future__ import annotations
@@ -92,12 +97,30 @@ class Entry:
     def paths(self, root: Path = DATASETS_DIR) -> list[Path]:
         return [root / name for name, _ in self.files]
 
-    def data(self, root: Path = DATASETS_DIR) -> Path:
-        """The entry's data file (the one ``.jsonl`` among its files)."""
-        return next(p for p in self.paths(root) if p.suffix == ".jsonl")
+    def data_files(self, root: Path = DATASETS_DIR) -> list[Path]:
+        """The entry's data files (its ``.jsonl`` files), in the manifest's order."""
+        return [p for p in self.paths(root) if p.suffix == ".jsonl"]
 
-    def schema(self, root: Path = DATASETS_DIR) -> Path | None:
-        return next((p for p in self.paths(root) if p.name.endswith(".schema.json")), None)
+    def data(self, root: Path = DATASETS_DIR) -> Path:
+        """The entry's own data file: ``<name>.jsonl``, else its first ``.jsonl``."""
+        files = self.data_files(root)
+        return next((p for p in files if p.stem == self.name), files[0])
+
+    def part_name(self, data: Path) -> str:
+        """The name a data file of the entry is scored under: the entry's for its own file,
+        the file's stem for another (``heldout_i_offtopic``)."""
+        return self.name if data.name == self.data().name else data.stem
+
+    def schema(self, root: Path = DATASETS_DIR, data: Path | None = None) -> Path | None:
+        """The schema of a data file (the entry's own by default): ``<stem>.schema.json``
+        among the entry's files, or, for an entry of one data file, its one schema."""
+        stem = (data or self.data(root)).stem
+        schemas = [p for p in self.paths(root) if p.name.endswith(".schema.json")]
+        own = [p for p in schemas if p.name == f"{stem}.schema.json"]
+        if own:
+            return own[0]
+        single = len(schemas) == 1 and len(self.data_files(root)) == 1
+        return schemas[0] if single else None
 
 
 @dataclass(frozen=True)
@@ -129,9 +152,34 @@ class Manifest:
         return [self.get(spec) for spec in self.suites[name]]
 
     def for_path(self, path: Path) -> Entry | None:
-        """The entry whose data file ``path`` is, if any."""
+        """The entry one of whose data files ``path`` is, if any."""
         resolved = path.resolve()
-        return next((e for e in self.entries if e.data(self.root).resolve() == resolved), None)
+        return next(
+            (
+                e
+                for e in self.entries
+                if any(p.resolve() == resolved for p in e.data_files(self.root))
+            ),
+            None,
+        )
+
+    def part(self, name: str) -> tuple[Entry, Path] | None:
+        """The entry, newest version first, holding a data file scored as ``name`` (one of
+        its files other than its own: ``heldout_i_offtopic``), and that file."""
+        for entry in sorted(self.entries, key=lambda e: -e.version):
+            own = entry.data(self.root)
+            for data in entry.data_files(self.root):
+                if data.stem == name and data != own:
+                    return entry, data
+        return None
+
+    def owner(self, name: str) -> Entry | None:
+        """The entry of a dataset name: the entry of that name, or the one holding a data
+        file scored under it."""
+        entry = self.find(name)
+        if entry is None and (found := self.part(name)) is not None:
+            entry = found[0]
+        return entry
 
     def as_of(self, old_version: str, name: str) -> Entry | None:
         """What ``vN/name`` (the old one-folder-per-version layout) meant: the newest version
@@ -198,7 +246,7 @@ def is_heldout(name: str) -> bool:
     A file outside the manifest (a set being written, run blind before it is added) counts
     as held out when it is named ``heldout_*``, so that its first run cannot gate or tune.
     """
-    entry = manifest().find(name)
+    entry = manifest().owner(name)
     if entry is not None:
         return entry.heldout
     return name.startswith("heldout_")
@@ -244,7 +292,7 @@ class Dataset:
 
 def shipped() -> list[Path]:
     """The data files of the default suite, in the order ``kunskap eval`` runs them."""
-    return [entry.data() for entry in manifest().suite(DEFAULT_SUITE)]
+    return [path for entry in manifest().suite(DEFAULT_SUITE) for path in entry.data_files()]
 
 
 _OLD_SPELLING = re.compile(r"^(v\d+)/([\w-]+)$")
@@ -252,7 +300,8 @@ _OLD_SPELLING = re.compile(r"^(v\d+)/([\w-]+)$")
 
 def resolve(spec: str) -> Path:
     """A dataset file from a path to a ``.jsonl``, ``name@version``, ``name`` (its newest
-    version) or the old ``vN/name`` (what folder vN held)."""
+    version; or the name a set's other data file is scored under) or the old ``vN/name``
+    (what folder vN held)."""
     candidate = Path(spec)
     if candidate.suffix == ".jsonl" and candidate.is_file():
         return candidate
@@ -266,6 +315,8 @@ def resolve(spec: str) -> Path:
             entry = None
     if entry is not None:
         return entry.data()
+    if (part := manifest().part(name)) is not None:
+        return part[1]
     known = ", ".join(e.spec for e in manifest().entries) or "none yet"
     raise DatasetError(
         f"no dataset '{spec}' (in the manifest: {known}; or give a path to a .jsonl file)"
@@ -290,7 +341,7 @@ def _local_schema(path: Path) -> dict[str, Any] | None:
 def _schema(path: Path, entry: Entry | None) -> dict[str, Any] | None:
     if entry is None:
         return _local_schema(path)
-    schema_path = entry.schema(manifest().root)
+    schema_path = entry.schema(manifest().root, data=path)
     if schema_path is None:
         return None
     schema: dict[str, Any] = json.loads(schema_path.read_text(encoding="utf-8"))
@@ -357,18 +408,29 @@ def load(spec: str | Path) -> Dataset:
         raise DatasetError(f"{path}: duplicate question ids")
     kind: Literal["retrieval", "qa"] = "qa" if has_answerable else "retrieval"
     if entry is not None:
-        return Dataset(entry.name, entry.spec, path, kind, items)
+        return Dataset(entry.part_name(path), entry.spec, path, kind, items)
     return Dataset(path.stem, "local", path, kind, items)
 
 
+def _files(spec: str) -> list[str | Path]:
+    """What a named dataset runs: every data file of a manifest entry (``name``,
+    ``name@version``), else the one file ``spec`` resolves to."""
+    try:
+        entry = manifest().get(spec)
+    except DatasetError:
+        return [spec]
+    return list(entry.data_files(manifest().root))
+
+
 def load_many(specs: list[str] | None, suite: str | None = None) -> list[Dataset]:
-    """The datasets named (a comma list is split), or those of a suite (the default one)."""
+    """The datasets named (a comma list is split), or those of a suite (the default one);
+    a set with more than one data file gives a dataset per file."""
     names = [s.strip() for spec in specs or [] for s in spec.split(",") if s.strip()]
     if names and suite:
         raise DatasetError("give datasets or a suite, not both")
     if suite:
-        return [load(entry.spec) for entry in manifest().suite(suite)]
-    paths: list[str | Path] = list(names) if names else list(shipped())
+        return [load(p) for entry in manifest().suite(suite) for p in entry.data_files()]
+    paths: list[str | Path] = [f for n in names for f in _files(n)] if names else list(shipped())
     if not paths:
         raise DatasetError(f"the default suite of {MANIFEST} is empty")
     return [load(p) for p in paths]

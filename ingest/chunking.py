@@ -29,7 +29,7 @@ def _use_bundled_tokenizer_files() -> None:
 @lru_cache(maxsize=8)
 # Untyped on purpose: SentenceSplitter's nodes are typed BaseNode, which lacks the
 # start_char_idx that its TextNodes carry and chunk_document reads.
-def _splitter(chunk_tokens: int, overlap_tokens: int):  # type: ignore[no-untyped-def]
+def _splitter(chunk_tokens: int, overlap_tokens: int):
     _use_bundled_tokenizer_files()
     from llama_index.core.node_parser import SentenceSplitter
 

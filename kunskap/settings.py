@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -365,6 +365,56 @@ class PassageSettings(_Group):
     )
 
 
+class DisplaySettings(_Group):
+    """How ``assistant/display.py`` cleans OCR residue from what a reader is shown: a word
+    becomes a commoner word one collapsed doubled letter ("måånga") or, for a long rare word,
+    one changed letter ("ssmmanlagt") away. Frequencies are wordfreq Zipf values (3 is once
+    per million words; each step is ten times commoner)."""
+
+    known_zipf: float = Field(
+        1.0,
+        description="A long word rarer than this may be one changed letter away from the word "
+        "meant.",
+    )
+    common_zipf: float = Field(
+        3.0, description="How common a repaired reading must be at least to replace a word."
+    )
+    # As in ingest.ocr_repair: a variant a hundred times commoner.
+    dominance_zipf: float = Field(
+        2.0,
+        description="How much commoner than the word as written a repaired reading must be "
+        "(2: a hundred times).",
+    )
+    # A word this common is a word, doubled letters and all ("tillåta").
+    safe_zipf: float = Field(
+        4.0, description="A word at least this common is shown as it is written."
+    )
+    long_word_letters: int = Field(
+        8,
+        ge=1,
+        description="Letters from which a rare word may have one letter changed; a shorter "
+        "word may only lose a doubled letter.",
+    )
+
+
+class ConversationSettings(_Group):
+    """How ``assistant/conversation.py`` makes a follow-up question stand on its own."""
+
+    follow_up_max_words: int = Field(
+        8,
+        ge=1,
+        description="A question of at most this many words that points back ('det', 'där', "
+        "'också', …) or opens with 'och'/'men' is a follow-up: without an LLM, the previous "
+        "question is searched with it.",
+    )
+    condense_turns: int = Field(
+        6,
+        ge=1,
+        description="Last turns of the conversation the LLM reads to rewrite a follow-up as a "
+        "question of its own.",
+    )
+
+
 class LLMSettings(_Group):
     base_url: str | None = Field(
         None,
@@ -412,6 +462,79 @@ class NeedsSettings(_Group):
         description="A need reaches an export (to RSS/SKR) only when at least this many "
         "distinct chat sessions raised it, or an analyst has rewritten its formulation: rare "
         "questions can identify a person even when redacted.",
+    )
+    # Grouping (assistant/needs/grouping.py): centred similarity plus a bonus for shared words.
+    group_word_weight: float = Field(
+        0.15,
+        ge=0,
+        description="Weight of the content words a question shares with a need's questions "
+        "(Dice over Swedish stems), added to their centred similarity.",
+    )
+    # The threshold measured at the default group_similarity (0.86, which the settings
+    # describe as a cosine): scores live in the centred space, so the setting is applied as
+    # an offset from its default, keeping "higher = stricter" (see docs/needs.md).
+    group_centred_threshold: float = Field(
+        0.40,
+        description="Score (centred similarity plus the word bonus) a question needs to join "
+        "a need when group_similarity is 0.86; group_similarity moves it up or down from there.",
+    )
+    group_candidates: int = Field(
+        5,
+        ge=1,
+        description="Needs, most similar first, whose questions' words a newly logged "
+        "question is compared with.",
+    )
+    group_texts: int = Field(
+        8,
+        ge=1,
+        description="Questions of a need whose words a question is compared with (the latest "
+        "ones when logging; the first ones when regrouping).",
+    )
+    area_min_words: int = Field(
+        3,
+        ge=1,
+        description="A question that names no area's keyword gets a best guess by meaning (the "
+        "nearest area description) only when it has at least this many words; otherwise "
+        "övergripande. Such a question is filed as osäker either way.",
+    )
+    area_min_lead: float = Field(
+        1.0,
+        gt=0,
+        description="How far one area's keyword weights must lead every other area's for a "
+        "question or document need to be filed under it; below that (or with no keyword) it "
+        "is filed as osäker for an analyst to place. 1 = a strict lead (weights are whole "
+        "numbers); measured on the development set: 94 % of questions filed, 97 % of those "
+        "right.",
+    )
+    # Needs found in documents (assistant/needs/mining.py): rule points per sentence.
+    mining_min_score: float = Field(
+        3.0, description="Rule points below which a document sentence is not proposed as a need."
+    )
+    mining_full_score: float = Field(
+        7.0, gt=0, description="Rule points that scale to a candidate score of 1.0."
+    )
+    mining_object_points: float = Field(
+        1.5,
+        description="Rule points added when the sentence names what is lacking (kunskap, data, "
+        "kompetens, metod, stöd, samverkan).",
+    )
+    mining_penalty: float = Field(
+        3.0,
+        description="Rule points taken from a sentence that asks a question, describes the "
+        "national model, states a legal duty without a stated lack, or is meeting logistics.",
+    )
+    mining_min_words: int = Field(
+        5, ge=1, description="Shortest sentence, in words, read for a stated need."
+    )
+    # Longer "sentences" are OCR run-ons or tables, not a stated need.
+    mining_max_words: int = Field(
+        80, ge=1, description="Longest sentence, in words, read for a stated need."
+    )
+    mining_formulation_words: int = Field(
+        18,
+        ge=1,
+        description="Words near which a need's proposed formulation is cut (at a clause "
+        "boundary when there is one).",
     )
 
 
@@ -507,6 +630,8 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     citations: CitationSettings = CitationSettings()
     passages: PassageSettings = PassageSettings()
+    display: DisplaySettings = DisplaySettings()
+    conversation: ConversationSettings = ConversationSettings()
     llm: LLMSettings = LLMSettings()
     needs: NeedsSettings = NeedsSettings()
     auth: AuthSettings = AuthSettings()
@@ -555,10 +680,10 @@ class Settings(BaseSettings):
         return f"{self.qdrant.collection_prefix}_{digest}"
 
 
-def get_settings(**overrides: object) -> Settings:
-    """Read settings from the environment; keyword overrides win (used by tests and the CLI)."""
-    # Each override has its field's type; mypy cannot match **object to every field.
-    return Settings(**overrides)  # type: ignore[arg-type]
+def get_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; keyword overrides win (used by tests and the CLI).
+    Each override has its field's type, which pydantic checks."""
+    return Settings(**overrides)
 
 
 def _env_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:

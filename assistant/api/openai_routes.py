@@ -107,8 +107,7 @@ def _split(body: ChatCompletionRequest) -> tuple[str, list[HistoryTurn]]:
             "messages",
         )
     history = [
-        # Only user and assistant turns are kept above; mypy still sees the role as str.
-        HistoryTurn(role=m.role, content=text)  # type: ignore[arg-type]
+        HistoryTurn(role=m.role, content=text)
         for m, text in zip(turns[:-1], texts[:-1], strict=True)
     ]
     return texts[-1], for_answer(history)

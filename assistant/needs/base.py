@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from sqlalchemy import Engine, func, select, text
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.needs import grouping
 from assistant.needs import redact as _redaction
-from assistant.needs.areas import AreaClassifier
+from assistant.needs.areas import AreaClassifier, need_area
 from assistant.needs.db import AuditEntry, Need, Question, utcnow
 from kunskap.settings import Settings
 from kunskap.text import strip_control
@@ -100,7 +100,7 @@ def need_of_questions(
     return Need(
         id=str(uuid.uuid4()),
         representative=representative,
-        area=areas.most_common(1)[0][0],
+        area=need_area(areas),
         areas=dict(areas),
         status="ny",
         reasons=dict(Counter(q.reason for q in questions)),
@@ -116,7 +116,12 @@ def need_of_questions(
     )
 
 
+@overload
+def from_blob(b: bytes) -> np.ndarray: ...
+@overload
+def from_blob(b: bytes | None) -> np.ndarray | None: ...
 def from_blob(b: bytes | None) -> np.ndarray | None:
+    """A stored vector (None stays None: a question logged without one)."""
     return None if b is None else np.frombuffer(b, dtype=np.float32).copy()
 
 
@@ -185,12 +190,13 @@ class StoreBase:
     @property
     def classifier(self) -> AreaClassifier:
         if self._classifier is None:
-            self._classifier = AreaClassifier(self._embed)
+            self._classifier = AreaClassifier(self._embed, self.settings.needs)
         return self._classifier
 
     @property
     def threshold(self) -> float:
-        return grouping.effective_threshold(self.settings.needs.group_similarity)
+        needs = self.settings.needs
+        return grouping.effective_threshold(needs.group_similarity, needs)
 
     def session_hash(self, session_id: str | None) -> str | None:
         if not session_id:

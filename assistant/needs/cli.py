@@ -107,7 +107,12 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         try:
-            mined = mine_corpus(settings.manifest, source or None)
+            mined = mine_corpus(
+                settings.manifest,
+                source or None,
+                tuning=settings.needs,
+                display=settings.display,
+            )
         except KeyError as exc:
             raise typer.BadParameter(f"okänd källa: {exc.args[0]}", param_hint="--source") from None
         need_of: dict[str, str] = {}

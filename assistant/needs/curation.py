@@ -87,11 +87,10 @@ class Curation(Queries):
             )
             if remaining == len(moving) and need.question_count == len(moving):
                 raise NeedsError("minst en fråga måste stanna kvar i behovet")
-            vectors = [from_blob(q.embedding) for q in moving]
+            vectors = [from_blob(e) for q in moving if (e := q.embedding) is not None]
             centroid = None
-            if all(v is not None for v in vectors):
-                # Checked just above that none is None; mypy still sees list[ndarray | None].
-                centred = self.centring.centre(np.stack(vectors))  # type: ignore[arg-type]
+            if len(vectors) == len(moving):  # every question has its vector
+                centred = self.centring.centre(np.stack(vectors))
                 centroid = centred.mean(axis=0)
             new = need_of_questions(moving, moving[0].text, centroid=centroid, locked=True)
             s.add(new)
@@ -165,8 +164,9 @@ class Curation(Queries):
             )
         ).all()
         if blobs and len(blobs) == need.question_count:
-            # The blobs were selected non-null, so from_blob gives no None; mypy cannot see it.
-            centred = self.centring.centre(np.stack([from_blob(b) for b in blobs]))  # type: ignore[misc]
+            # Selected non-null above; the filter tells mypy so.
+            vectors = [from_blob(b) for b in blobs if b is not None]
+            centred = self.centring.centre(np.stack(vectors))
             need.centroid = to_blob(centred.mean(axis=0))
             need.centroid_n = len(blobs)
 

@@ -14,7 +14,9 @@ question" and swallows everything. So we:
 
 A question joins the best need whose score reaches the threshold, otherwise it starts a
 new need. The same greedy assignment runs online (``NeedsStore.log_question``) and in
-batch (``cluster``: ``kunskap needs regroup`` and the evaluation).
+batch (``cluster``: ``kunskap needs regroup`` and the evaluation). The word bonus's weight,
+the threshold and how many questions of a need are compared are ``Settings.needs``
+(``group_*``).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from importlib import resources
 import numpy as np
 import snowballstemmer
 
-WORD_WEIGHT = 0.15
-# The threshold measured at the default ``settings.needs.group_similarity`` (0.86, which
-# the settings describe as a cosine): scores live in the centred space, so the setting is
-# applied as an offset from its default, keeping "higher = stricter" (see docs/needs.md).
+from kunskap.settings import NeedsSettings
+
+# The word bonus's weight and the centred threshold: ``Settings.needs`` (``group_*``).
+DEFAULTS = NeedsSettings()
+# The ``settings.needs.group_similarity`` at which ``group_centred_threshold`` was measured
+# (its default): the setting is applied as an offset from it (see docs/needs.md).
 DEFAULT_SETTING = 0.86
-CENTRED_THRESHOLD = 0.40
 
 _STEMMER = snowballstemmer.stemmer("swedish")
 _WORD_RE = re.compile(r"[a-zåäöéü0-9]+(?:-[a-zåäöéü0-9]+)*")
@@ -71,8 +74,8 @@ def normalise(v: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else v
 
 
-def effective_threshold(group_similarity: float) -> float:
-    return CENTRED_THRESHOLD + (group_similarity - DEFAULT_SETTING)
+def effective_threshold(group_similarity: float, tuning: NeedsSettings = DEFAULTS) -> float:
+    return tuning.group_centred_threshold + (group_similarity - DEFAULT_SETTING)
 
 
 @lru_cache(maxsize=1)
@@ -123,8 +126,10 @@ def best_match(
     words: frozenset[str],
     candidates: Sequence[Candidate],
     threshold: float,
+    tuning: NeedsSettings = DEFAULTS,
 ) -> tuple[str | None, float]:
     """The need a question (centred vector) joins, or None for a new need; and the score."""
+    word_weight = tuning.group_word_weight
     if not candidates:
         return None, 0.0
     sims = np.stack([c.centroid for c in candidates]) @ vector
@@ -132,10 +137,10 @@ def best_match(
     best_score = -1.0
     for idx in np.argsort(-sims):
         sim = float(sims[idx])
-        if sim + WORD_WEIGHT < max(threshold, best_score):
+        if sim + word_weight < max(threshold, best_score):
             break  # sorted: no later candidate can do better
         overlap = max((dice(words, t) for t in candidates[idx].texts), default=0.0)
-        score = sim + WORD_WEIGHT * overlap
+        score = sim + word_weight * overlap
         if score > best_score:
             best_key, best_score = candidates[idx].key, score
     if best_score >= threshold:
@@ -148,7 +153,7 @@ def add_to_centroid(centroid: np.ndarray, n: int, vector: np.ndarray) -> np.ndar
 
 
 def cluster(
-    vectors: np.ndarray, texts: Sequence[str], threshold: float, *, max_texts: int = 8
+    vectors: np.ndarray, texts: Sequence[str], threshold: float, tuning: NeedsSettings = DEFAULTS
 ) -> list[int]:
     """Greedy online grouping of centred vectors in the given order; a group number each."""
     groups: list[Candidate] = []
@@ -156,7 +161,7 @@ def cluster(
     labels: list[int] = []
     for vector, text in zip(vectors, texts, strict=True):
         words = stems(text)
-        key, _ = best_match(vector, words, groups, threshold)
+        key, _ = best_match(vector, words, groups, threshold, tuning)
         if key is None:
             groups.append(Candidate(str(len(groups)), vector.copy(), [words]))
             sizes.append(1)
@@ -165,7 +170,7 @@ def cluster(
         g = int(key)
         groups[g].centroid = add_to_centroid(groups[g].centroid, sizes[g], vector)
         sizes[g] += 1
-        if len(groups[g].texts) < max_texts:
+        if len(groups[g].texts) < tuning.group_texts:
             groups[g].texts.append(words)
         labels.append(g)
     return labels

@@ -15,7 +15,9 @@ sentences of their own) and scores each one:
 
 Rules, not a model: every candidate can be traced to the words that made it one, and the
 weights were set by reading the seed documents and the issue's examples only (never the
-labelled set; see docs/needs.md). The score is the rule score scaled to 0..1.
+labelled set; see docs/needs.md). The score is the rule score scaled to 0..1. The cut-offs
+(points to be proposed, points of a full score, sentence lengths) are ``Settings.needs``
+(``mining_*``); each cue's points stay beside its pattern here.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.display import shown
-from assistant.needs.areas import area_scores
+from assistant.needs.areas import UNSURE_AREA, area_scores, leading_area
 from ingest.documents import CleanDocument
 from ingest.manifest import AREAS
+from kunskap.settings import DisplaySettings, NeedsSettings
 from kunskap.text import sentence_spans
 
 KINDS: dict[str, str] = {
@@ -41,15 +44,11 @@ KINDS: dict[str, str] = {
     "stöd": "stöd till verksamheten",
     "samverkan": "samverkan",
 }
-UNSURE_AREA = "osäker"
 # Sources that state needs; laws, national supports and FAQs answer them instead.
 MINED_DOC_TYPES = frozenset({"minnesanteckningar", "fou_rapport", "nyhet", "ovrigt"})
 
-MIN_SCORE = 3.0  # rule points; below it a sentence is not proposed
-FULL_SCORE = 7.0  # rule points that scale to a score of 1.0
-MIN_WORDS = 5
-MAX_WORDS = 80  # longer "sentences" are OCR run-ons or tables, not a stated need
-FORMULATION_WORDS = 18
+# Points to be proposed, points of a full score, sentence lengths: ``Settings.needs``.
+DEFAULTS = NeedsSettings()
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -123,11 +122,15 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("stöd", _rx(r"\bstöd\w*", r"\bstött\w*", r"\bhjälp\w*", r"vägled\w*")),
 ]
 # fmt: on
-OBJECT_POINTS = 1.5
 # Not needs: the national model described, legal duties, meeting logistics.
 MODEL_TALK = _rx(
-    r"\bmodellen\b", r"\bmoment \d", r"\bsteg \d", r"\bpilotstudie", r"\bnsk-s\b",
-    r"\bskr (?:genomför|håller|tar fram)", r"\bförstudie",
+    r"\bmodellen\b",
+    r"\bmoment \d",
+    r"\bsteg \d",
+    r"\bpilotstudie",
+    r"\bnsk-s\b",
+    r"\bskr (?:genomför|håller|tar fram)",
+    r"\bförstudie",
 )  # fmt: skip
 LEGAL_DUTY = _rx(
     r"\bska bedrivas\b", r"\bi enlighet med vetenskap\b", r"\benligt lag\w*",
@@ -199,11 +202,13 @@ def _sentences(doc: CleanDocument) -> Iterable[tuple[int, int, str]]:
         yield start, end, body
 
 
-def score_sentence(text: str) -> tuple[float, str, list[str]]:
+def score_sentence(text: str, tuning: NeedsSettings = DEFAULTS) -> tuple[float, str, list[str]]:
     """Rule points, kind and the names of the rules that fired, for one sentence."""
     words = tokens(text)
-    if not (MIN_WORDS <= len(words) <= MAX_WORDS) or ATTENDEE.match(text) or _URL.search(text):
+    long_enough = tuning.mining_min_words <= len(words) <= tuning.mining_max_words
+    if not long_enough or ATTENDEE.match(text) or _URL.search(text):
         return 0.0, "kunskap", []
+    penalty = tuning.mining_penalty
     points, fired, lack_at = 0.0, [], len(text)
     for name, pattern, value in LACK_CUES:
         if found := pattern.search(text):
@@ -214,19 +219,19 @@ def score_sentence(text: str) -> tuple[float, str, list[str]]:
         return 0.0, "kunskap", []
     kind = _kind(text, lack_at)
     if kind is not None:
-        points += OBJECT_POINTS
+        points += tuning.mining_object_points
         fired.append(f"objekt:{kind}")
     if text.rstrip().endswith("?"):
-        points -= 3.0  # a checklist or discussion question asks, it does not state a lack
+        points -= penalty  # a checklist or discussion question asks, it does not state a lack
         fired.append("fråga")
     if MODEL_TALK.search(text):
-        points -= 3.0
+        points -= penalty
         fired.append("modellbeskrivning")
     if LEGAL_DUTY.search(text) and not STRONG_LACK.search(text):
-        points -= 3.0
+        points -= penalty
         fired.append("lagkrav")
     if LOGISTICS.search(text):
-        points -= 3.0
+        points -= penalty
         fired.append("mötesformalia")
     return points, kind or "kunskap", fired
 
@@ -242,28 +247,26 @@ def _kind(text: str, lack_at: int) -> str | None:
     return max(hits)[1] if hits else None
 
 
-def area_of(text: str) -> str:
-    """The area a need names, by the register's own keyword stems; "osäker" when none or a
-    tie (a document sentence rarely names its area the way a question does)."""
-    scores = area_scores(_COMPARISON.sub("", text))
-    if not scores:
-        return UNSURE_AREA
-    ranked = sorted(scores.values(), reverse=True)
-    if len(ranked) > 1 and ranked[0] == ranked[1]:
-        return UNSURE_AREA
-    best = max(scores, key=lambda a: scores[a])
+def area_of(text: str, tuning: NeedsSettings = DEFAULTS) -> str:
+    """The area a need names, by the register's own rule (``areas.leading_area``);
+    "osäker" when none or two as strongly (a document sentence rarely names its area the
+    way a question does)."""
+    best = leading_area(area_scores(_COMPARISON.sub("", text)), tuning.area_min_lead)
     return best if best in AREAS else UNSURE_AREA
 
 
-def formulate(text: str) -> str:
+def formulate(
+    text: str, tuning: NeedsSettings = DEFAULTS, display: DisplaySettings | None = None
+) -> str:
     """A short formulation: the sentence with OCR residue repaired, list marks and filler
-    removed, cut at a clause boundary near FORMULATION_WORDS words."""
-    body = shown(_SPACE.sub(" ", text)).strip()
+    removed, cut at a clause boundary near ``mining_formulation_words`` words."""
+    body = shown(_SPACE.sub(" ", text), display).strip()
+    most = tuning.mining_formulation_words
     body = re.sub(r"^(?:från gruppdiskussionerna:\s*)", "", body, flags=re.IGNORECASE)
     body = re.sub(r"\s*[-–]\s+", " – ", body).strip(" –-")
     words = body.split(" ")
-    if len(words) > FORMULATION_WORDS:
-        cut = " ".join(words[:FORMULATION_WORDS])
+    if len(words) > most:
+        cut = " ".join(words[:most])
         clause = max(cut.rfind(","), cut.rfind(";"), cut.rfind(" – "))
         body = cut[:clause] if clause > len(cut) // 2 else cut + " …"
     body = body.rstrip(" .,;:")
@@ -271,14 +274,20 @@ def formulate(text: str) -> str:
 
 
 def mine_document(
-    doc: CleanDocument, *, source_id: str, doc_hash: str, min_score: float = MIN_SCORE
+    doc: CleanDocument,
+    *,
+    source_id: str,
+    doc_hash: str,
+    tuning: NeedsSettings = DEFAULTS,
+    display: DisplaySettings | None = None,
 ) -> list[Candidate]:
-    """Candidate needs stated in one cleaned document, in document order."""
+    """Candidate needs stated in one cleaned document, in document order. ``tuning`` is
+    ``Settings.needs`` and ``display`` ``Settings.display`` (their defaults when not given)."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for start, end, body in _sentences(doc):
-        points, kind, fired = score_sentence(body)
-        if points < min_score:
+        points, kind, fired = score_sentence(body, tuning)
+        if points < tuning.mining_min_score:
             continue
         quote = doc.text[start:end].strip()
         quote = _BULLET.sub("", quote).strip()
@@ -294,10 +303,10 @@ def mine_document(
                 quote=quote,
                 page=page,
                 section=doc.section_at(start),
-                formulation=formulate(body),
+                formulation=formulate(body, tuning, display),
                 kind=kind,
-                area=area_of(body),
-                score=round(min(1.0, points / FULL_SCORE), 3),
+                area=area_of(body, tuning),
+                score=round(min(1.0, points / tuning.mining_full_score), 3),
                 doc_hash=doc_hash,
                 rules=tuple(fired),
             )
@@ -312,7 +321,13 @@ class MinedCorpus:
     failures: list[str]
 
 
-def mine_corpus(manifest_path: Path, sources: list[str] | None = None) -> MinedCorpus:
+def mine_corpus(
+    manifest_path: Path,
+    sources: list[str] | None = None,
+    *,
+    tuning: NeedsSettings = DEFAULTS,
+    display: DisplaySettings | None = None,
+) -> MinedCorpus:
     """Read the manifest's sources the way ``kunskap ingest`` does (same loaders, cleaning
     and OCR repair, same content hash) and mine each document.
 
@@ -341,5 +356,9 @@ def mine_corpus(manifest_path: Path, sources: list[str] | None = None) -> MinedC
             doc_hash = document_hash(raw, entry)
             out.doc_hashes[raw.doc_id] = doc_hash
             doc = clean_document(raw)
-            out.candidates.extend(mine_document(doc, source_id=entry.id, doc_hash=doc_hash))
+            out.candidates.extend(
+                mine_document(
+                    doc, source_id=entry.id, doc_hash=doc_hash, tuning=tuning, display=display
+                )
+            )
     return out

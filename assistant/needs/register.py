@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistant.models import FeedbackIn, FeedbackResult
 from assistant.needs import grouping
+from assistant.needs.areas import need_area
 from assistant.needs.base import (
     NeedsError,
     StoreBase,
@@ -81,7 +82,7 @@ class Register(StoreBase):
         comment_ = redact_text(comment[:MAX_QUESTION_CHARS] if comment else None)
         raw = self.centring.raw([text_])[0]
         vector = self.centring.centre(raw)
-        area = self.classifier.classify(text_, raw)
+        area = self.classifier.decide(text_, raw).area
         words = grouping.stems(text_)
         at = now or utcnow()
         session_hash = self.session_hash(session_id)
@@ -104,9 +105,8 @@ class Register(StoreBase):
                 need.last_seen = max(need.last_seen, at)
             # JSON columns are replaced, not mutated, so the change is noticed.
             need.areas = dict(Counter(need.areas or {}) + Counter({area: 1}))
-            need.area = (
-                max(need.areas, key=lambda a: need.areas[a]) if not need.locked else need.area
-            )
+            if not need.locked:
+                need.area = need_area(need.areas)
             need.reasons = dict(Counter(need.reasons or {}) + Counter({reason: 1}))
             s.add(
                 Question(
@@ -162,8 +162,11 @@ class Register(StoreBase):
         ids = [r[0] for r in rows]
         matrix = np.stack([np.frombuffer(r[1] or b"", dtype=np.float32) for r in rows])
         sims = matrix @ vector
+        tuning = self.settings.needs
         order = [
-            i for i in np.argsort(-sims)[:5] if sims[i] + grouping.WORD_WEIGHT >= self.threshold
+            i
+            for i in np.argsort(-sims)[: tuning.group_candidates]
+            if sims[i] + tuning.group_word_weight >= self.threshold
         ]
         candidates = []
         for i in order:
@@ -171,13 +174,13 @@ class Register(StoreBase):
                 select(Question.text)
                 .where(Question.need_id == ids[i])
                 .order_by(Question.created_at.desc())
-                .limit(8)
+                .limit(tuning.group_texts)
             ).all()
             rep = s.scalar(select(Need.representative).where(Need.id == ids[i])) or ""
             candidates.append(
                 grouping.Candidate(ids[i], matrix[i], [grouping.stems(t) for t in [rep, *texts]])
             )
-        key, _ = grouping.best_match(vector, words, candidates, self.threshold)
+        key, _ = grouping.best_match(vector, words, candidates, self.threshold, tuning)
         return None if key is None else s.get(Need, key)
 
     def record_feedback(

@@ -50,10 +50,11 @@ class Regrouping(StoreBase):
             )
             if not questions or any(q.embedding is None for q in questions):
                 return {"questions": 0, "needs_before": len(free), "needs_after": len(free)}
-            # Returned above when any embedding is None; mypy still sees ndarray | None.
-            raw = np.stack([from_blob(q.embedding) for q in questions])  # type: ignore[misc]
+            # Returned above when any embedding is None; the filter tells mypy so.
+            raw = np.stack([from_blob(e) for q in questions if (e := q.embedding) is not None])
             centred = self.centring.centre(raw)
-            labels = grouping.cluster(centred, [q.text for q in questions], self.threshold)
+            texts = [q.text for q in questions]
+            labels = grouping.cluster(centred, texts, self.threshold, self.settings.needs)
             old_ids = [n.id for n in free]
             groups: dict[int, list[int]] = {}
             for idx, label in enumerate(labels):

@@ -34,8 +34,7 @@ def open_engine(engine: str, root: Path) -> Any:
         from qdrant_client import QdrantClient
 
         return ClientIndex(QdrantClient(path=str(root)), payload_indexes=False)
-    # _env_file: a pydantic-settings init arg mypy's plugin omits
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     if engine == "edge-hnsw":
         return EdgeIndex(root, exact_max_points=0, hnsw_ef=settings.qdrant.hnsw_ef)
     return EdgeIndex(
@@ -91,7 +90,7 @@ def worker_query(engine: str, root: Path, queries: int, real: Path | None) -> di
         qs = [tuple(q) for q in json.loads(real.read_text())][:queries]
     else:
         # Lists where the JSON branch gives tuples: both are indexed the same way below.
-        qs = Synthetic().queries(queries)  # type: ignore[assignment]
+        qs = Synthetic().queries(queries)
     where = Where(must=(MatchAny("areas", (AREAS[0],)),))
     modes: dict[str, dict[str, Any]] = {
         "dense": {"mode": "dense", "limit": 20},

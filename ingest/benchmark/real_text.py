@@ -88,8 +88,7 @@ def bench_generated(n: int, engines: list[str], tmp: Path) -> list[dict[str, Any
     from ingest.vector_index import export_collection, open_index
 
     manifest = generate_corpus(tmp, n)
-    # _env_file: a pydantic-settings init arg mypy's plugin omits
-    settings = Settings(_env_file=None, data_dir=tmp / "gen-data", manifest=manifest)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp / "gen-data", manifest=manifest)
     report = run_ingest(settings, rebuild=True)
     if not report.ok:
         raise SystemExit("ingest failed: " + "; ".join(report.failures[:3]))
@@ -174,7 +173,7 @@ def bench_real_vectors(
     from ingest.vector_index import EXPORT_FORMAT, EXPORT_VERSION
 
     texts = real_texts(n)
-    embedding = build_embedding(Settings(_env_file=None))  # type: ignore[call-arg]
+    embedding = build_embedding(Settings(_env_file=None))
     t0 = time.perf_counter()
     vectors = np.concatenate(
         [embed_passages(embedding, texts[i : i + 256]) for i in range(0, len(texts), 256)]

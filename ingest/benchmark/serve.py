@@ -75,8 +75,7 @@ def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, A
 
     from ingest.vector_index import open_index
 
-    # _env_file: a pydantic-settings init arg mypy's plugin omits
-    src_settings = Settings(_env_file=None, data_dir=source)  # type: ignore[call-arg]
+    src_settings = Settings(_env_file=None, data_dir=source)
     collection = src_settings.collection_name()
     src = open_index(src_settings, migrate=False)
     records = [r for r in src.scroll(collection, with_vectors=True) if r.dense and r.sparse]
@@ -85,7 +84,7 @@ def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, A
         raise SystemExit(f"no chunks in {source}: run `kunskap ingest` first")
     data = tmp / "serve-data"
     shutil.rmtree(data, ignore_errors=True)
-    settings = Settings(_env_file=None, data_dir=data)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=data)
     if (source / "originals").is_dir():
         shutil.copytree(source / "originals", data / "originals")
     index = open_index(settings)

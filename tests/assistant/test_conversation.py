@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.conversation import standalone_question
 from assistant.models import HistoryTurn
+from kunskap.settings import ConversationSettings
 from tests.utils.llm import ScriptedLLM
 
 HISTORY = [
@@ -27,3 +28,15 @@ def test_personal_data_never_reaches_the_llm_that_condenses() -> None:
     for personal in ("Sara", "19910503-4426", "Elias", "20150921-5545"):
         assert personal not in prompt, personal
     assert "kvinnojour" in prompt and "[PERSONNUMMER]" in prompt
+
+
+def test_the_conversation_settings_decide_what_is_a_follow_up_and_what_the_llm_reads() -> None:
+    question = "och för barn då?"  # four words
+    short = ConversationSettings(follow_up_max_words=3)
+    assert standalone_question(question, HISTORY, tuning=short) == question
+    assert standalone_question(question, HISTORY, tuning=ConversationSettings()) != question
+    llm = ScriptedLLM(replies=["Vad gäller för barn?", "Vad gäller för barn?"])
+    standalone_question(question, HISTORY, llm, ConversationSettings(condense_turns=1))
+    standalone_question(question, HISTORY, llm, ConversationSettings(condense_turns=2))
+    last_turn_only, both = llm.seen
+    assert "kvinnojour" not in last_turn_only and "kvinnojour" in both

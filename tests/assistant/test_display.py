@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.display import shown
+from kunskap.settings import DisplaySettings
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,12 @@ def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
 )
 def test_clean_text_is_left_as_it_is(text: str) -> None:
     assert shown(text) == text
+
+
+def test_the_display_settings_decide_what_is_repaired() -> None:
+    """``Settings.display``: a reading replaces a word only when it is common enough."""
+    raw = "genererad av måånga under en längre tid"
+    assert shown(raw, DisplaySettings()) == "genererad av många under en längre tid"
+    assert shown(raw, DisplaySettings(common_zipf=9.0)) == raw  # no word is that common
+    long_rare = "arbetar ssmmanlagt cirka 4 000 personer"
+    assert shown(long_rare, DisplaySettings(long_word_letters=11)) == long_rare

@@ -6,10 +6,12 @@ schema, every gold quote is really in the named source, the counts the issues as
 still matches the manifest (a listed file never changes; a correction is a new version, a
 new entry). The manifest also records when each set was added (``added.in``: the old
 ``evals/datasets/vN`` folder that first held it, when every version was a full copy of the
-one before): no QA set repeats a question or a gold quote of a set added before it, the
+one before; sets added since are listed after those in the order they were added): no QA
+set repeats a question or a gold quote of a set added before it, the
 development sets (tuned on) never cite a passage that overlaps a gold quote of any held-out
 set, and no gold quote of ``heldout_b_qa`` or a later held-out set overlaps one of any other
-set.
+set; the sets written after ``heldout_h_qa`` were not written to that rule, and what they
+share with the others is recorded by id (``SHARED_EVIDENCE``, ``REPEATED_QUOTES``).
 
 Run ``python -m tests.evals.test_datasets`` to print the counts blocks for the cards
 (``--write`` puts each between its card's ``counts`` markers).
@@ -43,9 +45,23 @@ ENTRIES: dict[str, dict[str, Any]] = {e["name"]: e for e in RAW["datasets"]}
 SCORED = [n for n, e in ENTRIES.items() if e["shape"] in {"retrieval", "qa", "qa_twins"}]
 
 
+def _folder(name: str) -> str | None:
+    """The old ``evals/datasets/vN`` folder that first held a set; None for a later set."""
+    folder: str | None = ENTRIES[name]["added"].get("in")
+    return folder
+
+
+# Sets added after the one-folder-per-version layout went, in the manifest's order (the
+# order they were added): they count as v13, v14, … below.
+LAST_FOLDER = max(int(f[1:]) for n in ENTRIES if (f := _folder(n)))
+LATER = [n for n in ENTRIES if _folder(n) is None]
+
+
 def _added(name: str) -> int:
-    """The old version number that first held a set (v1 … v12)."""
-    return int(ENTRIES[name]["added"]["in"][1:])
+    """When a set was added: the old version number that first held it (v1 … v12), or the
+    numbers after it for the sets added since."""
+    folder = _folder(name)
+    return int(folder[1:]) if folder else LAST_FOLDER + 1 + LATER.index(name)
 
 
 # Sets in the order they were added (ties by name): the old version history, from the manifest.
@@ -65,6 +81,9 @@ HELDOUT_SETS = [
     "heldout_f_qa",
     "heldout_g_qa",
     "heldout_h_qa",
+    "heldout_i_qa",
+    "heldout_j_qa",
+    "heldout_k_qa",
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -74,6 +93,48 @@ REMOVED = {
     "dev5_qa": (
         "dz004", "dz005", "dz022", "dz030", "dz038", "dz039", "dz041", "dz046", "dz047",
         "dz049", "dz053",
+    ),
+}  # fmt: skip
+
+# The sets written after heldout_h_qa were not written to keep their evidence apart from the
+# other sets' (heldout_i_qa's writer checked it against v1-v12 and found none; heldout_j_qa's
+# preferred passages no gold quote touched; heldout_k_qa's did not look; see their cards).
+# What they share is recorded by id, not fixed: a listed file never changes, and a held-out
+# set's items are not read. A held-out item whose passage a development set cites measures
+# a passage that was tuned on.
+# - the items whose gold passage another QA set also cites:
+SHARED_EVIDENCE = {
+    "heldout_i_qa": ("hi005",),  # with heldout_k_qa
+    "heldout_j_qa": (
+        "hj001", "hj004", "hj005", "hj008", "hj012", "hj014", "hj017", "hj020", "hj021",
+        "hj026", "hj028", "hj029", "hj031", "hj034", "hj035", "hj037", "hj039", "hj044",
+        "hj046", "hj047", "hj054", "hj056", "hj057", "hj059",
+    ),
+    "heldout_k_qa": (
+        "hk001", "hk004", "hk005", "hk008", "hk009", "hk012", "hk014", "hk015", "hk017",
+        "hk020", "hk021", "hk024", "hk026", "hk028", "hk029", "hk031", "hk034", "hk035",
+        "hk037", "hk039", "hk042", "hk046", "hk047", "hk050", "hk051", "hk054", "hk056",
+        "hk057", "hk059",
+    ),
+}  # fmt: skip
+# - the items that quote a gold passage of an earlier set word for word:
+REPEATED_QUOTES = {
+    "heldout_j_qa": (
+        "hj005", "hj008", "hj017", "hj020", "hj021", "hj026", "hj028", "hj029", "hj031",
+        "hj035", "hj037", "hj039", "hj044", "hj046",
+    ),
+    "heldout_k_qa": (
+        "hk008", "hk009", "hk012", "hk014", "hk015", "hk017", "hk026", "hk028", "hk029",
+        "hk031", "hk034", "hk035", "hk037", "hk046", "hk057", "hk059",
+    ),
+}  # fmt: skip
+# heldout_i_qa's key facts are in clean spelling, checked against their quotes by its
+# writer's OCR-tolerant token matching, not word for word: the items with a key fact that
+# no quote holds as written.
+KEY_FACTS_NOT_VERBATIM = {
+    "heldout_i_qa": (
+        "hi001", "hi004", "hi005", "hi016", "hi022", "hi032", "hi042", "hi050", "hi053",
+        "hi060",
     ),
 }  # fmt: skip
 
@@ -134,6 +195,16 @@ def schema_of(name: str) -> Path:
     return DATASETS_DIR / name / f"{name}.schema.json"
 
 
+def data_files(name: str) -> list[Path]:
+    """A set's data files as the manifest lists them: its own ``<name>.jsonl`` and any other
+    (a twin set's off-topic questions, ``heldout_i_offtopic.jsonl``)."""
+    return [DATASETS_DIR / f for f in ENTRIES[name]["files"] if f.endswith(".jsonl")]
+
+
+def schema_beside(data: Path) -> Path:
+    return data.with_name(f"{data.stem}.schema.json")
+
+
 def card_of(name: str) -> Path:
     return DATASETS_DIR / name / "README.md"
 
@@ -145,7 +216,19 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
 
 @cache
 def records(name: str) -> tuple[dict[str, Any], ...]:
+    """The items of a set's own data file."""
     return tuple(load_jsonl(path_of(name)))
+
+
+@cache
+def file_records(data: Path) -> tuple[dict[str, Any], ...]:
+    return tuple(load_jsonl(data))
+
+
+@cache
+def all_records(name: str) -> tuple[dict[str, Any], ...]:
+    """The items of every data file of a set."""
+    return tuple(r for data in data_files(name) for r in file_records(data))
 
 
 def load_corpus() -> dict[str, str]:
@@ -169,7 +252,7 @@ def corpus() -> dict[str, str]:
 
 @pytest.fixture(params=QA_FILES)
 def qa(request: pytest.FixtureRequest) -> tuple[dict[str, Any], ...]:
-    return records(request.param)
+    return all_records(request.param)
 
 
 @pytest.fixture(params=SWEFAQ_FILES)
@@ -180,22 +263,40 @@ def swefaq(request: pytest.FixtureRequest) -> tuple[dict[str, Any], ...]:
 # ---------------------------------------------------------------- schema and ids
 
 
-@pytest.mark.parametrize("file", FILES)
-def test_every_line_matches_its_schema(file: str) -> None:
-    schema = json.loads(schema_of(file).read_text(encoding="utf-8"))
+# Every data file with a schema beside it (each scored set's files; needs_mining's): the
+# needs sets written before schemas were shipped have none.
+SCHEMA_FILES = [
+    data
+    for name in ENTRIES
+    for data in data_files(name)
+    if schema_beside(data).relative_to(DATASETS_DIR).as_posix() in ENTRIES[name]["files"]
+]
+
+
+@pytest.mark.parametrize("data", SCHEMA_FILES, ids=[d.stem for d in SCHEMA_FILES])
+def test_every_line_matches_its_schema(data: Path) -> None:
+    """Failures name the line and the schema path, never the value (held-out sets)."""
+    schema = json.loads(schema_beside(data).read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
     Draft202012Validator.check_schema(schema)
     validator = Draft202012Validator(schema)
     errors = []
-    for n, record in enumerate(records(file), 1):
-        errors += [f"line {n}: {e.message}" for e in validator.iter_errors(record)]
+    for n, record in enumerate(file_records(data), 1):
+        errors += [
+            f"line {n}: {'/'.join(map(str, e.absolute_path)) or 'record'}: {e.validator}"
+            for e in validator.iter_errors(record)
+        ]
     assert not errors, "\n".join(errors)
+
+
+def test_every_scored_data_file_has_its_schema() -> None:
+    assert {d for n in FILES for d in data_files(n)} <= set(SCHEMA_FILES)
 
 
 @pytest.mark.parametrize("file", FILES)
 def test_ids_are_unique(file: str) -> None:
-    ids = [r["id"] for r in records(file)]
+    ids = [r["id"] for r in all_records(file)]
     duplicates = [i for i, c in Counter(ids).items() if c > 1]
     assert not duplicates
 
@@ -220,17 +321,22 @@ ID_PREFIXES = {n: ENTRIES[n]["id_prefix"] for n in QA_FILES}
 
 @pytest.mark.parametrize("name", QA_FILES)
 def test_ids_cannot_be_mistaken_for_another_sets_ids(name: str) -> None:
-    version = ENTRIES[name]["added"]["in"]
-    schema = json.loads(schema_of(name).read_text("utf-8"))
-    if name != "sample_qa":  # v1's schema predates the per-version $id and title
-        # The $id names where the schema was first written: its bytes never change.
-        assert schema["$id"].endswith(f"/{version}/schema/{name}.schema.json")
-        assert f"evals {version}" in schema["title"]
-    validator = Draft202012Validator(schema)
-    good = records(name)[0]
-    assert good["id"].startswith(ID_PREFIXES[name]) and validator.is_valid(good)
-    for other in set(ID_PREFIXES.values()) - {ID_PREFIXES[name]}:
-        assert not validator.is_valid({**good, "id": f"{other}001"}), other
+    version = _folder(name)
+    for data in data_files(name):
+        schema = json.loads(schema_beside(data).read_text("utf-8"))
+        # The $id names where the schema was first written: its bytes never change. v1's
+        # schema predates the per-version $id and title; a set added since was written
+        # outside the version folders.
+        if version and name != "sample_qa":
+            assert schema["$id"].endswith(f"/{version}/schema/{data.stem}.schema.json")
+            assert f"evals {version}" in schema["title"]
+        elif version is None:
+            assert schema["$id"].endswith(f"/schema/{data.stem}.schema.json")
+        validator = Draft202012Validator(schema)
+        good = file_records(data)[0]
+        assert good["id"].startswith(ID_PREFIXES[name]) and validator.is_valid(good)
+        for other in set(ID_PREFIXES.values()) - {ID_PREFIXES[name]}:
+            assert not validator.is_valid({**good, "id": f"{other}001"}), other
 
 
 @pytest.mark.parametrize("name", list(REMOVED))
@@ -249,14 +355,26 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
     its reports have always had), and takes held-out status from the manifest's role."""
     default = RAW["suites"]["default"]
     assert default == [f"{n}@1" for n in sorted(SCORED, key=lambda n: f"{n}.jsonl")]
-    assert [p.stem for p in shipped_datasets.shipped()] == [s.split("@")[0] for s in default]
+    assert shipped_datasets.shipped() == [
+        data for spec in default for data in data_files(spec.split("@")[0])
+    ]
     for name in QA_NAMES:
         loaded = shipped_datasets.load(name)
         assert loaded.version == f"{name}@1" and loaded.kind == "qa", name
         assert len(loaded.items) == len(records(name)), name
+        # A run of the set runs each of its data files, under its own name.
+        parts = shipped_datasets.load_many([name])
+        assert [d.path for d in parts] == data_files(name), name
+        assert [d.name for d in parts] == [name, *(d.stem for d in data_files(name)[1:])]
+        assert all(d.version == f"{name}@1" and d.kind == "qa" for d in parts), name
+        assert all(d.heldout == (name in HELDOUT_SETS) for d in parts), name
+        assert sum(len(d.items) for d in parts) == len(all_records(name)), name
     assert {n for n, e in ENTRIES.items() if e["role"] == "held-out"} == {
         *HELDOUT_SETS,
         "needs_heldout",
+        "needs_blind_l",
+        "needs_blind_m",
+        "needs_mining",
     }
     for name in HELDOUT_SETS:  # never gated, never tuned on
         assert shipped_datasets.load(name).heldout, name
@@ -300,12 +418,16 @@ NEW_QA_SETS = [
 
 @pytest.mark.parametrize(("new", "earlier"), NEW_QA_SETS, ids=[n for n, _ in NEW_QA_SETS])
 def test_questions_and_quotes_are_new(new: str, earlier: tuple[str, ...]) -> None:
-    seen = {r["question"].strip().lower() for e in earlier for r in records(e)}
-    quotes = {(g["doc_id"], g["quote"]) for e in earlier for r in records(e) for g in r["gold"]}
-    for record in records(new):
-        assert record["question"].strip().lower() not in seen, record["id"]
-        for gold in record["gold"]:
-            assert (gold["doc_id"], gold["quote"]) not in quotes, record["id"]
+    """Failures name the id only (a held-out set's content is not printed)."""
+    seen = {r["question"].strip().lower() for e in earlier for r in all_records(e)}
+    quotes = {(g["doc_id"], g["quote"]) for e in earlier for r in all_records(e) for g in r["gold"]}
+    repeated = [
+        record["id"]
+        for record in all_records(new)
+        if record["question"].strip().lower() in seen
+        or any((g["doc_id"], g["quote"]) in quotes for g in record["gold"])
+    ]
+    assert repeated == list(REPEATED_QUOTES.get(new, ())), repeated
 
 
 def _span(corpus: dict[str, str], gold: dict[str, str]) -> tuple[str, int, int]:
@@ -318,15 +440,20 @@ def _span(corpus: dict[str, str], gold: dict[str, str]) -> tuple[str, int, int]:
 def test_dev_evidence_never_overlaps_held_out_evidence(
     dev: str, held_out: str, corpus: dict[str, str]
 ) -> None:
-    """Tuning on a development set must not tune on the passages a held-out set is measured on."""
-    held = [_span(corpus, g) for r in records(held_out) for g in r["gold"]]
+    """Tuning on a development set must not tune on the passages a held-out set is measured on
+    (failures name ids only: the overlapping passage is the held-out set's evidence)."""
+    held = [(r["id"], *_span(corpus, g)) for r in records(held_out) for g in r["gold"]]
     problems = []
     for record in records(dev):
         for gold in record["gold"]:
             doc, start, end = _span(corpus, gold)
-            if any(d == doc and s < end and start < e for d, s, e in held):
-                problems.append(f"{record['id']}: {gold['quote'][:60]!r}")
-    assert not problems, "\n".join(problems)
+            problems += [
+                (record["id"], i) for i, d, s, e in held if d == doc and s < end and start < e
+            ]
+    if held_out in SHARED_EVIDENCE:  # recorded: a later set written without the rule
+        assert {i for _, i in problems} <= set(SHARED_EVIDENCE[held_out])
+    else:
+        assert not problems, " ".join(f"{dev_id} overlaps {i}" for dev_id, i in problems)
 
 
 @pytest.mark.parametrize("held_out", HELDOUT_SETS[1:])
@@ -334,8 +461,14 @@ def test_later_held_out_evidence_overlaps_no_other_set(
     held_out: str, corpus: dict[str, str]
 ) -> None:
     """No passage of heldout_b_qa or a later held-out set is cited by any other set (failures
-    name ids only: a held-out set's content is not printed)."""
-    others = [n for n in QA_NAMES if n != held_out]
+    name ids only: a held-out set's content is not printed). The sets written after
+    heldout_h_qa cite exactly the passages recorded in SHARED_EVIDENCE; the earlier sets are
+    checked against every set but those, whose record holds the overlaps."""
+    others = [
+        n
+        for n in QA_NAMES
+        if n != held_out and (held_out in SHARED_EVIDENCE or n not in SHARED_EVIDENCE)
+    ]
     cited = [_span(corpus, g) for other in others for r in records(other) for g in r["gold"]]
     problems = sorted(
         {
@@ -345,7 +478,7 @@ def test_later_held_out_evidence_overlaps_no_other_set(
             if any(d == doc and s < end and start < e for d, s, e in cited)
         }
     )
-    assert not problems, " ".join(problems)
+    assert problems == list(SHARED_EVIDENCE.get(held_out, ())), " ".join(problems)
 
 
 # ---------------------------------------------------------------- SweFAQ retrieval
@@ -415,10 +548,12 @@ def test_personal_data_is_declared_and_occurs_in_the_question(
             assert number in record["personal_data"], (record["id"], number)
 
 
-def test_key_facts_are_found_in_the_clean_gold_quotes(qa: tuple[dict[str, Any], ...]) -> None:
-    """For sources without OCR damage one alternative of each key fact is in the quotes."""
+@pytest.mark.parametrize("name", QA_FILES)
+def test_key_facts_are_found_in_the_clean_gold_quotes(name: str) -> None:
+    """For sources without OCR damage one alternative of each key fact is in the quotes
+    (failures name ids only: a held-out set's content is not printed)."""
     problems = []
-    for record in qa:
+    for record in all_records(name):
         docs = {g["doc_id"] for g in record["gold"]}
         if not record["answerable"] or docs & OCR_DOCS:
             continue
@@ -426,11 +561,17 @@ def test_key_facts_are_found_in_the_clean_gold_quotes(qa: tuple[dict[str, Any], 
         for fact in record["key_facts"]:
             alternatives = [a.strip().lower() for a in fact.split("|")]
             if not any(a and a in quotes for a in alternatives):
-                problems.append(f"{record['id']}: {fact!r}")
-    assert not problems, "\n".join(problems)
+                problems.append(record["id"])
+    problems = list(dict.fromkeys(problems))
+    assert problems == list(KEY_FACTS_NOT_VERBATIM.get(name, ())), " ".join(problems)
 
 
-@pytest.mark.parametrize("file", QA_FILES)
+# The sets written to a brief that asked for a composition (``requires``); the later twin
+# sets were written to briefs of their own, described in their cards.
+REQUIRED_SETS = [n for n in QA_FILES if "requires" in ENTRIES[n]]
+
+
+@pytest.mark.parametrize("file", REQUIRED_SETS)
 def test_counts_asked_for_in_the_issue(file: str) -> None:
     qa, need = records(file), required(file)
     answerable = [r for r in qa if r["answerable"]]
@@ -504,6 +645,9 @@ def test_the_manifest_loads_and_resolves_every_spelling() -> None:
     assert shipped_datasets.resolve("v12/sample_qa.jsonl") == sample
     assert shipped_datasets.resolve(str(sample)) == sample
     assert shipped_datasets.resolve("v12/heldout_h_qa") == path_of("heldout_h_qa")
+    offtopic = DATASETS_DIR / "heldout_i_qa" / "heldout_i_offtopic.jsonl"
+    assert shipped_datasets.resolve("heldout_i_offtopic") == offtopic  # a set's other file
+    assert shipped_datasets.is_heldout("heldout_i_offtopic")
     for missing in ("v11/heldout_h_qa", "sample_qa@2", "nope"):  # v11 did not hold it
         with pytest.raises(shipped_datasets.DatasetError, match="no dataset"):
             shipped_datasets.resolve(missing)
@@ -538,6 +682,27 @@ def test_held_out_status_is_the_manifests_role_not_the_name(tmp_path: Path) -> N
     assert not manifest.get("heldout_named_qa@1").heldout
     assert [e.spec for e in manifest.suite("gate")] == ["heldout_named_qa@1", "plain_qa@2"]
     assert manifest.get("plain_qa@1").data(tmp_path).name == "plain_qa.v1.jsonl"
+
+
+def test_a_sets_other_data_file_is_found_by_its_own_name(tmp_path: Path) -> None:
+    """A set's second data file (a twin set's off-topic questions) is scored under its own
+    name, checked against its own schema, and held out with the set whatever it is called."""
+    files = ["twins_qa/twins_qa.jsonl", "twins_qa/twins_x.jsonl", "twins_qa/twins_x.schema.json"]
+    entry = {"name": "twins_qa", "version": 1, "role": "held-out", "shape": "qa_twins"}
+    path = _write_manifest(tmp_path, [{**entry, "files": dict.fromkeys(files, "0" * 64)}])
+    manifest = shipped_datasets.read_manifest(path)
+    twins = manifest.get("twins_qa")
+    assert [p.name for p in twins.data_files(tmp_path)] == ["twins_qa.jsonl", "twins_x.jsonl"]
+    assert twins.data(tmp_path).name == "twins_qa.jsonl"
+    assert twins.schema(tmp_path) is None  # the other file's schema is not its own
+    extra = tmp_path / "twins_qa" / "twins_x.jsonl"
+    assert twins.schema(tmp_path, data=extra) == tmp_path / "twins_qa" / "twins_x.schema.json"
+    assert [twins.part_name(p) for p in twins.data_files(tmp_path)] == ["twins_qa", "twins_x"]
+    assert manifest.part("twins_x") == (twins, extra)
+    assert manifest.part("twins_qa") is None  # the set's own file goes by the set's name
+    owner = manifest.owner("twins_x")
+    assert owner == twins and owner.heldout
+    assert manifest.for_path(extra) == twins and manifest.owner("nothing") is None
 
 
 @pytest.mark.parametrize(
@@ -697,7 +862,7 @@ README_NEEDLES = {
 @pytest.mark.parametrize("version", list(README_NEEDLES))
 def test_cards_say_what_their_sets_are_for(version: str) -> None:
     """What the README of old version vN said about the sets it added is in their cards."""
-    added = [n for n in ENTRIES if ENTRIES[n]["added"]["in"] == version]
+    added = [n for n in ENTRIES if _folder(n) == version]
     assert added, version
     text = "\n".join(card_of(n).read_text(encoding="utf-8") for n in added)
     for needle in README_NEEDLES[version]:
@@ -776,6 +941,9 @@ TWIN_SETS = [
     ("dev7_qa", 15, 15),
     ("heldout_g_qa", 15, 15),
     ("heldout_h_qa", 15, 15),
+    ("heldout_i_qa", 15, 15),
+    ("heldout_j_qa", 15, 15),
+    ("heldout_k_qa", 15, 15),
 ]
 
 
@@ -817,7 +985,7 @@ def _table(title: str, counter: Counter[str]) -> list[str]:
     return [*rows, ""]
 
 
-def _qa_counts(name: str, qa: tuple[dict[str, Any], ...]) -> list[str]:
+def _qa_counts(stem: str, qa: tuple[dict[str, Any], ...]) -> list[str]:
     ans = [r for r in qa if r["answerable"]]
     una = [r for r in qa if not r["answerable"]]
 
@@ -825,7 +993,7 @@ def _qa_counts(name: str, qa: tuple[dict[str, Any], ...]) -> list[str]:
         return "answerable" if r["answerable"] else "unanswerable"
 
     lines = [
-        f"`{name}.jsonl`: {len(qa)} items, {len(ans)} answerable, {len(una)} unanswerable.",
+        f"`{stem}.jsonl`: {len(qa)} items, {len(ans)} answerable, {len(una)} unanswerable.",
         "",
     ]
     lines += _table("answerable × language", Counter(r["language"] for r in ans))
@@ -860,9 +1028,10 @@ def _swefaq_counts(swefaq: tuple[dict[str, Any], ...]) -> list[str]:
 
 
 def counts_block(name: str) -> str:
-    """A set's counts, as its card shows them."""
-    data = records(name)
-    return "\n".join(_qa_counts(name, data) if name in QA_NAMES else _swefaq_counts(data))
+    """A set's counts, as its card shows them (those of each of its data files)."""
+    if name not in QA_NAMES:
+        return "\n".join(_swefaq_counts(records(name)))
+    return "\n".join(line for d in data_files(name) for line in _qa_counts(d.stem, file_records(d)))
 
 
 def _write_card(name: str) -> None:

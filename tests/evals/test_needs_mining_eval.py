@@ -1,5 +1,5 @@
 """The scorer for needs found in documents, on a tiny synthetic labelled set written here
-(never the blind set in evals/staging/needs_mining/)."""
+(never the blind set evals/datasets/needs_mining/, which nobody tuning the finder reads)."""
 
 from __future__ import annotations
 

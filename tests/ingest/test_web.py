@@ -1,101 +1,55 @@
-"""The web fetcher against a local HTTP server the test starts (never the internet)."""
+"""The web fetcher against a local HTTP server the test starts (never the internet).
+
+The site is the shared one of the web source tests (``tests/utils/web_site.py``).
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from ingest.web import USER_AGENT, PageVersion, WebFetcher
+from tests.utils.web_site import Page, Site, serve_site
 
 PAGE = (
     "<html><body><main><h1>Stöd</h1><p>Hembesök ska föregås av ett samtal.</p></main></body></html>"
 )
+# Answers after the fetcher's 0.1 s timeout in the robots test; slow enough that four
+# requests at once would overlap in the one-at-a-time test.
+SLOW = 0.3
 
 
-class Site:
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.version = 1
-        self.active = 0
-        self.most_at_once = 0
-        self.lock = threading.Lock()
-
-
-def handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:  # keep the test output clean
-            pass
-
-        def _send(
-            self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            with site.lock:
-                site.requests.append((self.path, dict(self.headers)))
-                site.active += 1
-                site.most_at_once = max(site.most_at_once, site.active)
-            try:
-                self._route()
-            finally:
-                with site.lock:
-                    site.active -= 1
-
-        def _route(self) -> None:
-            if self.path == "/robots.txt":
-                self._send(200, b"User-agent: *\nDisallow: /privat/\n")
-            elif self.path == "/stod":
-                etag = f'"v{site.version}"'
-                if self.headers.get("If-None-Match") == etag:
-                    self._send(304)
-                else:
-                    body = PAGE.replace("samtal", f"samtal {site.version}").encode()
-                    self._send(200, body, {"ETag": etag, "Content-Type": "text/html"})
-            elif self.path == "/utan-etag":
-                self._send(200, PAGE.encode(), {"Content-Type": "text/html"})
-            elif self.path == "/borta":
-                self._send(404, b"finns inte")
-            elif self.path.startswith("/langsam"):
-                time.sleep(0.3)
-                self._send(200, PAGE.encode())
-            else:
-                self._send(200, PAGE.encode())
-
-    return Handler
+def stod(version: int) -> Page:
+    """The page that changes between fetches: its ETag names the version."""
+    body = PAGE.replace("samtal", f"samtal {version}")
+    return Page(body, etag=f'"v{version}"', content_type="text/html")
 
 
 @pytest.fixture
-def site() -> Iterator[tuple[Site, str]]:
-    state = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def site() -> Iterator[Site]:
+    pages = {
+        "/stod": stod(1),
+        "/utan-etag": Page(PAGE, content_type="text/html"),
+        "/langsam": Page(PAGE, delay_s=SLOW),
+        **{f"/langsam/{i}": Page(PAGE, delay_s=SLOW) for i in range(4)},
+    }
+    with serve_site(Site(pages=pages)) as served:  # /borta is not there: 404
+        yield served
 
 
-def test_a_page_is_fetched_again_only_when_it_changed(site: tuple[Site, str]) -> None:
-    state, base = site
+def test_a_page_is_fetched_again_only_when_it_changed(site: Site) -> None:
+    base = site.base
     fetcher = WebFetcher()
     first = fetcher.fetch(f"{base}/stod")
     assert first.state == "new" and first.body and b"samtal 1" in first.body
     assert first.version.etag == '"v1"'
     again = fetcher.fetch(f"{base}/stod", first.version)
     assert again.state == "unchanged" and again.body is None
-    assert state.requests[-1][1].get("If-None-Match") == '"v1"'
-    state.version = 2
+    assert site.requests[-1].headers.get("If-None-Match") == '"v1"'
+    site.pages["/stod"] = stod(2)
     changed = fetcher.fetch(f"{base}/stod", again.version)
     assert changed.state == "changed" and changed.body and b"samtal 2" in changed.body
     # Without validators, the content hash decides.
@@ -107,23 +61,23 @@ def test_a_page_is_fetched_again_only_when_it_changed(site: tuple[Site, str]) ->
     )
 
 
-def test_robots_user_agent_gone_pages_and_timeouts(site: tuple[Site, str]) -> None:
-    state, base = site
+def test_robots_user_agent_gone_pages_and_timeouts(site: Site) -> None:
+    base = site.base
     fetcher = WebFetcher(timeout=0.1)
     refused = fetcher.fetch(f"{base}/privat/sida")
     assert refused.state == "refused" and "robots.txt" in (refused.reason or "")
-    assert not any(path.startswith("/privat/") for path, _ in state.requests)
+    assert not any(r.path.startswith("/privat/") for r in site.requests)
     gone = fetcher.fetch(f"{base}/borta")
     assert gone.state == "gone" and "404" in (gone.reason or "")
     slow = fetcher.fetch(f"{base}/langsam")
     assert slow.state == "failed" and "i tid" in (slow.reason or "")
-    assert all(headers.get("User-Agent") == USER_AGENT for _, headers in state.requests)
-    assert [p for p, _ in state.requests].count("/robots.txt") == 1
+    assert all(r.headers.get("User-Agent") == USER_AGENT for r in site.requests)
+    assert [r.path for r in site.requests].count("/robots.txt") == 1
     assert fetcher.fetch("file:///etc/passwd").state == "refused"
 
 
-def test_one_request_at_a_time_per_host(site: tuple[Site, str]) -> None:
-    state, base = site
+def test_one_request_at_a_time_per_host(site: Site) -> None:
+    base = site.base
     fetcher = WebFetcher(client=httpx.Client(timeout=5, headers={"User-Agent": USER_AGENT}))
     fetcher.allowed(f"{base}/")  # robots.txt first, so only page requests overlap below
     threads = [
@@ -133,5 +87,5 @@ def test_one_request_at_a_time_per_host(site: tuple[Site, str]) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert len([p for p, _ in state.requests if p.startswith("/langsam/")]) == 4
-    assert state.most_at_once == 1
+    assert len([r for r in site.requests if r.path.startswith("/langsam/")]) == 4
+    assert site.most_at_once == 1

@@ -14,6 +14,7 @@ from assistant.needs.mining import (
 )
 from ingest.documents import CleanDocument, PageSpan, SectionSpan
 from ingest.manifest import AREAS
+from kunskap.settings import NeedsSettings
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -98,3 +99,19 @@ def test_the_seed_conference_notes_state_the_issues_examples() -> None:
     assert set(mined.doc_hashes) == {"fou-valfard-dialogkonferens-2016"}
     again = mine_corpus(REPO / "corpus_manifest.yaml", ["fou-valfard-dialogkonferens-2016"])
     assert [c.key for c in again.candidates] == [c.key for c in mined.candidates]
+
+
+def test_the_needs_settings_decide_what_is_proposed_and_how_it_scores() -> None:
+    """``Settings.needs`` (``mining_*``): the points to be proposed and of a full score, the
+    sentence lengths read."""
+    doc = _doc(NEEDS)
+    default = mine_document(doc, source_id="s", doc_hash="h")
+    assert len(default) == len(NEEDS)
+    strict = NeedsSettings(mining_min_score=99.0)
+    assert mine_document(doc, source_id="s", doc_hash="h", tuning=strict) == []
+    scaled = mine_document(
+        doc, source_id="s", doc_hash="h", tuning=NeedsSettings(mining_full_score=100)
+    )
+    assert all(a.score < b.score for a, b in zip(scaled, default, strict=True))
+    short = NeedsSettings(mining_max_words=4)  # every need above is longer
+    assert mine_document(doc, source_id="s", doc_hash="h", tuning=short) == []

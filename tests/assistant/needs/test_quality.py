@@ -24,5 +24,9 @@ def test_grouping_heldout_set(embed: Embed) -> None:
 
 
 def test_area_accuracy(embed: Embed) -> None:
-    assert measure_areas("paraphrases.jsonl", embed)["accuracy"] >= 0.93
+    dev = measure_areas("paraphrases.jsonl", embed)
+    assert dev["accuracy"] >= 0.93
+    # What the register files (an area only when named clearly; measured 0.939 / 0.970).
+    assert dev["filed_share"] >= 0.93
+    assert dev["filed_accuracy"] >= 0.97
     assert measure_areas("heldout.jsonl", embed)["accuracy"] >= 0.70

@@ -124,3 +124,17 @@ def test_concurrent_writers(store_factory: Callable[..., NeedsStore]) -> None:
     assert errors == []
     assert sum(n.question_count for n in stores[0].list_needs()) == 20
     assert stores[0].health()["questions"] == 20
+
+
+def test_a_question_naming_no_area_is_filed_as_unsure_until_one_does(store: NeedsStore) -> None:
+    first = log(store, "Hur ska vi tänka kring detta ärende?", session="a")
+    with store.engine.connect() as conn:
+        area = conn.execute(select(Question.area).where(Question.id == first)).scalar_one()
+    assert area == "osäker"
+    assert [n.area for n in store.list_needs()] == ["osäker"]
+
+    log(store, "Hur ska vi tänka kring detta LVU-ärende?", session="b")
+    needs = store.list_needs()
+    assert len(needs) == 1 and needs[0].question_count == 2  # the same need...
+    assert needs[0].area == "barn_och_unga"  # ...now filed under the area one question named
+    assert needs[0].areas == {"osäker": 1, "barn_och_unga": 1}
