@@ -275,6 +275,11 @@ def _report(
         save_thresholds(thresholds, limits)
         _say(f"thresholds in {thresholds} raised to this run's numbers where higher")
     failures = gate.check(flat, limits, gate.evaluated(results)) if check else []
+    # The knowledge-needs issue's targets (held-out paraphrase sets; no index needed), added
+    # after the gate's flattening: they are reported, never gated.
+    from evals.needs_eval import NEEDS_TARGETS, measure_targets
+
+    results["needs"] = {"targets": NEEDS_TARGETS, "sets": measure_targets()}
     written = rep.write(
         results,
         report,
@@ -297,6 +302,7 @@ def _report(
             "needs_mining": mining,
             "metrics": flat,
             "targets": rep.targets(results),
+            "needs_targets": rep.needs_targets(results),
             "failures": [f.__dict__ for f in failures],
             "report": {k: str(v) for k, v in written.items()},
         }

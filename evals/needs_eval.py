@@ -343,6 +343,24 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     }
 
 
+# Issue 18 §4, on held-out paraphrase sets (never tuned on): paraphrases of one need in one
+# need (split rate = true needs split over several needs / true needs), pure needs, and the
+# areas the register files right. Reported by `kunskap eval`, met or not; never gated.
+NEEDS_TARGETS = {"split_rate": 0.15, "purity": 0.90, "area_filed_accuracy": 0.85}
+HELDOUT_GROUPING_SETS = ("needs_heldout", "needs_blind_l")
+
+
+def measure_targets(embed: Any = None) -> dict[str, Any]:
+    """Grouping and areas on each held-out paraphrase set that has been run blind."""
+    embed = embed or _embed()
+    out: dict[str, Any] = {}
+    for name in HELDOUT_GROUPING_SETS:
+        grouping = measure_grouping(name, embed)
+        grouping["split_rate"] = round(grouping["split_needs"] / grouping["true_needs"], 3)
+        out[name] = {"grouping": grouping, "areas": measure_areas(name, embed)}
+    return out
+
+
 def quotes_match(candidate: str, labelled: str) -> bool:
     """The matching rule of the labelled set: containment or token overlap ≥ QUOTE_OVERLAP."""
     from assistant.needs.mining import normalise, tokens

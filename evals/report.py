@@ -207,6 +207,7 @@ def markdown(
     thresholds_checked: bool = False,
 ) -> str:
     out = _run_section(results)
+    out += _needs_section(results)
     if thresholds_checked:
         out += _gate_section(failures)
     out += _retrieval_section(results)
@@ -273,6 +274,54 @@ def _run_section(results: dict[str, Any]) -> list[str]:
         ],
     )
     return out
+
+
+def needs_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The knowledge-needs issue's targets (#18 §4) against this run's held-out sets."""
+    needs = results.get("needs")
+    if not needs:
+        return []
+    goal = needs["targets"]
+    rows = []
+    for name, entry in needs["sets"].items():
+        g, a = entry["grouping"], entry["areas"]
+        rows += [
+            {
+                "what": f"{name}: paraphrases split over several needs "
+                f"({g['split_needs']:g} of {g['true_needs']:g} needs, {g['orders']} orders)",
+                "measured": g["split_rate"],
+                "target": f"≤ {goal['split_rate']:.2f}",
+                "met": g["split_rate"] <= goal["split_rate"],
+            },
+            {
+                "what": f"{name}: grouping purity",
+                "measured": g["purity"],
+                "target": f"≥ {goal['purity']:.2f}",
+                "met": g["purity"] >= goal["purity"],
+            },
+            {
+                "what": f"{name}: areas filed right ({a['filed_share']:.0%} filed, the rest "
+                f"osäker; forced choice {a['accuracy']:.3f})",
+                "measured": a["filed_accuracy"],
+                "target": f"≥ {goal['area_filed_accuracy']:.2f}",
+                "met": (a["filed_accuracy"] or 0.0) >= goal["area_filed_accuracy"],
+            },
+        ]
+    return rows
+
+
+def _needs_section(results: dict[str, Any]) -> list[str]:
+    rows = needs_targets(results)
+    if not rows:
+        return []
+    out = ["", "## Targets of the knowledge-needs issue (#18 §4, held-out sets)", ""]
+    return out + _table(
+        ["target", "measured", "goal", "met"],
+        [
+            [r["what"], _f(r["measured"]), r["target"], "yes" if r["met"] else "**no**"]
+            for r in rows
+        ],
+    )
 
 
 def _gate_section(failures: list[Failure] | None) -> list[str]:

@@ -339,3 +339,30 @@ def test_shipped_datasets_load() -> None:
     assert not loaded["dev6_qa"].heldout and loaded["heldout_f_qa"].heldout
     assert not loaded["dev7_qa"].heldout and loaded["heldout_g_qa"].heldout
     assert loaded["heldout_h_qa"].heldout
+
+
+def test_the_needs_issues_targets_are_reported_met_or_not(
+    results: dict[str, Any], tmp_path: Path
+) -> None:
+    from evals import report
+    from evals.needs_eval import NEEDS_TARGETS
+
+    with_needs = dict(results)
+    with_needs["needs"] = {
+        "targets": NEEDS_TARGETS,
+        "sets": {
+            "needs_heldout": {
+                "grouping": {"purity": 0.938, "split_needs": 10.0, "true_needs": 12.0,
+                             "split_rate": 0.833, "orders": 5},
+                "areas": {"accuracy": 0.708, "filed_share": 0.646, "filed_accuracy": 0.903},
+            }
+        },
+    }  # fmt: skip
+    rows = report.needs_targets(with_needs)
+    measured = [(r["measured"], r["met"]) for r in rows]
+    assert measured == [(0.833, False), (0.938, True), (0.903, True)]
+    assert report.needs_targets(results) == []  # a run without the needs figures has no rows
+
+    text = report.write(with_needs, tmp_path / "r")["markdown"].read_text(encoding="utf-8")
+    assert "## Targets of the knowledge-needs issue" in text
+    assert "| needs_heldout: grouping purity | 0.938 | ≥ 0.90 | yes |" in text
