@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.needs.areas import UNSURE_AREA
 from assistant.needs.base import NotFound, StoreBase, day_start
 from assistant.needs.db import AuditEntry, Need, NeedDocument, Note, Question
 from assistant.needs.schemas import (
@@ -209,7 +210,9 @@ class Queries(StoreBase):
         per_month = Counter(n.first_seen.strftime("%Y-%m") for n in needs)
         per_status = Counter(n.status for n in needs)
         return Stats(
-            per_area={a: per_area.get(a, 0) for a in AREAS},
+            # Needs no question placed ("osäker") are counted last: an analyst must place them.
+            per_area={a: per_area.get(a, 0) for a in AREAS}
+            | ({UNSURE_AREA: per_area[UNSURE_AREA]} if per_area[UNSURE_AREA] else {}),
             per_month=dict(sorted(per_month.items())),
             per_status={k: per_status.get(k, 0) for k in STATUSES},
             top=[n for n in needs if n.status != "avvisad"][:top],

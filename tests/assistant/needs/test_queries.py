@@ -28,3 +28,13 @@ def test_filters(store: NeedsStore) -> None:
     assert store.list_needs(NeedFilter(since=tomorrow)) == []
     stats = store.stats()
     assert sum(stats.per_area.values()) == 2 and stats.top[0].question_count == 1
+
+
+def test_needs_no_question_placed_are_counted_as_unsure_in_the_stats(store: NeedsStore) -> None:
+    log(store, "Hur beräknar man försörjningsstöd enligt riksnormen?")
+    assert "osäker" not in store.stats().per_area  # only shown when there is one
+
+    log(store, "Hur ska vi tänka kring detta ärende?")
+    per_area = store.stats().per_area
+    assert per_area["osäker"] == 1 and per_area["ekonomiskt_bistand"] == 1
+    assert list(per_area)[-1] == "osäker"  # after the areas
