@@ -32,7 +32,7 @@ from .documents import Chunk, CleanDocument, RawDocument
 from .embedding import build_embedding, embed_passages, stored
 from .loaders import load_source
 from .managed import load_manifests
-from .manifest import DOC_TYPES, ManifestError, SourceEntry
+from .manifest import DOC_TYPES, Manifest, ManifestError, SourceEntry
 from .originals import OPENABLE_FORMATS, keep_original, prune_originals
 from .sparse import document_vector
 from .web_sources import load_web_source, page_file
@@ -286,6 +286,107 @@ def _prune_originals(settings: Settings, index: index_store.VectorIndex, collect
     prune_originals(Path(settings.data_dir), keep)
 
 
+@dataclass
+class _Loaded:
+    """What the manifest's sources gave: the documents to index, in manifest order."""
+
+    documents: list[tuple[SourceEntry, RawDocument]] = field(default_factory=list)
+    source_of: dict[str, str] = field(default_factory=dict)  # doc_id -> the source's id
+    # Sources with a document that failed (or a page not fetched yet): their old chunks stay.
+    sources_with_failures: set[str] = field(default_factory=set)
+
+
+def _load_documents(
+    settings: Settings, manifest: Manifest, only: Collection[str] | None, report: IngestReport
+) -> _Loaded:
+    """Read every source of the manifest (or of ``only``); one line per failure."""
+    loaded = _Loaded()
+    entries = [e for e in manifest.sources if only is None or e.id in only]
+    for entry in entries:
+        if entry.is_web:
+            result = load_web_source(entry, Path(settings.data_dir))
+        else:
+            result = load_source(entry, manifest.base_dir)
+        for failure in result.failures:
+            report.failures.append(failure.line())
+            loaded.sources_with_failures.add(entry.id)
+        for waiting in result.waiting:  # a web page not fetched yet: kept, not an error
+            report.warnings.append(waiting.line())
+            loaded.sources_with_failures.add(entry.id)
+        for raw in result.documents:
+            if raw.doc_id in loaded.source_of:
+                report.failures.append(
+                    f"{raw.metadata.get('path', entry.path)}: dokument-id '{raw.doc_id}' "
+                    f"finns redan i källan '{loaded.source_of[raw.doc_id]}'"
+                )
+                loaded.sources_with_failures.add(entry.id)
+                continue
+            loaded.source_of[raw.doc_id] = entry.id
+            loaded.documents.append((entry, raw))
+    report.documents = len(loaded.documents)
+    return loaded
+
+
+def _write_changed(
+    settings: Settings,
+    base_dir: Path,
+    embedding: BaseEmbedding,
+    writer: _Writer,
+    loaded: _Loaded,
+    existing: dict[str, index_store.IndexedDocument],
+    progress: ProgressCallback | None,
+) -> None:
+    """Prepare every new or changed document and write it through ``writer``; skip the rest."""
+    report = writer.report
+    for done, (entry, raw) in enumerate(loaded.documents, start=1):
+        if progress:
+            progress(raw.doc_id, done, len(loaded.documents))
+        try:
+            sha = _keep_original(settings, base_dir, raw)
+        except OSError as exc:  # the file was readable a moment ago; report, go on
+            report.failures.append(f"{raw.metadata.get('path', entry.path)}: {exc}")
+            loaded.sources_with_failures.add(entry.id)
+            continue
+        doc_hash = document_hash(raw, entry, sha)
+        before = existing.get(raw.doc_id)
+        if before is not None and before.doc_hash == doc_hash:
+            report.unchanged += 1
+            continue
+        try:
+            doc, points = _prepare_document(embedding, settings, raw, entry, doc_hash, report, sha)
+        except Exception as exc:  # one bad document must not stop the others
+            log.debug("ingest failed for %s", raw.doc_id, exc_info=True)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            report.failures.append(f"{raw.metadata.get('path', entry.path)}: {reason}")
+            loaded.sources_with_failures.add(entry.id)
+            continue
+        writer.add(_Prepared(entry, raw, doc, doc_hash, points, had_old=before is not None))
+    writer.flush()
+
+
+def _remove_stale(
+    index: index_store.VectorIndex,
+    collection: str,
+    manifest: Manifest,
+    loaded: _Loaded,
+    existing: dict[str, index_store.IndexedDocument],
+    only: Collection[str] | None,
+    report: IngestReport,
+) -> None:
+    """Remove what the manifest no longer holds. A source that failed keeps its old chunks:
+    an unreadable file is an error to fix, not a request to delete."""
+    in_manifest = {entry.id for entry in manifest.sources}
+    for doc_id, indexed in existing.items():
+        if doc_id in loaded.source_of or (only is not None and indexed.source_id not in only):
+            continue
+        if indexed.source_id in in_manifest and indexed.source_id in loaded.sources_with_failures:
+            continue
+        t0 = time.perf_counter()
+        index_store.delete_document(index, collection, doc_id)
+        report.index_seconds += time.perf_counter() - t0
+        report.removed += 1
+
+
 def run_ingest(
     settings: Settings,
     *,
@@ -325,73 +426,10 @@ def run_ingest(
         report.collection = collection
         existing = index_store.indexed_documents(index, collection)
 
-        loaded: list[tuple[SourceEntry, RawDocument]] = []
-        sources_with_failures: set[str] = set()
-        seen: dict[str, str] = {}
-        entries = [e for e in manifest.sources if only is None or e.id in only]
-        for entry in entries:
-            if entry.is_web:
-                result = load_web_source(entry, Path(settings.data_dir))
-            else:
-                result = load_source(entry, manifest.base_dir)
-            for failure in result.failures:
-                report.failures.append(failure.line())
-                sources_with_failures.add(entry.id)
-            for waiting in result.waiting:  # a web page not fetched yet: kept, not an error
-                report.warnings.append(waiting.line())
-                sources_with_failures.add(entry.id)
-            for raw in result.documents:
-                if raw.doc_id in seen:
-                    report.failures.append(
-                        f"{raw.metadata.get('path', entry.path)}: dokument-id '{raw.doc_id}' "
-                        f"finns redan i källan '{seen[raw.doc_id]}'"
-                    )
-                    sources_with_failures.add(entry.id)
-                    continue
-                seen[raw.doc_id] = entry.id
-                loaded.append((entry, raw))
-        report.documents = len(loaded)
-
-        writer = _Writer(index, collection, report, sources_with_failures)
-        for done, (entry, raw) in enumerate(loaded, start=1):
-            if progress:
-                progress(raw.doc_id, done, len(loaded))
-            try:
-                sha = _keep_original(settings, manifest.base_dir, raw)
-            except OSError as exc:  # the file was readable a moment ago; report, go on
-                report.failures.append(f"{raw.metadata.get('path', entry.path)}: {exc}")
-                sources_with_failures.add(entry.id)
-                continue
-            doc_hash = document_hash(raw, entry, sha)
-            before = existing.get(raw.doc_id)
-            if before is not None and before.doc_hash == doc_hash:
-                report.unchanged += 1
-                continue
-            try:
-                doc, points = _prepare_document(
-                    embedding, settings, raw, entry, doc_hash, report, sha
-                )
-            except Exception as exc:  # one bad document must not stop the others
-                log.debug("ingest failed for %s", raw.doc_id, exc_info=True)
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                report.failures.append(f"{raw.metadata.get('path', entry.path)}: {reason}")
-                sources_with_failures.add(entry.id)
-                continue
-            writer.add(_Prepared(entry, raw, doc, doc_hash, points, had_old=before is not None))
-        writer.flush()
-
-        # Remove what the manifest no longer holds. A source that failed keeps its old
-        # chunks: an unreadable file is an error to fix, not a request to delete.
-        in_manifest = {entry.id for entry in manifest.sources}
-        for doc_id, indexed in existing.items():
-            if doc_id in seen or (only is not None and indexed.source_id not in only):
-                continue
-            if indexed.source_id in in_manifest and indexed.source_id in sources_with_failures:
-                continue
-            t0 = time.perf_counter()
-            index_store.delete_document(index, collection, doc_id)
-            report.index_seconds += time.perf_counter() - t0
-            report.removed += 1
+        loaded = _load_documents(settings, manifest, only, report)
+        writer = _Writer(index, collection, report, loaded.sources_with_failures)
+        _write_changed(settings, manifest.base_dir, embedding, writer, loaded, existing, progress)
+        _remove_stale(index, collection, manifest, loaded, existing, only, report)
 
         t0 = time.perf_counter()
         index.finish_writes(collection)

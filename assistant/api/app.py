@@ -19,6 +19,7 @@ from assistant.api import (
     needs_routes,
     openai_routes,
     rounds_routes,
+    source_worker,
     sources_routes,
 )
 from assistant.api.docs_routes import add_local_docs
@@ -88,7 +89,7 @@ def create_app(
             threading.Thread(target=_warm_up, args=(app.state.services,), daemon=True).start()
         # Web sources fetched again every sources.sync_interval_hours (0: off), as jobs of
         # the one ingest worker.
-        schedule = sources_routes.start_sync_schedule(app)
+        schedule = source_worker.start_sync_schedule(app)
         try:
             yield
         finally:
