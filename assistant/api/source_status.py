@@ -91,20 +91,21 @@ def status_of(
             page=page,
         )
     assert entry is not None
-    busy = any(j.state in ("queued", "running") for j in jobs)
-    error = _failure_for(entry, jobs)
+    # What the manifest says of a source the index does not hold (yet).
+    listed: dict[str, Any] = {
+        "source_id": entry.id,
+        "title": entry.title,
+        "origin": origin,
+        "doc_type": entry.doc_type,
+        "doc_type_label": DOC_TYPES[entry.doc_type],
+        "publisher": entry.publisher,
+        "areas": list(entry.areas),
+        "license": entry.license,
+    }
     if page is not None:  # a web page not in the index (never fetched, or failing)
         return SourceStatus(
             doc_id=page_doc_ids(entry).get(page.url, entry.id),
-            source_id=entry.id,
-            title=entry.title,
-            origin=origin,
-            doc_type=entry.doc_type,
-            doc_type_label=DOC_TYPES[entry.doc_type],
-            publisher=entry.publisher,
-            areas=list(entry.areas),
             url=page.url,
-            license=entry.license,
             status="vanished"
             if page.status == "vanished"
             else "failed"
@@ -112,21 +113,17 @@ def status_of(
             else "pending",
             error=page.reason,
             page=page,
+            **listed,
         )
+    busy = any(j.state in ("queued", "running") for j in jobs)
+    error = _failure_for(entry, jobs)
     return SourceStatus(
         doc_id=entry.id,
-        source_id=entry.id,
-        title=entry.title,
-        origin=origin,
-        doc_type=entry.doc_type,
-        doc_type_label=DOC_TYPES[entry.doc_type],
-        publisher=entry.publisher,
-        areas=list(entry.areas),
         published=entry.published.isoformat() if entry.published else None,
         url=entry.url,
-        license=entry.license,
         status="pending" if busy or error is None else "failed",
         error=None if busy else error,
+        **listed,
     )
 
 
