@@ -16,7 +16,6 @@ import yaml
 from fastapi.testclient import TestClient
 
 from assistant.api import sources_routes
-from assistant.api.app import create_app
 from assistant.auth import hash_password
 from assistant.citations import verify
 from assistant.needs.store import NeedsStore
@@ -28,6 +27,7 @@ from ingest.managed import managed_path, uploads_dir
 from ingest.manifest import AREAS, DOC_TYPES
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings
+from tests.utils.app import api_client
 from tests.utils.documents import write_pdf
 
 MANIFEST = """sources:
@@ -81,13 +81,8 @@ def services(corpus: Path, tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    app = create_app(services=services, with_chat=False)
-    with TestClient(app) as test_client:
+    with api_client(services) as test_client:
         yield test_client
-    worker = getattr(app.state, "ingest_worker", None)
-    if worker is not None:
-        assert worker.wait(120)
-        worker.stop()
 
 
 def upload(client: TestClient, data: bytes, name: str = "hembesok.pdf", **extra: object):

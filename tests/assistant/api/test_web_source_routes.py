@@ -25,6 +25,7 @@ from ingest.sync import SYNC_REASON
 from ingest.web import USER_AGENT
 from kunskap.settings import Settings
 from tests.conftest import make_settings
+from tests.utils.app import api_client
 from tests.utils.web_site import Page, Site, html_page, serve_site
 
 ADMIN = ("admin-anna", "ett långt adminlösenord")
@@ -77,13 +78,8 @@ def make_services(tmp_path: Path, site: Site, **overrides: object) -> Services:
 @pytest.fixture
 def client(tmp_path: Path, site: Site) -> Iterator[TestClient]:
     services = make_services(tmp_path, site)
-    app = create_app(services=services, with_chat=False)
-    with TestClient(app) as test_client:
+    with api_client(services) as test_client:
         yield test_client
-    worker = getattr(app.state, "ingest_worker", None)
-    if worker is not None:
-        assert worker.wait(120)
-        worker.stop()
     services.close()
 
 
