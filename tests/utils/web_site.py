@@ -59,12 +59,18 @@ def html_page(title: str, text: str) -> str:
 
 def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        _counted = False  # whether this request is in site.active
+
         def log_message(self, *args: object) -> None:  # keep the test output clean
             pass
 
         def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
             with site.lock:
                 site.requests.append(Request(self.path, dict(self.headers), status))
+                # Stop counting before the response leaves: once the client has read it, it
+                # may send its next request before this thread would reach a later decrement,
+                # and that would look like two requests at once.
+                self._finish_counting()
             self.send_response(status)
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
@@ -72,15 +78,21 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _finish_counting(self) -> None:  # call with site.lock held
+            if self._counted:
+                site.active -= 1
+                self._counted = False
+
         def do_GET(self) -> None:
             with site.lock:
                 site.active += 1
                 site.most_at_once = max(site.most_at_once, site.active)
+                self._counted = True
             try:
                 self._route()
             finally:
                 with site.lock:
-                    site.active -= 1
+                    self._finish_counting()
 
         def _route(self) -> None:
             if self.path == "/robots.txt":
