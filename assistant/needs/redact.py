@@ -305,14 +305,15 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not before or before[-1] in ".!?:;\n\"'(«"
 
 
-def _find_names(
-    text: str, identity_numbers: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    first_names, surnames = _name_lists()
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
-    after_context = {m.end() for m in _CONTEXT_RE.finditer(text)}
-    # The capitalised words right before an identity number name the person it identifies
-    # ("Elvin, 150312-1236", "Olena Kovalenko 900101-…"), whether or not they are on our lists.
+Token = tuple[int, int, str]  # start, end, text
+
+
+def _names_before_numbers(
+    text: str, tokens: list[Token], identity_numbers: list[Token], first_names: frozenset[str]
+) -> set[int]:
+    """Starts of the capitalised words right before an identity number: they name the person
+    it identifies ("Elvin, 150312-1236", "Olena Kovalenko 900101-…"), whether or not they
+    are on our lists."""
     before_number: set[int] = set()
     for start, _end, _kind in identity_numbers:
         i = max((k for k, t in enumerate(tokens) if t[1] <= start), default=-1)
@@ -326,68 +327,105 @@ def _find_names(
                 break
             before_number.add(token_start)
             start, i, gap = token_start, i - 1, " "
-    out: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(tokens):
-        start, end, tok = tokens[i]
-        base = tok.rstrip("s") if tok.endswith("s") and tok[:-1] in first_names else tok
-        low = tok.lower()
-        is_name = False
-        if low in PROTECTED_TERMS or tok.isupper() or ("-" in tok and tok.split("-")[0].isupper()):
-            is_name = False
-        elif start in before_number or (
-            start in after_context
-            and (_is_capitalised(tok) or tok.capitalize() in first_names or tok in first_names)
-        ):
-            is_name = True
-        elif _is_capitalised(tok) and base in first_names:
-            is_name = base not in _WORD_NAMES or not _sentence_start(text, start)
-            # A word-name right before a surname is a name wherever it stands ("Per Olsson").
-            if not is_name and i + 1 < len(tokens):
-                nxt = tokens[i + 1][2]
-                is_name = _looks_like_surname(nxt) and text[end : tokens[i + 1][0]].isspace()
-        elif (
-            _is_capitalised(tok)
-            and not _sentence_start(text, start)
-            and i + 1 < len(tokens)
-            and tokens[i + 1][2] in surnames
-            and text[end : tokens[i + 1][0]] == " "
-        ):
-            # An unknown capitalised word mid-sentence right before a known surname is a
-            # first name not on our list ("Solveig Eriksson").
-            is_name = True
-        elif _is_capitalised(tok) and _looks_like_surname(tok) and tok not in _WORD_SURNAMES:
-            # A place with a surname-like ending ("Falkenberg kommun") is not a person.
-            nxt = tokens[i + 1][2].lower() if i + 1 < len(tokens) else ""
-            is_name = nxt not in {"kommun", "kommuns", "stad", "stads", "region", "län"}
-        if not is_name:
-            i += 1
-            continue
-        # Extend over the rest of the name: further first names and a surname.
-        j = i + 1
-        stop = end
-        while j < len(tokens):
-            s2, e2, t2 = tokens[j]
-            gap = text[stop:s2]
-            if gap not in (" ", "-") or t2.lower() in PROTECTED_TERMS:
-                break
-            if not _is_capitalised(t2):
-                # "min klient anna andersson": lower-case names continue a lower-case name.
-                if tok[:1].islower() and t2.capitalize() in surnames:
-                    stop = e2
-                    j += 1
-                break
-            if t2 in first_names or t2 in surnames or _looks_like_surname(t2):
-                stop = e2
-                j += 1
-                continue
-            # An unknown capitalised word right after a first name, mid-sentence, is most
-            # likely a surname not on our list ("Anna Berglöf").
-            if not _sentence_start(text, s2):
+    return before_number
+
+
+def _starts_name(
+    text: str,
+    tokens: list[Token],
+    i: int,
+    marked: set[int],
+    first_names: frozenset[str],
+    surnames: frozenset[str],
+) -> bool:
+    """Whether token ``i`` begins a person's name. ``marked``: token starts that name a
+    person by their place (before an identity number, after "klienten" and the like)."""
+    start, end, tok = tokens[i]
+    base = tok.rstrip("s") if tok.endswith("s") and tok[:-1] in first_names else tok
+    if (
+        tok.lower() in PROTECTED_TERMS
+        or tok.isupper()
+        or ("-" in tok and tok.split("-")[0].isupper())
+    ):
+        return False
+    if start in marked:
+        return True
+    if _is_capitalised(tok) and base in first_names:
+        if base not in _WORD_NAMES or not _sentence_start(text, start):
+            return True
+        # A word-name right before a surname is a name wherever it stands ("Per Olsson").
+        if i + 1 < len(tokens):
+            nxt = tokens[i + 1][2]
+            return _looks_like_surname(nxt) and text[end : tokens[i + 1][0]].isspace()
+        return False
+    if (
+        _is_capitalised(tok)
+        and not _sentence_start(text, start)
+        and i + 1 < len(tokens)
+        and tokens[i + 1][2] in surnames
+        and text[end : tokens[i + 1][0]] == " "
+    ):
+        # An unknown capitalised word mid-sentence right before a known surname is a
+        # first name not on our list ("Solveig Eriksson").
+        return True
+    if _is_capitalised(tok) and _looks_like_surname(tok) and tok not in _WORD_SURNAMES:
+        # A place with a surname-like ending ("Falkenberg kommun") is not a person.
+        nxt = tokens[i + 1][2].lower() if i + 1 < len(tokens) else ""
+        return nxt not in {"kommun", "kommuns", "stad", "stads", "region", "län"}
+    return False
+
+
+def _name_end(
+    text: str, tokens: list[Token], i: int, first_names: frozenset[str], surnames: frozenset[str]
+) -> tuple[int, int]:
+    """The end offset of the name that token ``i`` begins (further first names and a
+    surname), and the index of the first token after it."""
+    tok = tokens[i][2]
+    j, stop = i + 1, tokens[i][1]
+    while j < len(tokens):
+        s2, e2, t2 = tokens[j]
+        gap = text[stop:s2]
+        if gap not in (" ", "-") or t2.lower() in PROTECTED_TERMS:
+            break
+        if not _is_capitalised(t2):
+            # "min klient anna andersson": lower-case names continue a lower-case name.
+            if tok[:1].islower() and t2.capitalize() in surnames:
                 stop = e2
                 j += 1
             break
-        out.append((start, stop, "namn"))
+        if t2 in first_names or t2 in surnames or _looks_like_surname(t2):
+            stop = e2
+            j += 1
+            continue
+        # An unknown capitalised word right after a first name, mid-sentence, is most
+        # likely a surname not on our list ("Anna Berglöf").
+        if not _sentence_start(text, s2):
+            stop = e2
+            j += 1
+        break
+    return stop, j
+
+
+def _find_names(text: str, identity_numbers: list[Token]) -> list[Token]:
+    first_names, surnames = _name_lists()
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+    before_number = _names_before_numbers(text, tokens, identity_numbers, first_names)
+    # After a context word ("klienten", "min son") a word is a name if it looks like one.
+    after_context = {m.end() for m in _CONTEXT_RE.finditer(text)}
+    marked = before_number | {
+        start
+        for start, _end, tok in tokens
+        if start in after_context
+        and (_is_capitalised(tok) or tok.capitalize() in first_names or tok in first_names)
+    }
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        if not _starts_name(text, tokens, i, marked, first_names, surnames):
+            i += 1
+            continue
+        stop, j = _name_end(text, tokens, i, first_names, surnames)
+        out.append((tokens[i][0], stop, "namn"))
         i = j
     return out
 
