@@ -261,7 +261,9 @@ def run_judge_sweep(
 LEARNED_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def run_learned_sweep(services: Any, loaded: list[ds.Dataset], base: Settings) -> list[JudgeRow]:
+def run_learned_sweep(
+    services: Any, loaded: list[ds.Dataset], base: Settings, model_dir: Path | None = None
+) -> list[JudgeRow]:
     """The rules against the learned judge (``assistant.learned_judge``) at each threshold,
     as a veto on the rules and alone: every passage is scored once, each row decided from
     the scores (``learned_judge.decide``), and the row's statuses counted as declined when
@@ -270,7 +272,7 @@ def run_learned_sweep(services: Any, loaded: list[ds.Dataset], base: Settings) -
     from assistant.learned_judge import CrossEncoder, decide
 
     evidence = gather_evidence(services, loaded)
-    scorer = CrossEncoder(base.data_dir / "models")
+    scorer = CrossEncoder(base.data_dir / "models", model_dir)
     rules = RulesJudge(base.answer)
     n = base.answer.learned_judge_passages
     scored = {
@@ -357,10 +359,7 @@ def _cell(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from assistant.services import build_services
-    from evals.cli import default_data_dir
-
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals.tune", description=__doc__)
     parser.add_argument(
         "--dataset", action="append", help="name or path (default: all but the held-out ones)"
@@ -390,14 +389,22 @@ def main(argv: list[str] | None = None) -> int:
         help="the rules against the learned judge at each threshold, as a veto and alone",
     )
     parser.add_argument(
+        "--judge-model",
+        type=Path,
+        metavar="DIR",
+        help="with --learned: a candidate model folder (card.json, e5-judge.patch.npz) "
+        "instead of the shipped assistant/judge_model",
+    )
+    parser.add_argument(
         "--json", type=Path, metavar="PATH", help="--judge-only/--learned: rows as JSON"
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    base = get_settings()
-    base = base.model_copy(
-        update={"data_dir": args.data_dir or default_data_dir(base.collection_name())}
-    )
+
+def _grid(
+    args: argparse.Namespace, base: Settings, parser: argparse.ArgumentParser
+) -> dict[str, list[Any]]:
+    """The settings to vary, from ``--vary`` (or the default grid), checked against the mode."""
     grid: dict[str, list[Any]] = {}
     for spec in args.vary:
         key, _, values = spec.partition("=")
@@ -408,7 +415,61 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--judge-only varies the judge's settings only, not {', '.join(outside)}")
     if args.json and not (args.judge_only or args.learned):
         parser.error("--json goes with --judge-only or --learned")
-    grid = grid or (judge_grid(base) if args.judge_only else default_grid(base))
+    return grid or (judge_grid(base) if args.judge_only else default_grid(base))
+
+
+def _judge_rows(
+    args: argparse.Namespace,
+    services: Any,
+    loaded: list[ds.Dataset],
+    rows: list[dict[str, Any]],
+    base: Settings,
+) -> None:
+    """``--judge-only`` and ``--learned``: judge cached evidence, optionally write JSON."""
+    if args.learned:
+        results = run_learned_sweep(services, loaded, base, args.judge_model)
+    else:
+        results = run_judge_sweep(services, loaded, rows, base)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "datasets": [d.name for d in loaded],
+                    "current": {k: current(base, k) for k in JUDGE_KEYS},
+                    "rows": [r.to_json() for r in results],
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+
+
+def _answer_rows(
+    services: Any, loaded: list[ds.Dataset], rows: list[dict[str, Any]], base: Settings
+) -> None:
+    """Answer every dataset under every row and print a line of metrics a row."""
+    resolver = DocResolver.from_services(services)
+    metrics = ["hit@5", "ndcg@10", "answered", "false_abst", "abst_recall", "key_facts", "crag"]
+    header = ["change"] + [f"{d.name[:10]} {m}" for d in loaded for m in metrics]
+    print(" | ".join(header))
+    for row in rows:
+        settings = with_values(base, row)
+        result = score(dataclasses.replace(services, settings=settings), loaded, resolver)
+        cells = [_cell(result[d.name][m]) for d in loaded for m in metrics]
+        print(" | ".join([_label(row), *cells]), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.services import build_services
+    from evals.cli import default_data_dir
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    base = get_settings()
+    base = base.model_copy(
+        update={"data_dir": args.data_dir or default_data_dir(base.collection_name())}
+    )
+    grid = _grid(args, base, parser)
     loaded = [d for d in ds.load_many(args.dataset) if not (d.heldout and not args.dataset)]
     if any(d.heldout for d in loaded):
         parser.error("held-out datasets are for reporting, never for tuning")
@@ -421,37 +482,11 @@ def main(argv: list[str] | None = None) -> int:
     services = dataclasses.replace(
         services, embedding=with_cache(services.embedding, max_entries=1_000_000)
     )
-    if args.judge_only or args.learned:
-        try:
-            if args.learned:
-                results = run_learned_sweep(services, loaded, base)
-            else:
-                results = run_judge_sweep(services, loaded, rows, base)
-        finally:
-            services.close()
-        if args.json:
-            args.json.write_text(
-                json.dumps(
-                    {
-                        "datasets": [d.name for d in loaded],
-                        "current": {k: current(base, k) for k in JUDGE_KEYS},
-                        "rows": [r.to_json() for r in results],
-                    },
-                    indent=1,
-                ),
-                encoding="utf-8",
-            )
-        return 0
-    resolver = DocResolver.from_services(services)
-    metrics = ["hit@5", "ndcg@10", "answered", "false_abst", "abst_recall", "key_facts", "crag"]
-    header = ["change"] + [f"{d.name[:10]} {m}" for d in loaded for m in metrics]
-    print(" | ".join(header))
     try:
-        for row in rows:
-            settings = with_values(base, row)
-            result = score(dataclasses.replace(services, settings=settings), loaded, resolver)
-            cells = [_cell(result[d.name][m]) for d in loaded for m in metrics]
-            print(" | ".join([_label(row), *cells]), flush=True)
+        if args.judge_only or args.learned:
+            _judge_rows(args, services, loaded, rows, base)
+        else:
+            _answer_rows(services, loaded, rows, base)
     finally:
         services.close()
     return 0
