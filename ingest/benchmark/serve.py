@@ -63,16 +63,9 @@ def _rss_mb(pid: int) -> dict[str, float]:
     return out
 
 
-def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, Any]:
-    """Peak RSS and POST /api/ask latency of ``kunskap serve`` over ``n`` chunks.
-
-    The chunks are copies of a real ingested index (``source``, a data dir): real payloads
-    and sparse vectors, dense vectors near the real ones. The server runs as the user runs
-    it (a subprocess, e5 loaded, warm-up thread, SQLite register) and is asked the
-    benchmark's questions ``rounds`` times.
-    """
-    import httpx
-
+def _copy_index(n: int, source: Path, data: Path) -> tuple[int, int, float]:
+    """A data dir at ``data`` holding ``n`` chunks copied from the index in ``source``:
+    (real chunks read, points written, seconds to write them)."""
     from ingest.vector_index import open_index
 
     src_settings = Settings(_env_file=None, data_dir=source)
@@ -82,12 +75,10 @@ def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, A
     src.close()
     if not records:
         raise SystemExit(f"no chunks in {source}: run `kunskap ingest` first")
-    data = tmp / "serve-data"
     shutil.rmtree(data, ignore_errors=True)
-    settings = Settings(_env_file=None, data_dir=data)
     if (source / "originals").is_dir():
         shutil.copytree(source / "originals", data / "originals")
-    index = open_index(settings)
+    index = open_index(Settings(_env_file=None, data_dir=data))
     t0 = time.perf_counter()
     index.ensure_collection(collection, DIM)
     for points in _replicated_points(records, n):
@@ -96,7 +87,50 @@ def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, A
     load_s = time.perf_counter() - t0
     points_total = index.count(collection)
     index.close()
+    return len(records), points_total, load_s
 
+
+def _wait_until_healthy(proc: subprocess.Popen[str], url: str) -> float:
+    """Seconds until ``url`` answers its health check (exits if the server dies first)."""
+    import httpx
+
+    t1 = time.perf_counter()
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"kunskap serve exited: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]  # stderr=PIPE
+        try:
+            if httpx.get(f"{url}/api/health", timeout=30).json().get("ok"):
+                return time.perf_counter() - t1
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+
+
+def _ask_rounds(url: str, rounds: int) -> list[float]:
+    """Milliseconds of each POST /api/ask: the benchmark's questions, ``rounds`` times."""
+    import httpx
+
+    latencies: list[float] = []
+    with httpx.Client(timeout=120) as client:
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                t = time.perf_counter()
+                response = client.post(f"{url}/api/ask", json={"question": question})
+                latencies.append((time.perf_counter() - t) * 1000)
+                response.raise_for_status()
+    return latencies
+
+
+def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, Any]:
+    """Peak RSS and POST /api/ask latency of ``kunskap serve`` over ``n`` chunks.
+
+    The chunks are copies of a real ingested index (``source``, a data dir): real payloads
+    and sparse vectors, dense vectors near the real ones. The server runs as the user runs
+    it (a subprocess, e5 loaded, warm-up thread, SQLite register) and is asked the
+    benchmark's questions ``rounds`` times.
+    """
+    data = tmp / "serve-data"
+    n_records, points_total, load_s = _copy_index(n, source, data)
     port = 8600 + os.getpid() % 300
     env = {**os.environ, "KUNSKAP_DATA_DIR": str(data), "KUNSKAP_LOG_LEVEL": "WARNING"}
     kunskap = Path(sys.executable).parent / "kunskap"
@@ -106,32 +140,15 @@ def bench_serve(n: int, source: Path, tmp: Path, rounds: int = 3) -> dict[str, A
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        t1 = time.perf_counter()
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"kunskap serve exited: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]  # stderr=PIPE
-            try:
-                if httpx.get(f"{url}/api/health", timeout=30).json().get("ok"):
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        start_s = time.perf_counter() - t1
-        latencies: list[float] = []
-        with httpx.Client(timeout=120) as client:
-            for _ in range(rounds):
-                for question in QUESTIONS:
-                    t = time.perf_counter()
-                    response = client.post(f"{url}/api/ask", json={"question": question})
-                    latencies.append((time.perf_counter() - t) * 1000)
-                    response.raise_for_status()
+        start_s = _wait_until_healthy(proc, url)
+        latencies = _ask_rounds(url, rounds)
         rss = _rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     p50, p95 = percentiles(latencies[len(QUESTIONS) :] or latencies)  # first round warms caches
     return {
-        "corpus": f"copies of {len(records)} real chunks",
+        "corpus": f"copies of {n_records} real chunks",
         "engine": "kunskap serve (edge)",
         "points": points_total,
         "load_s": round(load_s, 1),
