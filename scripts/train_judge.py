@@ -12,7 +12,10 @@ What it does:
 2. Builds pairs from **public** Swedish data only, never from the project's evaluation
    sets: SweNLI (premise → hypothesis; entailment = 1, neutral and contradiction = 0) and
    SweParaphrase (similarity / 5 as a soft label), both SuperLim 2, Språkbanken Text,
-   CC BY 4.0. Every input file's sha256 goes into the card.
+   CC BY 4.0; and the project's own question–passage pairs (``judge_qa_*.jsonl``: invented
+   passages, each with answerable questions and near-misses that share its topic but ask
+   what it does not state, written for training by sessions that read no evaluation set).
+   Every input file's sha256 goes into the card.
 3. Fine-tunes the encoder as a cross-encoder: the input is the engine's own
    ``query: <claim or question> passage: <evidence>``, the output the engine's own
    mean-pooled, L2-normalised vector, and a logistic head on it. The weight matrices are
@@ -54,7 +57,10 @@ from kunskap.e5_format import (  # noqa: E402  (the repo root is put on the path
 OUT = ROOT / "assistant" / "judge_model"
 MATRICES = ("q", "k", "v", "ao", "fi", "fo")
 VECTORS = ("q.b", "k.b", "v.b", "ao.b", "aln.w", "aln.b", "fi.b", "fo.b", "oln.w", "oln.b")
-ATTRIBUTION = "SuperLim 2, Språkbanken Text, CC BY 4.0 (SweNLI, SweParaphrase)"
+ATTRIBUTION = (
+    "SuperLim 2, Språkbanken Text, CC BY 4.0 (SweNLI, SweParaphrase); question–passage pairs "
+    "judge_qa_*.jsonl: the project's own (scripts/train_data/README.md)"
+)
 
 
 # ----------------------------------------------------------------------------- data
@@ -92,6 +98,43 @@ def pairs(
     ]
     random.Random(seed + 1).shuffle(train)
     return train, validation, diagnostics, hashes
+
+
+QA_FILES = "judge_qa_*.jsonl"
+
+
+def qa_pairs(data: Path, seed: int, easy_negatives: float) -> tuple[list, list, dict[str, str]]:
+    """The project's own question–passage pairs (SQuAD 2.0 style, ``judge_qa_*.jsonl``;
+    provenance in ``scripts/train_data/README.md``): (question, passage, label) to train on,
+    and (question, passage, label, language) to validate on. Split by passage, so that no
+    validation passage is trained on. ``easy_negatives`` adds, per training question, that
+    many pairs (on average) of the question with a passage of another topic (label 0)."""
+    files = sorted(data.glob(QA_FILES))
+    hashes = {f.name: sha256(f.read_bytes()) for f in files}
+    rows = [r for f in files for r in read_jsonl(f)]
+    passages = sorted({r["passage_id"] for r in rows})
+    random.Random(seed + 3).shuffle(passages)
+    held = set(passages[: len(passages) * 15 // 100])
+    train = [
+        (r["question"], r["passage"], float(r["label"]))
+        for r in rows
+        if r["passage_id"] not in held
+    ]
+    validation = [
+        (r["question"], r["passage"], float(r["label"]), r["language"])
+        for r in rows
+        if r["passage_id"] in held
+    ]
+    rng = random.Random(seed + 4)
+    by_id = {r["passage_id"]: (r["passage"], r.get("topic", "")) for r in rows}
+    pool = [pid for pid in by_id if pid not in held]
+    for r in [r for r in rows if r["passage_id"] not in held]:
+        n = int(easy_negatives) + (rng.random() < easy_negatives % 1)
+        for _ in range(n):
+            other = rng.choice(pool)
+            if other != r["passage_id"] and by_id[other][1] != r.get("topic"):
+                train.append((r["question"], by_id[other][0], 0.0))
+    return train, validation, hashes
 
 
 def joined(claim: str, evidence: str) -> str:
@@ -255,6 +298,20 @@ def predict(model: CrossEncoder, hidden: list, labels: list) -> list[float]:
     return out
 
 
+def qa_figures(scores: list[float], rows: list) -> dict[str, float | int]:
+    """Validation on passages never trained on: answerable questions against near-misses
+    (the distinction the rules cannot make; ``docs/answerability.md``), all and English."""
+    labels = [y for _, _, y, _ in rows]
+    english = [i for i, row in enumerate(rows) if row[3] == "en"]
+    return {
+        "qa_validation_pairs": len(rows),
+        "qa_near_miss_auc": round(auc(scores, labels), 4),
+        "qa_near_miss_auc_english": round(
+            auc([scores[i] for i in english], [labels[i] for i in english]), 4
+        ),
+    }
+
+
 def is_trained(key: str, first_trained: int) -> bool:
     return key.startswith("l") and int(key[1:].split("_")[0]) >= first_trained
 
@@ -274,6 +331,14 @@ def main() -> int:
     ap.add_argument("--train-layers", type=int, default=6, help="top layers fine-tuned")
     ap.add_argument("--nli", type=int, default=0, help="SweNLI training pairs (0: all)")
     ap.add_argument("--paraphrase", type=int, default=0, help="SweParaphrase pairs (0: all)")
+    ap.add_argument("--qa-max-len", type=int, default=256, help="tokens of a question–passage pair")
+    ap.add_argument(
+        "--easy-negatives",
+        type=float,
+        default=0.5,
+        help="pairs of a training question with another topic's passage, per question",
+    )
+    ap.add_argument("--no-qa", action="store_true", help=f"leave out the project's own {QA_FILES}")
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -283,13 +348,23 @@ def main() -> int:
     base = E5File.read(base_path)
     tok = Tokeniser(base)
     train_rows, val_rows, diag_rows, hashes = pairs(args.data, args.seed, args.nli, args.paraphrase)
+    qa_train: list = []
+    qa_val: list = []
+    if not args.no_qa:
+        qa_train, qa_val, qa_hashes = qa_pairs(args.data, args.seed, args.easy_negatives)
+        hashes.update(qa_hashes)
     if args.limit:
         train_rows = train_rows[: args.limit]
     t0 = time.time()
-    train = encode(tok, train_rows, args.max_len)
+    train = encode(tok, train_rows, args.max_len) + encode(tok, qa_train, args.qa_max_len)
+    random.Random(args.seed + 5).shuffle(train)
     val = encode(tok, val_rows, args.max_len)
     diag = encode(tok, diag_rows, args.max_len)
-    print(f"tokenised {len(train)} + {len(val)} + {len(diag)} pairs in {time.time() - t0:.0f} s")
+    qa_v = encode(tok, [row[:3] for row in qa_val], args.qa_max_len)
+    print(
+        f"tokenised {len(train)} ({len(qa_train)} question–passage) + {len(val)} + "
+        f"{len(diag)} + {len(qa_v)} pairs in {time.time() - t0:.0f} s"
+    )
 
     model = CrossEncoder(base, args.train_layers)
     for key, param in model.p.items():
@@ -297,6 +372,7 @@ def main() -> int:
     train_hidden = precompute(model, train, base.pad)
     val_hidden = precompute(model, val, base.pad)
     diag_hidden = precompute(model, diag, base.pad)
+    qa_hidden = precompute(model, qa_v, base.pad)
     train_labels = [y for _, y in train]
     encoder_params = [p for p in model.p.values() if p.requires_grad]
     opt = torch.optim.AdamW(
@@ -338,9 +414,11 @@ def main() -> int:
         "swenli_validation_auc": round(auc(val_scores, [y for _, y in val]), 4),
         "swediagnostics_auc": round(auc(diag_scores, [y for _, y in diag]), 4),
     }
+    if qa_val:
+        figures.update(qa_figures(predict(model, qa_hidden, [y for _, y in qa_v]), qa_val))
     print(figures)
     seconds = time.time() - t0
-    write(args, model, base, base_path, hashes, figures, len(train), steps, seconds)
+    write(args, model, base, base_path, hashes, figures, len(train), steps, seconds, len(qa_train))
     agreement = engine_agreement(args.out, base, val_rows[:200], val_scores[:200])
     print(f"engine vs torch on 200 validation pairs: {agreement}")
     card_path = args.out / "card.json"
@@ -377,7 +455,7 @@ def engine_agreement(out: Path, base: E5File, rows: list, torch_scores: list[flo
     }
 
 
-def write(args, model, base, base_path, hashes, figures, n_train, steps, seconds) -> None:
+def write(args, model, base, base_path, hashes, figures, n_train, steps, seconds, n_qa) -> None:
     patch: dict[str, np.ndarray] = {}
     state = {k: v.detach().numpy().astype(np.float32) for k, v in model.p.items()}
     for layer in range(model.first_trained, base.layers):
@@ -407,7 +485,16 @@ def write(args, model, base, base_path, hashes, figures, n_train, steps, seconds
         },
         "base_model": {"file": base_path.name, "sha256": sha256(base.data)},
         "patch_sha256": sha256(patch_path.read_bytes()),
-        "training_data": {"files": hashes, "attribution": ATTRIBUTION, "licence": "CC BY 4.0"},
+        "training_data": {
+            "files": hashes,
+            "attribution": ATTRIBUTION,
+            "licence": "CC BY 4.0"
+            + (
+                "; judge_qa_*.jsonl: the project's own text, licensed as the project"
+                if n_qa
+                else ""
+            ),
+        },
         "never_trained_on": "any evaluation set of the project (evals/)",
         "hyperparameters": {
             "epochs": args.epochs,
@@ -420,12 +507,15 @@ def write(args, model, base, base_path, hashes, figures, n_train, steps, seconds
             "trained_layers": args.train_layers,
             "nli_pairs": args.nli,
             "paraphrase_pairs": args.paraphrase,
+            "question_passage_pairs": n_qa,
+            "qa_max_len": args.qa_max_len,
+            "easy_negatives": args.easy_negatives,
             "steps": steps,
         },
         "figures": figures,
         "train_seconds": round(seconds),
         "trained_at_commit": commit,
-        "rebuild": "python scripts/train_judge.py",
+        "rebuild": "python scripts/train_judge.py " + " ".join(sys.argv[1:]),
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {patch_path} ({patch_path.stat().st_size / 1e6:.1f} MB) and card.json")
