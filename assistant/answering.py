@@ -428,7 +428,7 @@ def answer_events(
         return
 
     def embed(texts: list[str]) -> np.ndarray:
-        return embed_passages(services.embedding, texts)
+        return embed_passages(services.sentences or services.embedding, texts)
 
     t0 = time.perf_counter()
     draft = (yield from _from_llm(turn, embed)) if services.llm is not None else _Draft()

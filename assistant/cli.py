@@ -142,6 +142,11 @@ def serve(
 
 
 def register(app: typer.Typer) -> None:
+    from assistant.sentence_vectors import after_ingest
+    from ingest import cli as ingest_cli
+
+    if after_ingest not in ingest_cli.AFTER_INGEST:
+        ingest_cli.AFTER_INGEST.append(after_ingest)
     app.command("ask")(ask)
     app.command("search")(search)
     app.command("serve")(serve)

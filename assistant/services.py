@@ -43,6 +43,9 @@ class Services:
     # question routes answer 503 with it; the rest of the app still works.
     index_error: str | None = None
     caches: Caches = field(default_factory=Caches)
+    # Passage-side vectors of the sentences an answer by meaning ranks, read from the store
+    # filled after ingest (assistant/sentence_vectors.py); None: embedded each time.
+    sentences: BaseEmbedding | None = None
 
     def close(self) -> None:
         self.index.close()
@@ -103,6 +106,7 @@ def open_index_or_broken(settings: Settings) -> tuple[VectorIndex, str | None]:
 
 def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
     from assistant.llm import build_llm
+    from assistant.sentence_vectors import sentence_store
     from ingest.embedding import build_embedding, embed_queries, with_cache
 
     embedding = build_embedding(settings)
@@ -124,4 +128,6 @@ def build_services(settings: Settings, *, with_needs: bool = True) -> Services:
         needs=needs,
         llm=build_llm(settings),
         index_error=index_error,
+        # Misses go through ``embedding``, whose memory cache the evaluation empties.
+        sentences=sentence_store(embedding, settings),
     )

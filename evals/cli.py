@@ -221,8 +221,10 @@ def _options(
 
 def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions) -> dict[str, Any]:
     """Bring the evaluation index up to date, then run the harness over it."""
+    from assistant.sentence_vectors import precompute
     from assistant.services import build_services
     from evals import harness
+    from ingest.embedding import build_embedding, stored
     from ingest.pipeline import run_ingest
     from kunskap.settings import get_settings
 
@@ -244,6 +246,14 @@ def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions
         for problem in ingest.failures:
             _say(f"ingest failure: {problem}")
         raise typer.Exit(2)
+    # As `kunskap ingest` does after ingesting (assistant/sentence_vectors.py): the answers
+    # by meaning read their sentence vectors from this store, as a user's would.
+    # Their vectors are the same bit for bit whatever the batch, so they are taken from the
+    # test session's embedding store when it has them (its browser tests ingest the sample).
+    t0 = time.perf_counter()
+    shared = settings.embedding.model_copy(update={"store_dir": Path("build/embedding-store")})
+    sentences = precompute(settings, stored(build_embedding(settings), shared))
+    _say(f"sentence vectors: {sentences} in the store ({time.perf_counter() - t0:.0f} s)")
     services = build_services(settings, with_needs=False)
     try:
         _say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")

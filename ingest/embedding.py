@@ -287,12 +287,10 @@ class StoredEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
-def stored(embedding: BaseEmbedding, settings: Settings | EmbeddingSettings) -> BaseEmbedding:
-    """``embedding`` behind the on-disk passage store when ``embedding.store_dir`` is set."""
-    cfg = settings.embedding if isinstance(settings, Settings) else settings
-    if cfg.store_dir is None:
-        return embedding
-    identity = json.dumps(
+def model_identity(cfg: EmbeddingSettings) -> str:
+    """What makes a passage vector what it is: a stored vector is keyed by this and its text,
+    so another model's vectors are never read."""
+    return json.dumps(
         {
             "backend": cfg.backend,
             "model": str(cfg.model_path or cfg.model),
@@ -301,7 +299,14 @@ def stored(embedding: BaseEmbedding, settings: Settings | EmbeddingSettings) -> 
         },
         sort_keys=True,
     )
-    return StoredEmbedding(embedding, Path(cfg.store_dir), identity)
+
+
+def stored(embedding: BaseEmbedding, settings: Settings | EmbeddingSettings) -> BaseEmbedding:
+    """``embedding`` behind the on-disk passage store when ``embedding.store_dir`` is set."""
+    cfg = settings.embedding if isinstance(settings, Settings) else settings
+    if cfg.store_dir is None:
+        return embedding
+    return StoredEmbedding(embedding, Path(cfg.store_dir), model_identity(cfg))
 
 
 def build_embedding(settings: Settings | EmbeddingSettings) -> BaseEmbedding:

