@@ -14,8 +14,12 @@ so answers are the same with or without the store.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,11 +57,43 @@ def quotable(text: str) -> list[str]:
     return [c.text for c in extractive.candidates([hit], set())]
 
 
+@functools.cache
+def _splitter_digest() -> str:
+    """The composer's code: when it changes what it quotes, every chunk is split again."""
+    return hashlib.sha256(Path(extractive.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _chunk_key(text: str) -> str:
+    return hashlib.sha256(f"{_splitter_digest()}\0{text}".encode()).hexdigest()
+
+
+def _done(settings: Settings, keys: list[str]) -> set[str]:
+    """Which of the chunk keys have had their sentences embedded (chunks.sqlite3 beside the
+    vectors), so that a later pass reads each chunk's text but splits none of them again."""
+    path = folder(settings) / "chunks.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=60)) as db, db:
+        db.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY)")
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))  # only "?" marks go into the SQL text
+            found.update(
+                k for (k,) in db.execute(f"SELECT key FROM done WHERE key IN ({marks})", part)
+            )
+        return found
+
+
+def _mark_done(settings: Settings, keys: list[str]) -> None:
+    with closing(sqlite3.connect(folder(settings) / "chunks.sqlite3", timeout=60)) as db, db:
+        db.executemany("INSERT OR IGNORE INTO done VALUES (?)", [(k,) for k in keys])
+
+
 def precompute(
     settings: Settings, embedding: BaseEmbedding | None = None, index: VectorIndex | None = None
 ) -> int:
-    """Embed every chunk's quotable sentences into the store (those already there are
-    skipped); the number of sentences the collection has. Nothing to do without an index.
+    """Embed the quotable sentences of every chunk not done before into the store; the number
+    of sentences those chunks have (0: nothing new). Nothing to do without an index.
     ``index``: an open one to read (the server's); else the settings' is opened and closed."""
     from ingest.embedding import build_embedding, stored
     from ingest.vector_index import open_index
@@ -68,24 +104,28 @@ def precompute(
     try:
         if not index.exists(collection):
             return 0
-        texts = {
-            sentence
+        chunks = {
+            _chunk_key(text): text
             for record in index.scroll(collection, fields=["text"])
-            for sentence in quotable(str(record.payload.get("text", "")))
+            if (text := str(record.payload.get("text", "")))
         }
     finally:
         if own:
             index.close()
+    done = _done(settings, list(chunks))
+    pending = [key for key in chunks if key not in done]
+    ordered = sorted({sentence for key in pending for sentence in quotable(chunks[key])})
     # Misses through the ingest's own passage store when one is set (the tests share one):
     # the same vectors, computed once per machine instead of once per data dir.
     store = sentence_store(embedding or stored(build_embedding(settings), settings), settings)
-    ordered = sorted(texts)
     t0 = time.perf_counter()
     for start in range(0, len(ordered), BATCH):
         store.get_text_embedding_batch(ordered[start : start + BATCH])
+    _mark_done(settings, pending)
     log.info(
-        "sentence vectors: %d sentences in the store (%.1f s)",
+        "sentence vectors: %d sentences of %d new chunks (%.1f s)",
         len(ordered),
+        len(pending),
         time.perf_counter() - t0,
     )
     return len(ordered)
@@ -93,5 +133,5 @@ def precompute(
 
 def after_ingest(settings: Settings, _report: object = None) -> None:
     """The ingest command's hook (``ingest.cli.AFTER_INGEST``): fill the store for the new
-    or changed chunks (the ones already there are skipped)."""
+    or changed chunks."""
     precompute(settings)

@@ -253,7 +253,7 @@ def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions
     t0 = time.perf_counter()
     shared = settings.embedding.model_copy(update={"store_dir": Path("build/embedding-store")})
     sentences = precompute(settings, stored(build_embedding(settings), shared))
-    _say(f"sentence vectors: {sentences} in the store ({time.perf_counter() - t0:.0f} s)")
+    _say(f"sentence vectors: {sentences} of new chunks ({time.perf_counter() - t0:.0f} s)")
     services = build_services(settings, with_needs=False)
     try:
         _say(f"index ready: {ingest.points_total} chunks ({ingest.seconds:.0f} s)")
