@@ -63,8 +63,10 @@ def _splitter_digest() -> str:
     return hashlib.sha256(Path(extractive.__file__).read_bytes()).hexdigest()[:16]
 
 
-def _chunk_key(text: str) -> str:
-    return hashlib.sha256(f"{_splitter_digest()}\0{text}".encode()).hexdigest()
+def _chunk_key(text: str, identity: str) -> str:
+    """A chunk done for this composer's code and this model (another model's vectors are
+    keyed apart in the store, so its chunks are not done)."""
+    return hashlib.sha256(f"{_splitter_digest()}\0{identity}\0{text}".encode()).hexdigest()
 
 
 def _done(settings: Settings, keys: list[str]) -> set[str]:
@@ -104,8 +106,9 @@ def precompute(
     try:
         if not index.exists(collection):
             return 0
+        identity = model_identity(settings.embedding)
         chunks = {
-            _chunk_key(text): text
+            _chunk_key(text, identity): text
             for record in index.scroll(collection, fields=["text"])
             if (text := str(record.payload.get("text", "")))
         }
