@@ -44,7 +44,8 @@ def ask(
     ),
 ) -> None:
     """Ställ en fråga till underlaget."""
-    from assistant.answering import QuestionError, answer
+    from assistant.answering import answer
+    from assistant.intake import QuestionError
     from assistant.services import build_services
     from ingest.index_store import IndexUnavailable
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
-from assistant import answering, glossary
+from assistant import answering, glossary, intake
 from assistant.models import Answer
 from assistant.retrieval import Retriever
 from assistant.services import Services
@@ -315,7 +315,7 @@ def evaluate_answers(
         if item.answerable and not result.answered:
             # Whose fault: was a gold document among the evidence the judge saw (then the
             # answerability rules abstained) or not (then retrieval missed it)?
-            searched = answering.searchable(result.question)
+            searched = intake.searchable(result.question)
             evidence = retriever.search(glossary.search_text(searched, result.language))
             row["gold_in_evidence"] = bool(set(row["gold_docs"]) & {h.doc_id for h in evidence})
         rows.append(row)

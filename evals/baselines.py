@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant import glossary
-from assistant.answering import question_language
+from assistant.intake import question_language
 from assistant.retrieval import Mode, Retriever
 from assistant.services import Services
 from ingest.embedding import with_cache

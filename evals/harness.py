@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answering
+from assistant import answering, intake
 from assistant.services import Services
 from evals import metrics
 from evals.answer_eval import Progress, evaluate_answers
@@ -93,7 +93,7 @@ def api_latency(services: Services, questions: list[str]) -> dict[str, Any]:
             statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
             # English questions take another path (glossary, meaning-based checks): their
             # latency is reported on its own, not hidden in the Swedish majority.
-            language = answering.question_language(question)
+            language = intake.question_language(question)
             by_language.setdefault(language, []).append(times[-1])
     return {
         "by_language": {

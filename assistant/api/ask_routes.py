@@ -12,10 +12,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 import kunskap
-from assistant.answering import QuestionError, answer, stream_answer
+from assistant.answering import answer, stream_answer
 from assistant.api.errors import unprocessable
 from assistant.feedback import record_feedback
 from assistant.input_types import CleanText
+from assistant.intake import QuestionError
 from assistant.models import (
     Answer,
     AnswerDone,
@@ -167,7 +168,7 @@ def ask(body: AskRequest, services: ServicesDep) -> Any:
 
 
 def _stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
-    from assistant.answering import validate_question
+    from assistant.intake import validate_question
     from assistant.retrieval import Retriever
 
     validate_question(body.question)  # 422 before the stream starts

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.answering import QuestionError, answer, stream_answer, validate_question
+from assistant.answering import answer, stream_answer
 from assistant.api.ask_routes import (
     QUESTION_RESPONSES,
     SSE_EVENT,
@@ -25,6 +25,7 @@ from assistant.api.ask_routes import (
 )
 from assistant.api.errors import unprocessable
 from assistant.input_types import CleanText
+from assistant.intake import QuestionError, validate_question
 from assistant.models import Answer, AnswerDone, Citation, HistoryTurn, SourceRef
 from assistant.retrieval import Retriever
 from ingest import index_store

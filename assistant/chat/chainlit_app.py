@@ -13,10 +13,11 @@ from typing import Any
 import chainlit as cl
 from chainlit.input_widget import MultiSelect
 
-from assistant.answering import QuestionError, stream_answer, validate_question
+from assistant.answering import stream_answer
 from assistant.chat import render, texts
 from assistant.chat.feedback_layer import AnsweredTurn, FeedbackDataLayer
 from assistant.chat.mount import answer_ledger, host_services
+from assistant.intake import QuestionError, validate_question
 from assistant.models import Answer, AnswerDelta, HistoryTurn, SearchFilters
 from ingest.index_store import IndexUnavailable
 from kunskap.domain import AREAS, DOC_TYPES

@@ -26,7 +26,8 @@ def find_support(
 ) -> SupportOffer | None:
     """The passage that answers (or partly answers) ``text``, or None. With ``only_docs``,
     only passages of those documents count (new or changed material)."""
-    from assistant.answering import QuestionError, find_evidence, judge_for
+    from assistant.answering import find_evidence, judge_for
+    from assistant.intake import QuestionError
 
     try:
         evidence = find_evidence(text, services=services)

@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import (
-    QuestionError,
-    answer,
-    nearest_sources,
-    question_language,
-    warm_up,
-)
+from assistant.answering import answer, warm_up
 from assistant.glossary import glossary
+from assistant.intake import QuestionError
 from assistant.models import REFUSAL_EN, REFUSAL_SV, HistoryTurn, SearchFilters
+from assistant.outcome import nearest_sources
 from assistant.services import Services, build_services
 from kunskap.settings import Settings
 from tests.conftest import make_settings
@@ -259,19 +255,6 @@ def test_warm_up_loads_the_vocabulary_and_tolerates_an_empty_data_dir(
         assert empty.caches.vocabulary is None
     finally:
         empty.close()
-
-
-@pytest.mark.parametrize(
-    ("question", "language"),
-    [
-        ("What is proven experience (beprövad erfarenhet)?", "en"),
-        ("What does the 'beprövad erfarenhet' concept mean in practice?", "en"),
-        ('Vad innebär "evidence-based practice" enligt SKR?', "sv"),
-        ("GR's IFO and FH manager networks met where?", "en"),
-    ],
-)
-def test_quoted_source_terms_do_not_decide_the_language(question: str, language: str) -> None:
-    assert question_language(question) == language
 
 
 def test_a_model_still_writing_at_the_deadline_gives_way_to_the_extractive_answer(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answerability import AskedFact, asked_fact, judge, key_terms
-from assistant.answering import question_language, searchable
 from assistant.citations import verify
 from assistant.extractive import compose
+from assistant.intake import question_language, searchable
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
 from evals import datasets

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import searchable
+from assistant.intake import searchable
 from assistant.shorthand import spell_out
 
 
