@@ -73,7 +73,7 @@ def _print_tables(results: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from evals.report import targets
+    from evals.targets import targets
 
     console = Console()
     for name, entry in results["datasets"].items():

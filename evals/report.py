@@ -13,29 +13,10 @@ from typing import Any
 
 from evals.datasets import is_heldout
 from evals.gate import Failure
-
-# The assistant issue's targets, checked in the report (the CI gate is thresholds.yaml).
-TARGETS = {
-    # The answers issue (#16), on questions nobody tuned on: held-out sets.
-    "key_fact_coverage_all": 0.80,
-    "answered_while_unanswerable": 0.10,
-    "wrong_refusals": 0.10,
-    "hit@5": 0.90,
-    "abstention_recall": 0.90,
-    "false_abstention_rate": 0.05,
-    "api_p95_ms": 300.0,
-}
+from evals.plots import STAGE_LABELS, plot
+from evals.targets import needs_targets, targets
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-PLOT_METRICS = ("hit@5", "recall@10", "mrr@10", "ndcg@10")
-STAGE_LABELS = {
-    "embed": "embed (query)",
-    "retrieve": "retrieve (Qdrant)",
-    "postprocess": "postprocess",
-    "judge": "answerability",
-    "compose": "compose + verify",
-    "total": "total",
-}
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -56,88 +37,6 @@ def _table(header: list[str], rows: list[list[str]], align_right_from: int = 1) 
 def _best(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
-
-
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The assistant issue's targets against this run, one row per dataset and target."""
-    rows: list[dict[str, Any]] = []
-    for name, entry in results["datasets"].items():
-        hybrid = entry["retrieval"].get("hybrid")
-        # A set of unanswerable questions only has no retrieval figures to meet a target.
-        if hybrid and "hit@5" in hybrid.get("doc", {}):
-            rows.append(
-                {
-                    "what": f"{name}: retrieval hit@5 (answerable, hybrid)",
-                    "measured": hybrid["doc"]["hit@5"],
-                    "target": f"≥ {TARGETS['hit@5']:.2f}",
-                    "met": hybrid["doc"]["hit@5"] >= TARGETS["hit@5"],
-                }
-            )
-        summary = entry.get("answers", {}).get("summary", {})
-        abst = summary.get("abstention")
-        if abst:
-            rows.append(
-                {
-                    "what": f"{name}: correct abstention (recall on unanswerable)",
-                    "measured": abst["recall"],
-                    "target": f"≥ {TARGETS['abstention_recall']:.2f}",
-                    "met": abst["recall"] >= TARGETS["abstention_recall"],
-                }
-            )
-        if summary.get("false_abstention_rate") is not None:
-            rows.append(
-                {
-                    "what": f"{name}: false abstentions (share of answerable)",
-                    "measured": summary["false_abstention_rate"],
-                    "target": f"≤ {TARGETS['false_abstention_rate']:.2f}",
-                    "met": summary["false_abstention_rate"] <= TARGETS["false_abstention_rate"],
-                }
-            )
-        status = summary.get("status")
-        if status and entry.get("heldout"):
-            held = f"{name} (held out)"
-            if summary.get("key_fact_coverage_all") is not None:
-                rows.append(
-                    {
-                        "what": f"{held}: key facts of answerable (refusals count 0)",
-                        "measured": summary["key_fact_coverage_all"],
-                        "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
-                        "met": summary["key_fact_coverage_all"] >= TARGETS["key_fact_coverage_all"],
-                    }
-                )
-            for key, what in (
-                ("answered_while_unanswerable", "answered while unanswerable"),
-                ("wrong_refusals", "wrong refusals (partial or declined, answerable)"),
-            ):
-                if status.get(key) is not None:
-                    rows.append(
-                        {
-                            "what": f"{held}: {what}",
-                            "measured": status[key],
-                            "target": f"≤ {TARGETS[key]:.2f}",
-                            "met": status[key] <= TARGETS[key],
-                        }
-                    )
-    api = results.get("api")
-    for language, lat in (api or {}).get("by_language", {}).items():
-        rows.append(
-            {
-                "what": f"POST /api/ask p95, questions in {language} ({lat['n']} requests)",
-                "measured": lat["p95"],
-                "target": f"≤ {TARGETS['api_p95_ms']:.0f} ms",
-                "met": lat["p95"] <= TARGETS["api_p95_ms"],
-            }
-        )
-    if api:
-        rows.append(
-            {
-                "what": f"POST /api/ask p95, {api['mode']} ({api['n']} requests)",
-                "measured": api["p95"],
-                "target": f"≤ {TARGETS['api_p95_ms']:.0f} ms",
-                "met": api["p95"] <= TARGETS["api_p95_ms"],
-            }
-        )
-    return rows
 
 
 def _status_row(label: str, s: dict[str, Any]) -> list[str]:
@@ -274,40 +173,6 @@ def _run_section(results: dict[str, Any]) -> list[str]:
         ],
     )
     return out
-
-
-def needs_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The knowledge-needs issue's targets (#18 §4) against this run's held-out sets."""
-    needs = results.get("needs")
-    if not needs:
-        return []
-    goal = needs["targets"]
-    rows = []
-    for name, entry in needs["sets"].items():
-        g, a = entry["grouping"], entry["areas"]
-        rows += [
-            {
-                "what": f"{name}: paraphrases split over several needs "
-                f"({g['split_needs']:g} of {g['true_needs']:g} needs, {g['orders']} orders)",
-                "measured": g["split_rate"],
-                "target": f"≤ {goal['split_rate']:.2f}",
-                "met": g["split_rate"] <= goal["split_rate"],
-            },
-            {
-                "what": f"{name}: grouping purity",
-                "measured": g["purity"],
-                "target": f"≥ {goal['purity']:.2f}",
-                "met": g["purity"] >= goal["purity"],
-            },
-            {
-                "what": f"{name}: areas filed right ({a['filed_share']:.0%} filed, the rest "
-                f"osäker; forced choice {a['accuracy']:.3f})",
-                "measured": a["filed_accuracy"],
-                "target": f"≥ {goal['area_filed_accuracy']:.2f}",
-                "met": (a["filed_accuracy"] or 0.0) >= goal["area_filed_accuracy"],
-            },
-        ]
-    return rows
 
 
 def _needs_section(results: dict[str, Any]) -> list[str]:
@@ -503,56 +368,6 @@ def _latency_section(answered: dict[str, Any]) -> list[str]:
             rows.append([f"`{name}`", label, _f(lat["p50"], 1), _f(lat["p95"], 1)])
     out += _table(["dataset", "stage", "p50", "p95"], rows, align_right_from=2)
     return out
-
-
-def plot(results: dict[str, Any], folder: Path) -> dict[str, Path]:
-    """metrics.png (retrieval metrics per system and dataset) and latency.png."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display in CI
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    names = list(results["datasets"])
-    fig, axes = plt.subplots(1, len(names), figsize=(6.5 * len(names), 4.2), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
-        systems = results["datasets"][name]["retrieval"]
-        width = 0.8 / max(len(systems), 1)
-        for i, (system, r) in enumerate(systems.items()):
-            xs = [m + i * width for m in range(len(PLOT_METRICS))]
-            ax.bar(xs, [r["doc"].get(m, 0) for m in PLOT_METRICS], width, label=system)
-        ax.set_xticks([m + 0.4 - width / 2 for m in range(len(PLOT_METRICS))])
-        ax.set_xticklabels(PLOT_METRICS)
-        ax.set_ylim(0, 1.05)
-        ax.set_title(f"{name} (document level)")
-        ax.grid(axis="y", alpha=0.3)
-    axes[0][0].legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    paths["Retrieval metrics per system"] = folder / "metrics.png"
-    fig.savefig(paths["Retrieval metrics per system"], dpi=110)
-    plt.close(fig)
-
-    samples: dict[str, list[float]] = {}
-    for entry in results["datasets"].values():
-        for row in entry.get("answers", {}).get("per_question", []):
-            for stage in ("embed", "retrieve", "compose", "total"):
-                if stage in row["timings_ms"]:
-                    samples.setdefault(stage, []).append(row["timings_ms"][stage])
-    if "api" in results:
-        samples["POST /api/ask"] = results["api"]["samples_ms"]
-    if samples:
-        fig, axes = plt.subplots(1, len(samples), figsize=(3.6 * len(samples), 3.4), squeeze=False)
-        for ax, (stage, values) in zip(axes[0], samples.items(), strict=True):
-            ax.hist(values, bins=30, color="#4c72b0")
-            ax.set_title(STAGE_LABELS.get(stage, stage))
-            ax.set_xlabel("ms")
-        axes[0][0].set_ylabel("questions")
-        fig.tight_layout()
-        paths["Latency histograms"] = folder / "latency.png"
-        fig.savefig(paths["Latency histograms"], dpi=110)
-        plt.close(fig)
-    return paths
 
 
 def write(

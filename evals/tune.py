@@ -30,15 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import Evidence, find_evidence
+from assistant.answering import find_evidence
+from assistant.judge import Evidence
 from assistant.retrieval import Retriever
 from evals import datasets as ds
 from evals.answer_eval import evaluate_answers
 from evals.baselines import PipelineSystem
 from evals.gold import DocResolver
-from evals.report import TARGETS
 from evals.retrieval_eval import evaluate_retrieval
 from evals.support import SupportJudge
+from evals.targets import TARGETS
 from ingest.embedding import with_cache
 from kunskap.settings import AnswerSettings, Settings, get_settings
 
@@ -173,7 +174,7 @@ class JudgeCounts:
 
     @property
     def meets_targets(self) -> bool:
-        """Within the #4 abstention targets (``evals.report.TARGETS``)."""
+        """Within the #4 abstention targets (``evals.targets.TARGETS``)."""
         return (self.recall or 0) >= TARGETS["abstention_recall"] and (
             self.false_abstentions or 0
         ) <= TARGETS["false_abstention_rate"]

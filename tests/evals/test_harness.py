@@ -344,7 +344,7 @@ def test_shipped_datasets_load() -> None:
 def test_the_needs_issues_targets_are_reported_met_or_not(
     results: dict[str, Any], tmp_path: Path
 ) -> None:
-    from evals import report
+    from evals import report, targets
     from evals.needs_eval import NEEDS_TARGETS
 
     with_needs = dict(results)
@@ -358,10 +358,10 @@ def test_the_needs_issues_targets_are_reported_met_or_not(
             }
         },
     }  # fmt: skip
-    rows = report.needs_targets(with_needs)
+    rows = targets.needs_targets(with_needs)
     measured = [(r["measured"], r["met"]) for r in rows]
     assert measured == [(0.833, False), (0.938, True), (0.903, True)]
-    assert report.needs_targets(results) == []  # a run without the needs figures has no rows
+    assert targets.needs_targets(results) == []  # a run without the needs figures has no rows
 
     text = report.write(with_needs, tmp_path / "r")["markdown"].read_text(encoding="utf-8")
     assert "## Targets of the knowledge-needs issue" in text

@@ -1,0 +1,138 @@
+"""The issues' targets, met or not, against one evaluation run.
+
+Not the CI gate (``evals/thresholds.yaml`` guards against regression at measured values):
+these are the bars the answers issue (#16) and the knowledge-needs issue (#18) set, kept
+visible in every report whether or not they are met.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The assistant issue's targets, checked in the report (the CI gate is thresholds.yaml).
+TARGETS = {
+    # The answers issue (#16), on questions nobody tuned on: held-out sets.
+    "key_fact_coverage_all": 0.80,
+    "answered_while_unanswerable": 0.10,
+    "wrong_refusals": 0.10,
+    "hit@5": 0.90,
+    "abstention_recall": 0.90,
+    "false_abstention_rate": 0.05,
+    "api_p95_ms": 300.0,
+}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assistant issue's targets against this run, one row per dataset and target."""
+    rows: list[dict[str, Any]] = []
+    for name, entry in results["datasets"].items():
+        hybrid = entry["retrieval"].get("hybrid")
+        # A set of unanswerable questions only has no retrieval figures to meet a target.
+        if hybrid and "hit@5" in hybrid.get("doc", {}):
+            rows.append(
+                {
+                    "what": f"{name}: retrieval hit@5 (answerable, hybrid)",
+                    "measured": hybrid["doc"]["hit@5"],
+                    "target": f"≥ {TARGETS['hit@5']:.2f}",
+                    "met": hybrid["doc"]["hit@5"] >= TARGETS["hit@5"],
+                }
+            )
+        summary = entry.get("answers", {}).get("summary", {})
+        abst = summary.get("abstention")
+        if abst:
+            rows.append(
+                {
+                    "what": f"{name}: correct abstention (recall on unanswerable)",
+                    "measured": abst["recall"],
+                    "target": f"≥ {TARGETS['abstention_recall']:.2f}",
+                    "met": abst["recall"] >= TARGETS["abstention_recall"],
+                }
+            )
+        if summary.get("false_abstention_rate") is not None:
+            rows.append(
+                {
+                    "what": f"{name}: false abstentions (share of answerable)",
+                    "measured": summary["false_abstention_rate"],
+                    "target": f"≤ {TARGETS['false_abstention_rate']:.2f}",
+                    "met": summary["false_abstention_rate"] <= TARGETS["false_abstention_rate"],
+                }
+            )
+        status = summary.get("status")
+        if status and entry.get("heldout"):
+            held = f"{name} (held out)"
+            if summary.get("key_fact_coverage_all") is not None:
+                rows.append(
+                    {
+                        "what": f"{held}: key facts of answerable (refusals count 0)",
+                        "measured": summary["key_fact_coverage_all"],
+                        "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
+                        "met": summary["key_fact_coverage_all"] >= TARGETS["key_fact_coverage_all"],
+                    }
+                )
+            for key, what in (
+                ("answered_while_unanswerable", "answered while unanswerable"),
+                ("wrong_refusals", "wrong refusals (partial or declined, answerable)"),
+            ):
+                if status.get(key) is not None:
+                    rows.append(
+                        {
+                            "what": f"{held}: {what}",
+                            "measured": status[key],
+                            "target": f"≤ {TARGETS[key]:.2f}",
+                            "met": status[key] <= TARGETS[key],
+                        }
+                    )
+    api = results.get("api")
+    for language, lat in (api or {}).get("by_language", {}).items():
+        rows.append(
+            {
+                "what": f"POST /api/ask p95, questions in {language} ({lat['n']} requests)",
+                "measured": lat["p95"],
+                "target": f"≤ {TARGETS['api_p95_ms']:.0f} ms",
+                "met": lat["p95"] <= TARGETS["api_p95_ms"],
+            }
+        )
+    if api:
+        rows.append(
+            {
+                "what": f"POST /api/ask p95, {api['mode']} ({api['n']} requests)",
+                "measured": api["p95"],
+                "target": f"≤ {TARGETS['api_p95_ms']:.0f} ms",
+                "met": api["p95"] <= TARGETS["api_p95_ms"],
+            }
+        )
+    return rows
+
+
+def needs_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The knowledge-needs issue's targets (#18 §4) against this run's held-out sets."""
+    needs = results.get("needs")
+    if not needs:
+        return []
+    goal = needs["targets"]
+    rows = []
+    for name, entry in needs["sets"].items():
+        g, a = entry["grouping"], entry["areas"]
+        rows += [
+            {
+                "what": f"{name}: paraphrases split over several needs "
+                f"({g['split_needs']:g} of {g['true_needs']:g} needs, {g['orders']} orders)",
+                "measured": g["split_rate"],
+                "target": f"≤ {goal['split_rate']:.2f}",
+                "met": g["split_rate"] <= goal["split_rate"],
+            },
+            {
+                "what": f"{name}: grouping purity",
+                "measured": g["purity"],
+                "target": f"≥ {goal['purity']:.2f}",
+                "met": g["purity"] >= goal["purity"],
+            },
+            {
+                "what": f"{name}: areas filed right ({a['filed_share']:.0%} filed, the rest "
+                f"osäker; forced choice {a['accuracy']:.3f})",
+                "measured": a["filed_accuracy"],
+                "target": f"≥ {goal['area_filed_accuracy']:.2f}",
+                "met": (a["filed_accuracy"] or 0.0) >= goal["area_filed_accuracy"],
+            },
+        ]
+    return rows
