@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 DEFAULT_REPORT = Path("build/eval-report")
+# The tests' store of passage vectors by content (tests/conftest.py's EMBEDDING_STORE; evals
+# does not import tests): the browser tests ingest the sample corpus through it.
+STORE_DIR = Path(__file__).resolve().parent.parent / "build" / "embedding-store"
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
@@ -232,10 +235,18 @@ def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions
     settings = settings.model_copy(
         update={"data_dir": data_dir or default_data_dir(settings.collection_name())}
     )
-    # Not ingested through the embedding store (build/embedding-store) unless
-    # KUNSKAP_EMBEDDING_STORE_DIR asks for it: the vectors would be the same bit for bit,
-    # but an index written without the model's pauses orders some near-tied hits
-    # differently (5 of 534 gate rankings, 1 answer text; every figure the same).
+    # The chunks' vectors come from the embedding store the tests fill (build/embedding-store,
+    # or the one KUNSKAP_EMBEDDING_STORE_DIR names): the same vectors bit for bit, so in
+    # `make test` the gate's fresh index costs 4 s instead of embedding 493 chunks again
+    # (48 s idle, 145 s on a busy machine). Any two fresh indexes order a few near-tied hits
+    # at ranks 5-10 differently, however they were written; measured on the gate at 7045e8e,
+    # one written through the store against one written at the model's pace: 4 of 534
+    # answer texts and 20 ranks differ; two written through the store: 2 texts, 16 ranks.
+    # All 6,349 figures were equal each time.
+    store = settings.embedding.store_dir or STORE_DIR
+    settings = settings.model_copy(
+        update={"embedding": settings.embedding.model_copy(update={"store_dir": store})}
+    )
     _say(f"index {settings.collection_name()} in {settings.data_dir}: ingesting changes")
     # Ingest with its own Qdrant client and query with a new one, as `kunskap ingest` and
     # `kunskap serve` do: embedded Qdrant ranks sparse hits slightly differently in the
@@ -247,12 +258,10 @@ def _evaluate(loaded: list[Dataset], data_dir: Path | None, options: EvalOptions
             _say(f"ingest failure: {problem}")
         raise typer.Exit(2)
     # As `kunskap ingest` does after ingesting (assistant/sentence_vectors.py): the answers
-    # by meaning read their sentence vectors from this store, as a user's would.
-    # Their vectors are the same bit for bit whatever the batch, so they are taken from the
-    # test session's embedding store when it has them (its browser tests ingest the sample).
+    # by meaning read their sentence vectors from this store, as a user's would. They are
+    # the same bit for bit whatever the batch, so they too come through the store above.
     t0 = time.perf_counter()
-    shared = settings.embedding.model_copy(update={"store_dir": Path("build/embedding-store")})
-    sentences = precompute(settings, stored(build_embedding(settings), shared))
+    sentences = precompute(settings, stored(build_embedding(settings), settings))
     _say(f"sentence vectors: {sentences} of new chunks ({time.perf_counter() - t0:.0f} s)")
     services = build_services(settings, with_needs=False)
     try:
