@@ -6,7 +6,9 @@ e5 model) instead of mocks; the only thing blocked is the network beyond this ma
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -109,19 +111,27 @@ SAMPLE_INDEX_CACHE = REPO_ROOT / "build" / "test-index"
 
 
 @pytest.fixture(scope="session")
-def sample_index_dir() -> Path:
-    """The sample corpus, ingested into a data dir under build/ that later runs reuse.
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus, ingested into a data dir under build/ that later runs reuse, and
+    copied for this test process.
 
     Ingest is incremental, so a second session only re-hashes the files (seconds) instead
-    of embedding every chunk again (about a minute on two cores). Tests only read it.
+    of embedding every chunk again (about a minute on two cores). `make test` runs the
+    tests in two processes (pytest-xdist) and embedded Qdrant lets one process at a time
+    open an index: one process brings the cache up to date under a file lock, and each
+    reads its own copy (14 MB, a fraction of a second).
     """
     from ingest.pipeline import run_ingest
 
-    data_dir = SAMPLE_INDEX_CACHE
-    report = run_ingest(make_settings(data_dir))
-    assert report.ok, report.failures
-    assert report.points_total > 100
-    return data_dir
+    SAMPLE_INDEX_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    copy = tmp_path_factory.mktemp("sample-index") / "data"
+    with SAMPLE_INDEX_CACHE.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        report = run_ingest(make_settings(SAMPLE_INDEX_CACHE))
+        assert report.ok, report.failures
+        assert report.points_total > 100
+        shutil.copytree(SAMPLE_INDEX_CACHE, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")
