@@ -307,8 +307,8 @@ def _report(
         thresholds_checked=check,
     )
     # Needs found in documents, scored on the blind labelled set once it is present
-    # (evals/needs_eval.py); no index needed, so it runs whatever the datasets.
-    from evals.needs_eval import measure_mining
+    # (evals/mining_eval.py); no index needed, so it runs whatever the datasets.
+    from evals.mining_eval import measure_mining
 
     mining = measure_mining()
     if mining is not None:

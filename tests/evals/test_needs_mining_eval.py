@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evals.needs_eval import measure_mining, quotes_match, score_mining
+from evals.mining_eval import measure_mining, quotes_match, score_mining
 
 
 def test_quotes_match_by_containment_or_token_overlap() -> None:

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.needs.redact import redact
-from evals.needs_eval import _load, measure_redaction
+from evals.needs_eval import load_set
+from evals.redaction_eval import measure_redaction
 
 
 def luhn(nine: str) -> str:
@@ -134,6 +135,6 @@ def test_measured_recall_and_false_redactions_on_generated_set() -> None:
 
 
 def test_no_false_redactions_in_hand_written_questions() -> None:
-    clean = [{"text": r["question"], "pii": []} for r in _load("paraphrases.jsonl")]
-    clean += [{"text": r["question"], "pii": []} for r in _load("heldout.jsonl")]
+    clean = [{"text": r["question"], "pii": []} for r in load_set("paraphrases.jsonl")]
+    clean += [{"text": r["question"], "pii": []} for r in load_set("heldout.jsonl")]
     assert measure_redaction(clean)["false_redactions"] == 0
