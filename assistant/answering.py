@@ -191,6 +191,7 @@ def _extractive(
         source_terms=list(analysis.source_terms),
         max_embedded=services.settings.answer.semantic_candidates,
         display=services.settings.display,
+        tuning=services.settings.answer,
     )
     return citations.verify(
         text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations

@@ -19,19 +19,21 @@ from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import analyze, matched_terms
-from kunskap.settings import DisplaySettings
+from kunskap.settings import AnswerSettings, DisplaySettings
 from kunskap.text import split_sentences
 
 INTRO = {
     "sv": "Så här beskriver underlaget det:",
     "en": "Here is what the sources say (quoted in Swedish):",
 }
+# What a quotable piece is. Not settings: the composer, the passage finder (passages.py) and
+# the sentence vectors computed after ingest (sentence_vectors.py, whose record of done
+# chunks is keyed by this file's hash) must all cut the material the same way, so a change
+# here is a change of code. The composer's own choices are in AnswerSettings.
 MIN_WORDS = 5
-REDUNDANT_JACCARD = 0.6
 ECHO_JACCARD = 0.6  # a source sentence this close to the question restates it
 MAX_LIST_ITEMS = 10
 MAX_NAME_ITEMS = 40
-SEMANTIC_HITS = 3
 
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
@@ -270,11 +272,13 @@ def select_sentences(
     asked: AskedFact | None = None,
     source_terms: list[str] | None = None,
     max_embedded: int = 0,
+    tuning: AnswerSettings | None = None,
 ) -> list[Candidate]:
+    tuning = tuning or AnswerSettings()
     semantic = language != "sv" and embed is not None and query_vec is not None
     # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
     # slowest stage of an English question) within the latency budget.
-    cands = candidates(hits[:SEMANTIC_HITS] if semantic else hits, set(key_terms))
+    cands = candidates(hits[: tuning.semantic_hits] if semantic else hits, set(key_terms))
     if not cands:
         return []
     for c in cands:
@@ -294,7 +298,7 @@ def select_sentences(
         cands = [c for c in cands if matched_terms(key_terms, c.terms) or c.gives_fact] or cands[:1]
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
-        if any(jaccard(cand.terms, other.terms) >= REDUNDANT_JACCARD for other in chosen):
+        if any(jaccard(cand.terms, other.terms) >= tuning.redundant_overlap for other in chosen):
             continue
         chosen.append(cand)
         if len(chosen) == max_sentences:
@@ -330,9 +334,11 @@ def compose(
     source_terms: list[str] | None = None,
     max_embedded: int = 0,
     display: DisplaySettings | None = None,
+    tuning: AnswerSettings | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based index into ``hits``) and the quotes per n.
-    ``display`` is ``Settings.display``: how OCR residue is cleaned from what is shown."""
+    ``display`` is ``Settings.display``: how OCR residue is cleaned from what is shown;
+    ``tuning`` is ``Settings.answer`` (the defaults when None)."""
     chosen = select_sentences(
         hits,
         key_terms,
@@ -343,6 +349,7 @@ def compose(
         asked=asked,
         source_terms=source_terms,
         max_embedded=max_embedded,
+        tuning=tuning,
     )
     if not chosen:
         return "", {}

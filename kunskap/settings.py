@@ -177,6 +177,19 @@ class AnswerSettings(_Group):
         "many candidate sentences (the best by the glossary's words) to rank them by meaning; "
         "0 embeds them all.",
     )
+    semantic_hits: int = Field(
+        3,
+        ge=1,
+        description="For a question in another language than the sources, the top hits whose "
+        "sentences the 'sentences' composer ranks by meaning.",
+    )
+    redundant_overlap: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="The 'sentences' composer leaves out a sentence whose terms overlap this "
+        "much (Jaccard) with a sentence it already chose.",
+    )
     evidence_hits: int = Field(
         3,
         ge=1,

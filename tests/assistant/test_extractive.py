@@ -12,6 +12,7 @@ from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
 from evals import datasets
 from kunskap.analysis import analyze
+from kunskap.settings import AnswerSettings
 from tests.utils.hits import make_hit
 
 
@@ -49,6 +50,23 @@ def test_near_repeats_are_quoted_once_and_sources_read_in_order() -> None:
     assert len(quotes[1]) == 2  # the second sentence says the first again
     body = text.split("\n\n", 1)[1]
     assert body.index("Familjehemmet utreds") < body.index("Utredningen av familjehemmet")
+
+
+def test_what_counts_as_a_repeat_is_a_setting() -> None:
+    # The second sentence adds one word to the first: five terms of six shared (0.83).
+    hits = [
+        make_hit(
+            "Familjehemmet utreds alltid av socialtjänsten i kommunen. "
+            "Familjehemmet utreds alltid noggrant av socialtjänsten i kommunen. "
+            "Utredningen av familjehemmet tar ofta flera månader."
+        )
+    ]
+    terms = analyze("utreds familjehemmet")
+    _text, quotes = compose(hits, terms, max_sentences=3, language="sv")
+    assert len(quotes[1]) == 2  # the default, 0.6: a repeat
+    lenient = AnswerSettings(redundant_overlap=0.9)
+    _text, quotes = compose(hits, terms, max_sentences=3, language="sv", tuning=lenient)
+    assert len(quotes[1]) == 3
 
 
 def test_a_list_of_people_one_to_a_line_is_quoted_as_one_sentence() -> None:
