@@ -1,9 +1,10 @@
 """Answers scored per question and summarised per dataset.
 
-Answers come from ``assistant.answering.answer`` (the real path, without logging needs),
-and are scored for key facts, ALCE citation precision/recall (claims judged by
-``evals/support.py``), abstention, the graded status and CRAG. A row and a summary are
-written to report.json as they are; the TypedDicts below say what they hold.
+Answers come from ``assistant.answering.answer`` (the real path, without logging needs), or
+from POST /api/ask when the harness times the API in the same pass, and are scored for key
+facts, ALCE citation precision/recall (claims judged by ``evals/support.py``), abstention,
+the graded status and CRAG. A row and a summary are written to report.json as they are; the
+TypedDicts below say what they hold.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CORRECT_MIN_COVERAGE = 0.5  # an answer with at least half its key facts counts 
 STAGES = ("embed", "retrieve", "postprocess", "judge", "compose", "total")
 
 Progress = Callable[[str], None]
+Ask = Callable[[str], Answer]  # a question → the assistant's answer, however it is asked
 
 
 class AnswerRow(TypedDict):
@@ -301,7 +303,11 @@ def evaluate_answers(
     resolver: DocResolver,
     judge: SupportJudge,
     progress: Progress | None = None,
+    ask: Ask | None = None,
 ) -> AnswerResult:
+    """Answer every question of a dataset and score it. ``ask`` is the way in (default: the
+    answering function in-process, needs not logged); the harness passes POST /api/ask."""
+    ask = ask or (lambda question: answering.answer(question, services=services, log_needs=False))
     # Each dataset is answered from an empty embedding cache, so stage timings include the
     # embedding work a first asker pays (the retrieval comparison has filled the cache).
     empty_cache(services.embedding)
@@ -310,7 +316,7 @@ def evaluate_answers(
     for n, item in enumerate(dataset.items, start=1):
         if progress and n % 10 == 0:
             progress(f"{dataset.name}: answered {n}/{len(dataset.items)}")
-        result = answering.answer(item.question, services=services, log_needs=False)
+        result = ask(item.question)
         row = score_answer(item, result, resolver, judge)
         if item.answerable and not result.answered:
             # Whose fault: was a gold document among the evidence the judge saw (then the

@@ -2,12 +2,14 @@
 
 The steps live in their own modules: ``gold.py`` (dataset ids → index ids, quote matches),
 ``retrieval_eval.py``, ``answer_eval.py`` with the support judge of ``support.py``, and
-``gate.py`` (thresholds). This module runs them in order, times POST /api/ask, and records
-what the run measured (commit, machine, load). Its result is the dict report.json holds.
+``gate.py`` (thresholds). This module runs them in order, times POST /api/ask (the answer
+pass asks through it), and records what the run measured (commit, machine, load). Its
+result is the dict report.json holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -16,7 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from assistant import answering, intake
+from assistant.models import Answer
 from assistant.services import Services
 from evals import metrics
 from evals.answer_eval import Progress, evaluate_answers
@@ -73,41 +78,82 @@ def _git_commit() -> str | None:
 # --- the HTTP path -------------------------------------------------------------------------
 
 
+class ApiAsker:
+    """Questions asked through POST /api/ask, in-process through FastAPI's TestClient over
+    the real app, each one timed. The answer pass asks its questions this way when the API
+    is timed, so that CI answers every question once, not once in-process and once again
+    over HTTP (100 s of a busy CI run); what comes back is the same ``Answer``."""
+
+    HOW = "in-process FastAPI TestClient over create_app(with_chat=False), no network hop; "
+
+    def __init__(self, services: Services, cache: str) -> None:
+        from fastapi.testclient import TestClient
+
+        from assistant.api.app import create_app
+
+        self.services = services
+        self.cache = cache  # when the embedding cache was emptied, for the report
+        self.client = TestClient(create_app(services=services, with_chat=False))
+        self.times: list[float] = []
+        self.by_language: dict[str, list[float]] = {}
+        self.statuses: dict[str, int] = {}
+
+    def __enter__(self) -> ApiAsker:
+        self.client.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.__exit__(*exc)
+
+    def warm_up(self, question: str) -> None:
+        """The first request pays for the app's start: not timed."""
+        self.client.post("/api/ask", json={"question": question})
+
+    def post(self, question: str) -> httpx.Response:
+        t0 = time.perf_counter()
+        response = self.client.post("/api/ask", json={"question": question})
+        self.times.append((time.perf_counter() - t0) * 1000)
+        code = str(response.status_code)
+        self.statuses[code] = self.statuses.get(code, 0) + 1
+        # English questions take another path (glossary, meaning-based checks): their
+        # latency is reported on its own, not hidden in the Swedish majority.
+        language = intake.question_language(question)
+        self.by_language.setdefault(language, []).append(self.times[-1])
+        return response
+
+    def __call__(self, question: str) -> Answer:
+        """The answer, as a client reads it; anything but 200 stops the run."""
+        response = self.post(question)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"POST /api/ask answered {response.status_code} to {question!r}: "
+                f"{response.text[:300]}"
+            )
+        return Answer.model_validate(response.json())
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "by_language": {
+                language: {"n": len(values), **metrics.latency_summary(values)}
+                for language, values in sorted(self.by_language.items())
+            },
+            "how": f"{self.HOW}{self.cache}, one warm-up question not timed",
+            "mode": "llm" if self.services.llm is not None else "extractive",
+            "n": len(self.times),
+            "status_codes": self.statuses,
+            **metrics.latency_summary(self.times),
+            "samples_ms": [round(t, 2) for t in self.times],
+        }
+
+
 def api_latency(services: Services, questions: list[str]) -> dict[str, Any]:
-    """POST /api/ask latency, in-process through FastAPI's TestClient over the real app."""
-    from fastapi.testclient import TestClient
-
-    from assistant.api.app import create_app
-
-    app = create_app(services=services, with_chat=False)
-    times: list[float] = []
-    by_language: dict[str, list[float]] = {}
-    statuses: dict[str, int] = {}
-    empty_cache(services.embedding)  # the answer evaluation asked these same questions
-    with TestClient(app) as client:
-        client.post("/api/ask", json={"question": questions[0]})  # warm-up, not timed
+    """POST /api/ask latency alone, for a run that does not score answers (``--no-answers``)."""
+    empty_cache(services.embedding)  # the retrieval comparison embedded these questions
+    with ApiAsker(services, "embedding cache emptied first") as asker:
+        asker.warm_up(questions[0])
         for question in questions:
-            t0 = time.perf_counter()
-            response = client.post("/api/ask", json={"question": question})
-            times.append((time.perf_counter() - t0) * 1000)
-            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
-            # English questions take another path (glossary, meaning-based checks): their
-            # latency is reported on its own, not hidden in the Swedish majority.
-            language = intake.question_language(question)
-            by_language.setdefault(language, []).append(times[-1])
-    return {
-        "by_language": {
-            language: {"n": len(values), **metrics.latency_summary(values)}
-            for language, values in sorted(by_language.items())
-        },
-        "how": "in-process FastAPI TestClient over create_app(with_chat=False), no network hop; "
-        "embedding cache emptied first, one warm-up question not timed",
-        "mode": "llm" if services.llm is not None else "extractive",
-        "n": len(times),
-        "status_codes": statuses,
-        **metrics.latency_summary(times),
-        "samples_ms": [round(t, 2) for t in times],
-    }
+            asker.post(question)
+    return asker.summary()
 
 
 def _meta(services: Services, resolver: DocResolver, options: EvalOptions) -> dict[str, Any]:
@@ -136,8 +182,10 @@ def _evaluate_dataset(
     judge: SupportJudge,
     options: EvalOptions,
     say: Progress,
+    asker: ApiAsker | None = None,
 ) -> dict[str, Any]:
-    """One dataset: every retrieval system, then the answers (and their variants)."""
+    """One dataset: every retrieval system, then the answers (and their variants); the
+    default answers through ``asker`` when the API is timed."""
     entry: dict[str, Any] = {
         "version": dataset.version,
         "path": str(dataset.path),
@@ -153,7 +201,7 @@ def _evaluate_dataset(
         entry["retrieval"][system.name] = evaluate_retrieval(system, dataset, resolver, options.k)
     if options.answers:
         say(f"{dataset.name}: answers")
-        entry["answers"] = evaluate_answers(services, dataset, resolver, judge, say)
+        entry["answers"] = evaluate_answers(services, dataset, resolver, judge, say, asker)
         variants: dict[str, Any] = {}
         for label, overrides in options.answer_variants.items():
             say(f"{dataset.name}: answers, {label}")
@@ -187,12 +235,22 @@ def run(
     }
     judge = SupportJudge.for_services(services)
     results["meta"]["judge"] = judge.kind
-    for dataset in datasets:
-        results["datasets"][dataset.name] = _evaluate_dataset(
-            services, dataset, systems, resolver, judge, options, say
-        )
-    if options.api:
-        questions = [i.question for d in datasets for i in d.items]
+    questions = [i.question for d in datasets for i in d.items]
+    with contextlib.ExitStack() as stack:
+        asker = None
+        if options.api and options.answers and questions:
+            say(f"answers through POST /api/ask, timed ({len(questions)} questions)")
+            asker = stack.enter_context(
+                ApiAsker(services, "each dataset answered from an empty embedding cache")
+            )
+            asker.warm_up(questions[0])
+        for dataset in datasets:
+            results["datasets"][dataset.name] = _evaluate_dataset(
+                services, dataset, systems, resolver, judge, options, say, asker
+            )
+    if asker is not None:
+        results["api"] = asker.summary()
+    elif options.api and questions:
         say(f"POST /api/ask latency over {len(questions)} questions")
         results["api"] = api_latency(services, questions)
     results["meta"]["seconds"] = round(time.perf_counter() - started, 1)

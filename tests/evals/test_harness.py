@@ -238,6 +238,35 @@ def test_answers_are_scored(results: dict[str, Any]) -> None:
     assert results["api"]["n"] == 7 and results["api"]["status_codes"] == {"200": 7}
 
 
+def test_the_answer_pass_asks_through_the_api_and_answers_as_in_process(
+    tiny: dict[str, Path], results: dict[str, Any]
+) -> None:
+    # CI answers each question once, through POST /api/ask, and times it there: the answers
+    # must be those the answering function gives in-process, and every request counted.
+    from assistant.services import build_services
+
+    services = build_services(
+        make_settings(tiny["data_dir"], manifest=tiny["manifest"]), with_needs=False
+    )
+    try:
+        loaded = [datasets.load(tiny["qa"])]
+        in_process = harness.run(
+            services, loaded, harness.EvalOptions(systems=("sparse",), api=False)
+        )
+    finally:
+        services.close()
+    assert "api" not in in_process
+
+    def answers(run: dict[str, Any]) -> list[tuple[str, str, str, list[str]]]:
+        rows = run["datasets"]["tiny_qa"]["answers"]["per_question"]
+        return [(r["id"], r["status"], r["answer"], r["cited_docs"]) for r in rows]
+
+    assert answers(in_process) == answers(results)
+    asked = sum(len(d["answers"]["per_question"]) for d in results["datasets"].values())
+    assert results["api"]["n"] == asked
+    assert "each dataset answered from an empty embedding cache" in results["api"]["how"]
+
+
 def test_flatten_and_check(results: dict[str, Any]) -> None:
     flat = gate.flatten(results)
     key = "tiny_retrieval.retrieval.hybrid.doc.hit@5"
