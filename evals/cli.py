@@ -306,19 +306,20 @@ def _report(
         failures=failures,
         thresholds_checked=check,
     )
-    # Needs found in documents, scored on the blind labelled set once it is present
-    # (evals/mining_eval.py); no index needed, so it runs whatever the datasets.
-    from evals.mining_eval import measure_mining
+    # Needs found in documents, scored on the blind labelled set once it is present, beside
+    # the development set the finder is tuned on (evals/mining_eval.py); no index needed.
+    from evals.mining_eval import measure_mining, measure_mining_dev
 
-    mining = measure_mining()
-    if mining is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "needs_mining.json").write_text(
-            json.dumps(mining, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+    mining = {"needs_mining": measure_mining(), "needs_mining_dev": measure_mining_dev()}
+    for name, figures in mining.items():
+        if figures is not None:
+            report.mkdir(parents=True, exist_ok=True)
+            (report / f"{name}.json").write_text(
+                json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
     if as_json:
         payload = {
-            "needs_mining": mining,
+            **mining,
             "metrics": flat,
             "targets": rep.targets(results),
             "needs_targets": rep.needs_targets(results),
@@ -328,13 +329,14 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
         _print_tables(results)
-        if mining is not None:
-            _say(
-                "needs found in documents: precision {precision}, recall {recall} "
-                "({labelled_needs} labelled needs in {documents} documents), "
-                "{not_needs_proposed} of {labelled_not_needs} labelled non-needs "
-                "proposed".format(**mining)
-            )
+        for name, label in (("needs_mining_dev", "development"), ("needs_mining", "held out")):
+            if (figures := mining[name]) is not None:
+                _say(
+                    "needs found in documents, {label} ({name}): precision {precision}, "
+                    "recall {recall} ({labelled_needs} labelled needs in {documents} "
+                    "documents), {not_needs_proposed} of {labelled_not_needs} labelled "
+                    "non-needs proposed".format(label=label, name=name, **figures)
+                )
         _say("wrote " + ", ".join(str(p) for p in written.values()))
     if check:
         if failures:

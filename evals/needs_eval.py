@@ -17,6 +17,8 @@ Datasets (``evals/datasets/needs_*/``, listed in ``evals/datasets/manifest.yaml`
   saw neither the grouping nor the area code.
 - ``needs_mining.jsonl`` (``needs_mining``, held out): needs stated in the seed documents,
   labelled blind by someone who does not tune the finder (``evals/mining_eval.py``).
+- ``needs_mining_dev.jsonl`` (``needs_mining_dev``): the finder's development set, other
+  chapters of the Göteborg report and three invented documents.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from evals.mining_eval import measure_mining
+from evals.mining_eval import measure_mining, measure_mining_dev
 from evals.redaction_eval import generate_redaction_set, measure_redaction
 
 # The file names the measures are asked for, and the manifest entry holding each.
@@ -153,6 +155,9 @@ def main() -> None:
     mining = measure_mining()
     if mining is not None:
         report["mining"] = mining
+    mining_dev = measure_mining_dev()
+    if mining_dev is not None:
+        report["mining_dev"] = mining_dev
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,19 +56,43 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 
 # (pattern, points). A stated lack is what makes a need; "behöver" alone is weaker than
-# "saknas", because reports also use it for what *should* happen in general.
+# "saknas", because reports also use it for what *should* happen in general. Documents
+# state lacks in many more ways than "saknas": as a limit ("begränsad"), an unknown
+# ("oklart hur", "vi vet inte"), a rarity ("få verksamheter", "sällan"), a want
+# ("efterlyser"), something unused or not yet there. OCR reads å and ö as a or o, so the
+# words most often damaged accept both ("svart att" for "svårt att").
 # fmt: off
+_FEW_OF = (r"av|verksamheter|enheter|kommuner|behandlare|handläggare|medarbetare|"
+           r"socialsekreterare|utredningar|insatser|brukare|chefer|förvaltningar")
 LACK_CUES: list[tuple[str, re.Pattern[str], float]] = [
     ("saknas", _rx(r"\bsakna[rsdt]?\w*", r"\bbrist\w*", r"\bbristande\b"), 3.0),
     ("finns inte", _rx(r"\b(?:finns|fanns) (?:inte|ej|ingen|inga|inget)\b",
-                       r"\binte finns\b"), 3.0),
+                       r"\binte finns\b", r"\b(?:har|hade) (?:inga|ingen|inget)\b",
+                       r"\b(?:inga|ingen|inget) "
+                       r"(?:bra|fungerande|gemensamma?|tydliga?|samlade?)\b"), 3.0),
     ("används inte", _rx(r"\bej använder\b", r"\binte använder\b",
-                         r"\banvänds (?:inte|ej)\b"), 2.0),
+                         r"\banvänds (?:inte|ej)\b",
+                         r"\binte (?:riktigt |alltid |fullt ut )?"
+                         r"(?:används|utnyttjas|tas tillvara)\b",
+                         r"\bi större utsträckning än\b"), 2.0),
     ("otillräcklig", _rx(r"\botillräcklig\w*", r"\binte tillräcklig\w*",
                          r"\binte lika mycket\b"), 3.0),
     ("behöver", _rx(r"\bbehöver\b", r"\bbehövs\b", r"\bbehöva\b"), 2.0),
+    # "behov av" also names what a service does ("samordna behov av digitalisering"): a
+    # stated need is one somebody voices ("det har framförts behov av").
     ("behov av", _rx(r"\bbehov av\b"), 1.0),
-    ("svårt", _rx(r"\bsvår\w*", r"\bsvårighet\w*", r"\butmaning\w*", r"\btidsbrist\b"), 2.0),
+    ("framfört behov", _rx(r"\b(?:finns|fanns|framförts|framförs|uttryckt|uttrycks|stort|"
+                           r"tydligt|ett) behov av\b"), 1.0),
+    ("svårt", _rx(r"\bsvår\w*", r"\bsvårighet\w*", r"\bsv[aå]rt att\b", r"\bf[oö]rsv[aå]r\w*",
+                  r"\butmaning\w*", r"\btidsbrist\b"), 2.0),
+    ("begränsad", _rx(r"\bbegr\w{1,3}ns(?:ad|ade|at|ning|ningar)\b", r"\bsvag(?:t|a)?\b",
+                      r"\b(?:knappast|inte) hållbar\w*", r"\briskerar\b"), 2.0),
+    ("oklart", _rx(r"\boklart\b", r"\bvet (?:inte|ej)\b", r"\bosäkerhet\b"), 2.0),
+    ("få", _rx(rf"(?:^|\b(?:använder|gör|har) )(?:få|ett fåtal) (?:{_FEW_OF})\b",
+               rf"\b(?:ett fåtal|få av) (?:{_FEW_OF})?", r"\bsällan\b", r"\baldrig\b"), 2.0),
+    ("inte ännu", _rx(r"\bännu inte\b", r"\binte ännu\b", r"\binte (?:har |hade )?fått\b",
+                      r"\b(?:stödjer|stöder) inte\b", r"\binte (?:stödjer|stöder)\b"), 2.0),
+    ("efterlyser", _rx(r"\befterlys\w*"), 2.5),
     ("önskemål", _rx(r"\bönskemål\b", r"\bönskar\b", r"\befterfråga\w*"), 1.5),
     # "bor det", "bor kunna": the Göteborg report's OCR reads ö as o ("bor" for "bör").
     ("bör", _rx(r"\bbör\b", r"\bborde\b", r"\bbor (?:det|vara|man|kunna|ligga)\b"), 1.5),
@@ -89,7 +113,11 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
             r"indikator",
             r"\buppföljning",
             r"\banalys\w*",
-            r"\bresultat\b",
+            r"\bresultat\w*",
+            r"\bunderlag\w*",
+            r"\brapport\w*",
+            r"\bf[oö]lj\w* upp\b",
+            r"system\b",
         ),
     ),
     (
@@ -112,19 +140,26 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
             r"\bverktyg\w*",
             r"\binsats\w*",
             r"arbetsmodell",
+            r"\brutin\w*",
+            r"\bstruktur\w*",
+            r"\bsystematik\w*",
+            r"\bstrategi\w*",
         ),
     ),
     ("samverkan", _rx(r"samverk\w*", r"samarbet\w*", r"\bnätverk\w*", r"\bdela\b")),
     (
         "kunskap",
-        _rx(r"forskning", r"\bkunskap\w*", r"evidens", r"\bstudie\w*", r"beprövad"),
+        _rx(r"forskning", r"\bkunskap\w*", r"evidens", r"\bstudie\w*", r"beprövad",
+            r"\böverblick\b"),
     ),
-    ("stöd", _rx(r"\bstöd\w*", r"\bstött\w*", r"\bhjälp\w*", r"vägled\w*")),
+    ("stöd", _rx(r"\bstöd\w*", r"\bstött\w*", r"\bhjälp\w*", r"vägled\w*", r"\btid (?:att|för)\b",
+                 r"\butrymme\b", r"\breflekt\w*")),
 ]
 # fmt: on
 # Not needs: the national model described, legal duties, meeting logistics.
 MODEL_TALK = _rx(
     r"\bmodellen\b",
+    r"\blokala behov av kunskap\b",
     r"\bmoment \d",
     r"\bsteg \d",
     r"\bpilotstudie",
@@ -134,6 +169,7 @@ MODEL_TALK = _rx(
 )  # fmt: skip
 LEGAL_DUTY = _rx(
     r"\bska bedrivas\b", r"\bi enlighet med vetenskap\b", r"\benligt lag\w*",
+    r"\benligt \w+lagen\b", r"\bskyldig\w* att\b",
     r"\blagstiftning\w*", r"\blagen\b", r"\butredningen\b", r"\bkvalitetskrav\b",
 )  # fmt: skip
 LOGISTICS = _rx(
@@ -319,6 +355,9 @@ class MinedCorpus:
     candidates: list[Candidate]
     doc_hashes: dict[str, str]  # every document read, with its content hash
     failures: list[str]
+    # The cleaned text of every document read: where a quote stands (the evaluation scores
+    # only the labelled chapters of a partly labelled report).
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def mine_corpus(
@@ -356,6 +395,7 @@ def mine_corpus(
             doc_hash = document_hash(raw, entry)
             out.doc_hashes[raw.doc_id] = doc_hash
             doc = clean_document(raw)
+            out.texts[raw.doc_id] = doc.text
             out.candidates.extend(
                 mine_document(
                     doc, source_id=entry.id, doc_hash=doc_hash, tuning=tuning, display=display

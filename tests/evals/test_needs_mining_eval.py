@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evals.mining_eval import measure_mining, quotes_match, score_mining
+from evals.mining_eval import (
+    _in_chapters,
+    measure_mining,
+    measure_mining_dev,
+    quotes_match,
+    score_mining,
+)
 
 
 def test_quotes_match_by_containment_or_token_overlap() -> None:
@@ -100,3 +106,35 @@ def test_measure_mining_runs_the_finder_on_the_labelled_documents(tmp_path: Path
     # Two candidates (the two lacks), one of them labelled; one of two needs found.
     assert (got["candidates_judged"], got["precision"], got["recall"]) == (2, 0.5, 0.5)
     assert got["not_needs_proposed"] == 0 and got["documents_not_mined"] == []
+
+
+def test_a_located_candidate_is_judged_by_its_chapter_not_by_pages() -> None:
+    # Document b is labelled in part; its needs carry no pages (a text source), so only the
+    # caller, who knows where the quote stands, can say whether a candidate is in scope.
+    unpaged = [{**LABELLED[1], "needs": [{**n, "page": None} for n in LABELLED[1]["needs"]]}]
+    candidates = [
+        {"doc_id": "b", "quote": "Det finns inget sätt att samla in kunskapsbehov", "page": None},
+        {"doc_id": "b", "quote": "Tidsbrist i kapitlet", "page": None, "in_scope": True},
+        {"doc_id": "b", "quote": "Tidsbrist i ett annat kapitel", "page": None, "in_scope": False},
+        {"doc_id": "b", "quote": "Tidsbrist utan plats", "page": None},  # unlocated: not judged
+    ]
+    got = score_mining(unpaged, candidates)
+    assert got["candidates_judged"] == 2 and got["precision"] == 0.5
+
+
+def test_in_chapters_finds_a_quote_between_two_headings() -> None:
+    text = "1 Inledning\nSaknas A.\n\n2 Analys\nSaknas B.\n\n3 Slut\nSaknas C.\n"
+    chapter = [{"chapter": "2", "starts": "2 Analys", "ends_before": "3 Slut"}]
+    assert _in_chapters(text, "Saknas B.", chapter)
+    assert not _in_chapters(text, "Saknas A.", chapter)
+    assert not _in_chapters(text, "Saknas C.", chapter)
+
+
+def test_the_development_set_is_mined_whole_and_scored() -> None:
+    # Its chapters are found in the loaded report and its invented documents are read
+    # through their own manifest: every labelled document is mined.
+    got = measure_mining_dev()
+    assert got is not None
+    assert got["documents"] == 4 and got["labelled_needs"] == 56
+    assert got["documents_not_mined"] == []
+    assert got["candidates_judged"] > 0
