@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 DEFAULT_REPORT = Path("build/eval-report")
-# The tests' store of passage vectors by content (tests/conftest.py's EMBEDDING_STORE; evals
-# does not import tests): the browser tests ingest the sample corpus through it.
+# The store of passage vectors by content that the tests fill (tests/conftest.py takes it
+# from here): the browser tests ingest the sample corpus through it.
 STORE_DIR = Path(__file__).resolve().parent.parent / "build" / "embedding-store"
 
 

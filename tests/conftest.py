@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evals.cli import STORE_DIR
 from kunskap.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -93,8 +94,9 @@ def query_embed(texts: list[str]) -> np.ndarray:
 
 
 # Passage vectors by content, shared by every ingest of the test session, the browser
-# test's `kunskap ingest` included (ingest/embedding.py, StoredEmbedding).
-EMBEDDING_STORE = REPO_ROOT / "build" / "embedding-store"
+# test's `kunskap ingest` included (ingest/embedding.py, StoredEmbedding), and by the eval
+# gate's index after the tests: one folder, named where the eval names it.
+EMBEDDING_STORE = STORE_DIR
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
