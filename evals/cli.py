@@ -306,11 +306,11 @@ def _report(
         failures=failures,
         thresholds_checked=check,
     )
-    # Needs found in documents, scored on the blind labelled set once it is present, beside
-    # the development set the finder is tuned on (evals/mining_eval.py); no index needed.
-    from evals.mining_eval import measure_mining, measure_mining_dev
+    # Needs found in documents, on the development set the finder is tuned on and the
+    # held-out sets (evals/mining_eval.py); no index needed.
+    from evals.mining_eval import MINING_SETS, measure_mining_sets
 
-    mining = {"needs_mining": measure_mining(), "needs_mining_dev": measure_mining_dev()}
+    mining = measure_mining_sets()
     for name, figures in mining.items():
         if figures is not None:
             report.mkdir(parents=True, exist_ok=True)
@@ -329,7 +329,7 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
         _print_tables(results)
-        for name, label in (("needs_mining_dev", "development"), ("needs_mining", "held out")):
+        for name, label in MINING_SETS.items():
             if (figures := mining[name]) is not None:
                 _say(
                     "needs found in documents, {label} ({name}): precision {precision}, "

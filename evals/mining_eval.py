@@ -2,25 +2,31 @@
 
 One object per labelled document: ``doc_id``, ``scope``, ``complete``, ``needs`` (``id``,
 ``quote``, ``page``, ``formulation``, ``kind``, ``area``) and ``not_needs`` (``quote``,
-``why``). Two sets: ``needs_mining`` (held out: nobody working on the finder reads it; only
-the figures are looked at) and ``needs_mining_dev`` (the development set the finder is tuned
-on: chapters of the Göteborg report outside the held-out chapter 6, and three invented
-documents with their own manifest).
+``why``). A set's folder may also hold ``sources.yaml`` (a source manifest of documents
+written for the set, mined beside the corpus) and ``scope.json`` (the labelled chapters of
+partly labelled documents). The sets (``MINING_SETS``): ``needs_mining_dev``, which the
+finder is tuned on, and the held-out ``needs_mining`` and ``needs_mining_b``, which nobody
+working on the finder reads; only their figures are looked at.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# The blind labelled set for needs found in documents (the manifest's needs_mining); measured
-# when present.
-MINING_SET = Path(__file__).parent / "datasets" / "needs_mining" / "needs_mining.jsonl"
-# The development set: its labels, the manifest of its invented documents, and the chapters
-# of partly labelled documents (``scope.json``: doc_id → [{starts, ends_before}], the first
-# characters of a chapter's first line and of the line after it).
-MINING_DEV_DIR = Path(__file__).parent / "datasets" / "needs_mining_dev"
+if TYPE_CHECKING:
+    from assistant.needs.mining import MinedCorpus
+
+DATASETS = Path(__file__).parent / "datasets"
+# Each labelled set, by its folder under evals/datasets/, with its role in the report.
+MINING_SETS = {
+    "needs_mining_dev": "development",
+    "needs_mining": "held out",
+    "needs_mining_b": "held out",
+}
+MINING_SET = DATASETS / "needs_mining" / "needs_mining.jsonl"
 # A candidate matches a labelled quote when one contains the other (whitespace and case
 # folded) or their token overlap coefficient |A ∩ B| / min(|A|, |B|) reaches this.
 QUOTE_OVERLAP = 0.6
@@ -96,17 +102,38 @@ def _in_scope(row: dict[str, Any], page: int | None) -> bool:
     return bool(pages) and page is not None and min(pages) <= page <= max(pages)
 
 
+Mine = Callable[[Path], "MinedCorpus"]
+
+
+def miner() -> Mine:
+    """Mines a manifest with the settings' tuning, each manifest once: the sets share the
+    corpus, and reading the OCR'd report takes seconds."""
+    from assistant.needs.mining import mine_corpus
+    from kunskap.settings import get_settings
+
+    settings = get_settings()
+    cache: dict[Path, MinedCorpus] = {}
+
+    def mine(manifest: Path) -> MinedCorpus:
+        key = manifest.resolve()
+        if key not in cache:
+            cache[key] = mine_corpus(manifest, tuning=settings.needs, display=settings.display)
+        return cache[key]
+
+    return mine
+
+
 def measure_mining(
     path: Path | None = None,
     manifest: Path | None = None,
     *,
     more_manifests: tuple[Path, ...] = (),
     scopes: dict[str, list[dict[str, str]]] | None = None,
+    mine: Mine | None = None,
 ) -> dict[str, Any] | None:
     """Mine the labelled documents' sources and score them; None when the set is absent.
-    ``more_manifests`` are mined beside the corpus manifest (the development set's invented
-    documents); ``scopes`` locate the labelled chapters of partly labelled documents."""
-    from assistant.needs.mining import mine_corpus
+    ``more_manifests`` are mined beside the corpus manifest (a set's own documents);
+    ``scopes`` locate the labelled chapters of partly labelled documents."""
     from kunskap.settings import get_settings
 
     path = path or MINING_SET
@@ -114,12 +141,12 @@ def measure_mining(
         return None
     with path.open(encoding="utf-8") as fh:
         labelled = [json.loads(line) for line in fh if line.strip()]
-    settings = get_settings()
+    mine = mine or miner()
     labelled_ids = {r["doc_id"] for r in labelled}
     candidates: list[dict[str, Any]] = []
     mined_ids: set[str] = set()
-    for source in (manifest or settings.manifest, *more_manifests):
-        mined = mine_corpus(source, tuning=settings.needs, display=settings.display)
+    for source in (manifest or get_settings().manifest, *more_manifests):
+        mined = mine(source)
         mined_ids |= set(mined.doc_hashes)
         for c in mined.candidates:
             if c.doc_id not in labelled_ids:
@@ -152,11 +179,19 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def measure_mining_dev(directory: Path | None = None) -> dict[str, Any] | None:
-    """The development set: the corpus's documents and the set's own invented ones."""
-    directory = directory or MINING_DEV_DIR
-    path = directory / "needs_mining_dev.jsonl"
+def measure_set(directory: Path, mine: Mine | None = None) -> dict[str, Any] | None:
+    """One labelled set's folder: ``<folder name>.jsonl``, and its ``sources.yaml`` and
+    ``scope.json`` where it has them; None when the set is absent."""
+    path = directory / f"{directory.name}.jsonl"
     if not path.exists():
         return None
-    scopes = json.loads((directory / "scope.json").read_text(encoding="utf-8"))
-    return measure_mining(path, more_manifests=(directory / "sources.yaml",), scopes=scopes)
+    scope_file, sources = directory / "scope.json", directory / "sources.yaml"
+    scopes = json.loads(scope_file.read_text(encoding="utf-8")) if scope_file.exists() else None
+    more = (sources,) if sources.exists() else ()
+    return measure_mining(path, more_manifests=more, scopes=scopes, mine=mine)
+
+
+def measure_mining_sets() -> dict[str, dict[str, Any] | None]:
+    """Every set of ``MINING_SETS`` by name, the corpus mined once for all."""
+    mine = miner()
+    return {name: measure_set(DATASETS / name, mine) for name in MINING_SETS}

@@ -19,6 +19,8 @@ Datasets (``evals/datasets/needs_*/``, listed in ``evals/datasets/manifest.yaml`
   labelled blind by someone who does not tune the finder (``evals/mining_eval.py``).
 - ``needs_mining_dev.jsonl`` (``needs_mining_dev``): the finder's development set, other
   chapters of the Göteborg report and three invented documents.
+- ``needs_mining_b.jsonl`` (``needs_mining_b``, held out): a second blind set of the same
+  shape, on parts of the report and invented documents neither other set uses.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from evals.mining_eval import measure_mining, measure_mining_dev
+from evals.mining_eval import measure_mining_sets
 from evals.redaction_eval import generate_redaction_set, measure_redaction
 
 # The file names the measures are asked for, and the manifest entry holding each.
@@ -152,12 +154,9 @@ def main() -> None:
         for r in load_set("paraphrases.jsonl") + load_set("heldout.jsonl")
     ]
     report["redaction_hand_written_clean"] = measure_redaction(clean)
-    mining = measure_mining()
-    if mining is not None:
-        report["mining"] = mining
-    mining_dev = measure_mining_dev()
-    if mining_dev is not None:
-        report["mining_dev"] = mining_dev
+    for name, figures in measure_mining_sets().items():
+        if figures is not None:
+            report[name] = figures
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 

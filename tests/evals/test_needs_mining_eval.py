@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 from evals.mining_eval import (
+    DATASETS,
     _in_chapters,
     measure_mining,
-    measure_mining_dev,
+    measure_set,
+    miner,
     quotes_match,
     score_mining,
 )
@@ -133,8 +135,25 @@ def test_in_chapters_finds_a_quote_between_two_headings() -> None:
 def test_the_development_set_is_mined_whole_and_scored() -> None:
     # Its chapters are found in the loaded report and its invented documents are read
     # through their own manifest: every labelled document is mined.
-    got = measure_mining_dev()
+    got = measure_set(DATASETS / "needs_mining_dev")
     assert got is not None
     assert got["documents"] == 4 and got["labelled_needs"] == 56
     assert got["documents_not_mined"] == []
     assert got["candidates_judged"] > 0
+
+
+def test_the_miner_reads_each_manifest_once(tmp_path: Path) -> None:
+    # The sets share the corpus manifest: it is mined once for all of them.
+    (tmp_path / "notes.txt").write_text(
+        "Anteckningar\n\n- Barnområdet saknar data att analysera.\n", encoding="utf-8"
+    )
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(
+        "sources:\n  - id: notes\n    title: Anteckningar\n    path: notes.txt\n"
+        "    doc_type: minnesanteckningar\n    publisher: Test\n    areas: [overgripande]\n",
+        encoding="utf-8",
+    )
+    mine = miner()
+    first = mine(manifest)
+    assert [c.doc_id for c in first.candidates] == ["notes"]
+    assert mine(tmp_path / "." / "manifest.yaml") is first
