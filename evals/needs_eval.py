@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,57 @@ def measure_grouping(name: str, embed: Any = None, seeds: int = 5) -> dict[str, 
     }
 
 
+def measure_suggestions(name: str, embed: Any = None, seeds: int = 5) -> dict[str, Any]:
+    """What the need page's "Liknande behov" offers after the register's grouping (the same
+    arrival orders as ``measure_grouping``): of the groups whose true need was split, how
+    many are offered another part of it (``found``), and how many of the offered needs are
+    parts of the same true need (``precision``). A group's true need is its majority."""
+    from assistant.needs import grouping
+    from kunskap.settings import get_settings
+
+    tuning = get_settings().needs
+    rows = load_set(name)
+    centring = grouping.Centring(embed or _embed())
+    vectors = centring([r["question"] for r in rows])
+    words = [grouping.stems(r["question"]) for r in rows]
+    threshold = grouping.effective_threshold(grouping.DEFAULT_SETTING)
+    split_parts = found = offered = right = needs_seen = 0
+    for seed in range(seeds):
+        order = list(range(len(rows)))
+        random.Random(seed).shuffle(order)
+        labels = grouping.cluster(vectors[order], [rows[i]["question"] for i in order], threshold)
+        members: dict[int, list[int]] = {}
+        for position, label in enumerate(labels):
+            members.setdefault(label, []).append(order[position])
+        true_need = {
+            g: Counter(rows[i]["need"] for i in m).most_common(1)[0][0] for g, m in members.items()
+        }
+        groups = {
+            g: grouping.Candidate(str(g), vectors[m].mean(axis=0), [words[i] for i in m])
+            for g, m in members.items()
+        }
+        needs_seen += len(groups)
+        for g, group in groups.items():
+            others = [c for h, c in groups.items() if h != g]
+            shown = grouping.similar(
+                group.centroid, group.texts, others,
+                limit=tuning.similar_limit, floor=tuning.similar_floor, tuning=tuning,
+            )  # fmt: skip
+            same = [int(key) for key, _ in shown if true_need[int(key)] == true_need[g]]
+            offered += len(shown)
+            right += len(same)
+            if any(true_need[h] == true_need[g] for h in groups if h != g):
+                split_parts += 1
+                found += bool(same)
+    return {
+        "split_parts": split_parts,
+        "found": round(found / split_parts, 3) if split_parts else None,
+        "offered_per_need": round(offered / needs_seen, 3) if needs_seen else None,
+        "precision": round(right / offered, 3) if offered else None,
+        "orders": seeds,
+    }
+
+
 def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     """Area classification two ways: the forced choice (the best guess for every question)
     and what the register files (an area only when the question names one clearly,
@@ -123,7 +175,11 @@ def measure_targets(embed: Any = None) -> dict[str, Any]:
     for name in HELDOUT_GROUPING_SETS:
         grouping = measure_grouping(name, embed)
         grouping["split_rate"] = round(grouping["split_needs"] / grouping["true_needs"], 3)
-        out[name] = {"grouping": grouping, "areas": measure_areas(name, embed)}
+        out[name] = {
+            "grouping": grouping,
+            "areas": measure_areas(name, embed),
+            "suggestions": measure_suggestions(name, embed),
+        }
     return out
 
 
@@ -146,7 +202,10 @@ def main() -> None:
     }
     report["grouping_heldout"] = measure_grouping("heldout.jsonl", embed)
     report["areas_heldout"] = measure_areas("heldout.jsonl", embed)
+    report["suggestions_dev"] = measure_suggestions("paraphrases.jsonl", embed)
+    report["suggestions_heldout"] = measure_suggestions("heldout.jsonl", embed)
     report["grouping_blind_l"] = measure_grouping("needs_blind_l.jsonl", embed)
+    report["suggestions_blind_l"] = measure_suggestions("needs_blind_l.jsonl", embed)
     report["areas_blind_l"] = measure_areas("needs_blind_l.jsonl", embed)
     # The hand-written questions hold no personal data: every redaction in them is false.
     clean = [

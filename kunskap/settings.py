@@ -503,6 +503,19 @@ class NeedsSettings(_Group):
         description="Questions of a need whose words a question is compared with (the latest "
         "ones when logging; the first ones when regrouping).",
     )
+    # Needs an analyst may want to merge (assistant/needs/similar.py): paraphrases of one need
+    # are often split over two or three needs (docs/needs.md, "Grouping"). Measured on the
+    # development paraphrases (36 needs x 5, online grouping, 5 arrival orders): at 0.20 a
+    # split need's other part is among the 3 suggestions of 0.745 of its parts, with 2.5
+    # suggestions shown per need (0.785 and 2.9 with no floor; 0.570 and 1.0 at 0.30).
+    similar_floor: float = Field(
+        0.20,
+        description="Score (the two needs' average centred similarity plus the word bonus) "
+        "another need needs to be offered as similar on a need's page.",
+    )
+    similar_limit: int = Field(
+        3, ge=0, description="Similar needs offered on a need's page, most similar first."
+    )
     area_min_words: int = Field(
         3,
         ge=1,

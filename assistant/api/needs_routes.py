@@ -43,6 +43,7 @@ from assistant.needs.schemas import (
     NeedPublic,
     NeedUpdate,
     NoteIn,
+    SimilarNeed,
     SplitIn,
     Stats,
 )
@@ -333,6 +334,16 @@ def merge(request: Request, body: MergeIn, user: AnalystUser) -> NeedDetail:
 def get_need(request: Request, need_id: str, _user: AnalystUser) -> NeedDetail:
     try:
         return _store(request).get_need(need_id)
+    except NeedsError as exc:
+        raise _errors(exc) from None
+
+
+@router.get("/api/needs/{need_id}/similar", response_model=list[SimilarNeed], responses=NOT_FOUND)
+def similar_needs(request: Request, need_id: str, _user: AnalystUser) -> list[SimilarNeed]:
+    """Other open needs that may be this one in other words, most similar first: the
+    grouping splits paraphrases that share few words, and the analyst merges them."""
+    try:
+        return _store(request).similar_needs(need_id)
     except NeedsError as exc:
         raise _errors(exc) from None
 

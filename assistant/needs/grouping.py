@@ -16,7 +16,8 @@ A question joins the best need whose score reaches the threshold, otherwise it s
 new need. The same greedy assignment runs online (``NeedsStore.log_question``) and in
 batch (``cluster``: ``kunskap needs regroup`` and the evaluation). The word bonus's weight,
 the threshold and how many questions of a need are compared are ``Settings.needs``
-(``group_*``).
+(``group_*``). ``similar`` ranks other needs against one need by the same score, for the
+analyst to merge what the grouping split (``similar_*``).
 """
 
 from __future__ import annotations
@@ -146,6 +147,29 @@ def best_match(
     if best_score >= threshold:
         return best_key, best_score
     return None, best_score
+
+
+def similar(
+    centroid: np.ndarray,
+    texts: Sequence[frozenset[str]],
+    candidates: Sequence[Candidate],
+    *,
+    limit: int,
+    floor: float,
+    tuning: NeedsSettings = DEFAULTS,
+) -> list[tuple[str, float]]:
+    """Other needs most like one need, best first: at most ``limit`` whose score reaches
+    ``floor``. The score is that of a question joining a need, between two needs: the dot
+    product of their centroids is the average centred similarity of their questions (average
+    linkage), plus the word bonus for the closest pair of their texts."""
+    scored = []
+    for candidate in candidates:
+        overlap = max((dice(a, b) for a in texts for b in candidate.texts), default=0.0)
+        score = float(candidate.centroid @ centroid) + tuning.group_word_weight * overlap
+        if score >= floor:
+            scored.append((candidate.key, score))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]
 
 
 def add_to_centroid(centroid: np.ndarray, n: int, vector: np.ndarray) -> np.ndarray:

@@ -86,6 +86,23 @@ class PossibleAnswer(BaseModel):
     found_at: str | None = None
 
 
+class SimilarNeed(BaseModel):
+    """Another open need that may be the same need in other words: the grouping keeps
+    paraphrases apart when they share few words, and an analyst merges them."""
+
+    id: str
+    representative: str
+    area: str
+    area_label: str
+    status: str
+    status_label: str
+    question_count: int
+    score: float = Field(
+        description="The two needs' average centred similarity plus the word bonus; the "
+        "grouping joins a question to a need from about 0.40."
+    )
+
+
 class QuestionPublic(BaseModel):
     id: str
     text: str

@@ -6,6 +6,7 @@
 - ``documents``: needs found in documents (``mining``) enter and stay in step;
 - ``queries``: lists, one need in full, statistics;
 - ``review``: statuses, edits, notes; ``curation``: merge and split;
+- ``similar``: other needs that may be the same one, offered for merging;
 - ``rounds``: the seven moments of SKR's model (inventory rounds to export batches);
 - ``loop``: open needs that new material may answer, flagged for an analyst;
 - ``retention``: delete raw questions after the retention period;
@@ -29,6 +30,7 @@ from assistant.needs.regrouping import Regrouping
 from assistant.needs.retention import Retention
 from assistant.needs.review import Review
 from assistant.needs.rounds import Rounds
+from assistant.needs.similar import SimilarNeeds
 from kunskap.settings import Settings
 
 __all__ = [
@@ -45,7 +47,17 @@ __all__ = [
 ]
 
 
-class NeedsStore(DocumentRegister, Review, Rounds, Loop, Curation, Retention, Regrouping, Accounts):
+class NeedsStore(
+    DocumentRegister,
+    Review,
+    Rounds,
+    Loop,
+    Curation,
+    Retention,
+    Regrouping,
+    SimilarNeeds,
+    Accounts,
+):
     @classmethod
     def from_settings(cls, settings: Settings, *, embed: Embed | None = None) -> NeedsStore:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

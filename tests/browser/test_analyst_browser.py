@@ -306,6 +306,14 @@ def test_analyst_page_in_a_real_browser(
         _assert_no_personal_data(page.content(), "the need's page")
         shot(page, "04-redacted")
 
+        # The need page offers the twin the grouping kept apart, and nothing unrelated.
+        _row(page, SKOLA).get_by_role("button").click()
+        expect(page.locator("#detail-heading")).to_have_text(SKOLA)
+        similar = page.locator("#similar")
+        expect(similar).to_contain_text(HEMMASITTARE)
+        expect(similar).not_to_contain_text(BISTAND)
+        expect(similar.get_by_role("button", name="Slå ihop in i detta behov")).to_have_count(1)
+
         # 5. Merge the need the grouping kept apart into its twin, with the keyboard.
         page.locator("#list-heading").focus()
         _tab_to(page, page.get_by_role("checkbox", name=f"Markera: {SKOLA}"))

@@ -384,6 +384,7 @@ def test_the_needs_issues_targets_are_reported_met_or_not(
                 "grouping": {"purity": 0.938, "split_needs": 10.0, "true_needs": 12.0,
                              "split_rate": 0.833, "orders": 5},
                 "areas": {"accuracy": 0.708, "filed_share": 0.646, "filed_accuracy": 0.903},
+                "suggestions": {"found": 0.974},
             }
         },
     }  # fmt: skip
@@ -395,3 +396,4 @@ def test_the_needs_issues_targets_are_reported_met_or_not(
     text = report.write(with_needs, tmp_path / "r")["markdown"].read_text(encoding="utf-8")
     assert "## Targets of the knowledge-needs issue" in text
     assert "| needs_heldout: grouping purity | 0.938 | ≥ 0.90 | yes |" in text
+    assert "5 orders; the need page offers a split part another part 97% of the time)" in text

@@ -167,6 +167,17 @@ async function openNeed(id) {
       el("button", { type: "button", text: "Avfärda", onclick: reported(async () => { await api(base, { method: "DELETE" }); await openNeed(need.id); }) }));
   }));
 
+  // Paraphrases the grouping kept apart: offered for merging into this need.
+  const similar = await api(`/api/needs/${encodeURIComponent(need.id)}/similar`);
+  $("similar-block").hidden = !similar.length;
+  $("similar").replaceChildren(...similar.map((o) => el("li", {},
+    el("span", { text: `”${o.representative}” (${o.area_label}, ${o.status_label}, ${o.question_count} frågor) ` }),
+    el("button", { type: "button", text: "Öppna", onclick: reported(() => openNeed(o.id)) }), " ",
+    el("button", { type: "button", text: "Slå ihop in i detta behov", onclick: reported(async () => {
+      await api("/api/needs/merge", { method: "POST", body: { target_id: need.id, source_ids: [o.id] } });
+      await Promise.all([openNeed(need.id), loadNeeds(), loadStats()]);
+    }) }))));
+
   const statusSel = $("u-status");
   statusSel.replaceChildren(el("option", { value: "", text: "(oförändrad)" }));
   fillSelect(statusSel, meta.transitions[need.status].map((s) => [s, meta.statuses[s]]));

@@ -74,6 +74,7 @@ def test_everything_needs_login(setup: tuple[TestClient, NeedsStore]) -> None:
     for method, path in [
         ("GET", "/api/needs"),
         ("GET", f"/api/needs/{need_id}"),
+        ("GET", f"/api/needs/{need_id}/similar"),
         ("GET", "/api/needs/stats"),
         ("GET", "/api/needs/meta"),
         ("GET", "/api/needs/export?format=csv"),
@@ -111,6 +112,22 @@ def test_list_filter_sort_and_detail(setup: tuple[TestClient, NeedsStore]) -> No
         "doc_id": "sos-1", "title": "Riksnormen", "score": 0.62,
     }  # fmt: skip
     assert client.get("/api/needs/nope", headers=auth("ann")).status_code == 404
+
+
+def test_a_split_off_paraphrase_is_offered_as_similar(
+    setup: tuple[TestClient, NeedsStore],
+) -> None:
+    client, _ = setup
+    riksnorm = client.get("/api/needs", headers=auth("ann")).json()[0]
+    detail = client.get(f"/api/needs/{riksnorm['id']}", headers=auth("ann")).json()
+    one = [detail["questions"][0]["id"]]
+    part = client.post(
+        f"/api/needs/{riksnorm['id']}/split", json={"question_ids": one}, headers=auth("ann")
+    ).json()
+    offered = client.get(f"/api/needs/{riksnorm['id']}/similar", headers=auth("ann")).json()
+    assert [o["id"] for o in offered] == [part["id"]]  # not the lex Sarah need
+    assert offered[0]["status_label"] == "ny" and offered[0]["score"] > 0
+    assert client.get("/api/needs/nope/similar", headers=auth("ann")).status_code == 404
 
 
 def test_status_change_merge_split_audit(setup: tuple[TestClient, NeedsStore]) -> None:
