@@ -171,6 +171,12 @@ def register(app: typer.Typer) -> None:
         ),
         answers: bool = typer.Option(True, "--answers/--no-answers", help="Score answers."),
         api: bool = typer.Option(True, "--api/--no-api", help="Time POST /api/ask in-process."),
+        needs: bool = typer.Option(
+            True,
+            "--needs/--no-needs",
+            help="Also measure the knowledge-needs figures (grouping, areas, needs found in "
+            "documents); they need no index and take about 12 s.",
+        ),
         raise_thresholds: bool = typer.Option(
             False,
             "--raise-thresholds",
@@ -202,6 +208,7 @@ def register(app: typer.Typer) -> None:
             report=report,
             markdown=markdown,
             as_json=as_json,
+            needs=needs,
         )
 
 
@@ -281,6 +288,7 @@ def _report(
     report: Path,
     markdown: Path | None,
     as_json: bool,
+    needs: bool = True,
 ) -> None:
     """Raise the thresholds if asked, check them, write the report and print the figures;
     exit 1 when a gated figure misses its threshold."""
@@ -298,7 +306,8 @@ def _report(
     # after the gate's flattening: they are reported, never gated.
     from evals.needs_eval import NEEDS_TARGETS, measure_targets
 
-    results["needs"] = {"targets": NEEDS_TARGETS, "sets": measure_targets()}
+    if needs:
+        results["needs"] = {"targets": NEEDS_TARGETS, "sets": measure_targets()}
     written = rep.write(
         results,
         report,
@@ -310,7 +319,7 @@ def _report(
     # held-out sets (evals/mining_eval.py); no index needed.
     from evals.mining_eval import MINING_SETS, measure_mining_sets
 
-    mining = measure_mining_sets()
+    mining = measure_mining_sets() if needs else {}
     for name, figures in mining.items():
         if figures is not None:
             report.mkdir(parents=True, exist_ok=True)
@@ -330,7 +339,7 @@ def _report(
     else:
         _print_tables(results)
         for name, label in MINING_SETS.items():
-            if (figures := mining[name]) is not None:
+            if (figures := mining.get(name)) is not None:
                 _say(
                     "needs found in documents, {label} ({name}): precision {precision}, "
                     "recall {recall} ({labelled_needs} labelled needs in {documents} "
