@@ -108,7 +108,10 @@ class Queries(StoreBase):
             possibly_answered_by=[PossibleAnswer(**e) for e in need.possibly_answered_by or []],
         )
 
-    def _examples(self, s: Session, need_ids: list[str]) -> dict[str, list[str]]:
+    def _examples(
+        self, s: Session, need_ids: list[str], limit: int = EXAMPLES_PER_NEED
+    ) -> dict[str, list[str]]:
+        """Each need's latest distinct questions, at most ``limit``."""
         out: dict[str, list[str]] = {i: [] for i in need_ids}
         if not need_ids:
             return out
@@ -119,7 +122,7 @@ class Queries(StoreBase):
         ).all()
         for need_id, text_ in rows:
             bucket = out[need_id]
-            if len(bucket) < EXAMPLES_PER_NEED and text_ not in bucket:
+            if len(bucket) < limit and text_ not in bucket:
                 bucket.append(text_)
         return out
 

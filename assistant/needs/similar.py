@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from assistant.needs import grouping
-from assistant.needs.base import NotFound, StoreBase
-from assistant.needs.db import Need, Question
+from assistant.needs.base import NotFound
+from assistant.needs.db import Need
+from assistant.needs.queries import Queries
 from assistant.needs.schemas import STATUSES, SimilarNeed
 from kunskap.domain import AREAS
 
 
-class SimilarNeeds(StoreBase):
+class SimilarNeeds(Queries):
     def similar_needs(self, need_id: str) -> list[SimilarNeed]:
         """Up to ``needs.similar_limit`` open needs scoring ``needs.similar_floor`` or more
         against this one, most similar first; none for a merged need or one without
@@ -40,14 +40,19 @@ class SimilarNeeds(StoreBase):
                     )
                 )
             }
-            texts = self._texts(s, [need_id, *others])
+            # The formulation and latest questions of each need, as the grouping compares them.
+            latest = self._examples(s, [need_id, *others], limit=tuning.group_texts)
+
+            def words(n: Need) -> list[frozenset[str]]:
+                return [grouping.stems(t) for t in [n.representative, *latest[n.id]]]
+
             candidates = [
-                grouping.Candidate(i, np.frombuffer(n.centroid or b"", dtype=np.float32), texts[i])
+                grouping.Candidate(i, np.frombuffer(n.centroid or b"", dtype=np.float32), words(n))
                 for i, n in others.items()
             ]
             ranked = grouping.similar(
                 np.frombuffer(need.centroid, dtype=np.float32),
-                texts[need_id],
+                words(need),
                 candidates,
                 limit=tuning.similar_limit,
                 floor=tuning.similar_floor,
@@ -66,23 +71,3 @@ class SimilarNeeds(StoreBase):
                 )
                 for key, score in ranked
             ]
-
-    def _texts(self, s: Session, need_ids: list[str]) -> dict[str, list[frozenset[str]]]:
-        """The stems of each need's formulation and latest questions (``needs.group_texts``),
-        as the grouping compares them."""
-        limit = self.settings.needs.group_texts
-        out: dict[str, list[frozenset[str]]] = {
-            i: [grouping.stems(rep)]
-            for i, rep in s.execute(
-                select(Need.id, Need.representative).where(Need.id.in_(need_ids))
-            ).all()
-        }
-        rows = s.execute(
-            select(Question.need_id, Question.text)
-            .where(Question.need_id.in_(need_ids))
-            .order_by(Question.created_at.desc())
-        ).all()
-        for need, text_ in rows:
-            if len(out[need]) <= limit:
-                out[need].append(grouping.stems(text_))
-        return out
