@@ -312,7 +312,12 @@ def test_analyst_page_in_a_real_browser(
         similar = page.locator("#similar")
         expect(similar).to_contain_text(HEMMASITTARE)
         expect(similar).not_to_contain_text(BISTAND)
-        expect(similar.get_by_role("button", name="Slå ihop in i detta behov")).to_have_count(1)
+        # Each button names the need it acts on, as the list's checkboxes do.
+        merge_twin = similar.get_by_role(
+            "button", name=f"Slå ihop in i detta behov: {HEMMASITTARE}"
+        )
+        expect(merge_twin).to_have_count(1)
+        expect(similar.get_by_role("button", name=f"Öppna: {HEMMASITTARE}")).to_have_count(1)
 
         # 5. Merge the need the grouping kept apart into its twin, with the keyboard.
         page.locator("#list-heading").focus()

@@ -172,8 +172,8 @@ async function openNeed(id) {
   $("similar-block").hidden = !similar.length;
   $("similar").replaceChildren(...similar.map((o) => el("li", {},
     el("span", { text: `”${o.representative}” (${o.area_label}, ${o.status_label}, ${o.question_count} frågor) ` }),
-    el("button", { type: "button", text: "Öppna", onclick: reported(() => openNeed(o.id)) }), " ",
-    el("button", { type: "button", text: "Slå ihop in i detta behov", onclick: reported(async () => {
+    el("button", { type: "button", text: "Öppna", "aria-label": `Öppna: ${o.representative}`, onclick: reported(() => openNeed(o.id)) }), " ",
+    el("button", { type: "button", text: "Slå ihop in i detta behov", "aria-label": `Slå ihop in i detta behov: ${o.representative}`, onclick: reported(async () => {
       await api("/api/needs/merge", { method: "POST", body: { target_id: need.id, source_ids: [o.id] } });
       await Promise.all([openNeed(need.id), loadNeeds(), loadStats()]);
     }) }))));
