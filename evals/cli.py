@@ -338,7 +338,10 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
         _print_tables(results)
-        for name, label in MINING_SETS.items():
+        from evals import datasets as ds
+
+        for name in MINING_SETS:
+            label = "held out" if ds.manifest().get(name).heldout else "development"
             if (figures := mining.get(name)) is not None:
                 _say(
                     "needs found in documents, {label} ({name}): precision {precision}, "

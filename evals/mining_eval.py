@@ -20,12 +20,8 @@ if TYPE_CHECKING:
     from assistant.needs.mining import MinedCorpus
 
 DATASETS = Path(__file__).parent / "datasets"
-# Each labelled set, by its folder under evals/datasets/, with its role in the report.
-MINING_SETS = {
-    "needs_mining_dev": "development",
-    "needs_mining": "held out",
-    "needs_mining_b": "held out",
-}
+# Each labelled set, by its folder under evals/datasets/ (its role: the manifest's).
+MINING_SETS = ("needs_mining_dev", "needs_mining", "needs_mining_b")
 MINING_SET = DATASETS / "needs_mining" / "needs_mining.jsonl"
 # A candidate matches a labelled quote when one contains the other (whitespace and case
 # folded) or their token overlap coefficient |A ∩ B| / min(|A|, |B|) reaches this.
