@@ -67,19 +67,35 @@ def _embed() -> Any:
     return lambda texts: embed_queries(model, texts)
 
 
-def measure_grouping(name: str, embed: Any = None, seeds: int = 5) -> dict[str, Any]:
+def _online_groupings(
+    name: str, embed: Any, seeds: int
+) -> tuple[list[dict[str, Any]], Any, list[tuple[list[int], list[int]]]]:
+    """A set's questions grouped as the register groups them, in ``seeds`` arrival orders
+    (arrival order matters for online grouping): the rows, their centred vectors, and per
+    order the order and each arrival's group number."""
     from assistant.needs import grouping
 
     rows = load_set(name)
     centring = grouping.Centring(embed or _embed())
     vectors = centring([r["question"] for r in rows])
     threshold = grouping.effective_threshold(grouping.DEFAULT_SETTING)
-    results = []
+    runs = []
     for seed in range(seeds):
         order = list(range(len(rows)))
-        random.Random(seed).shuffle(order)  # arrival order matters for online grouping
+        random.Random(seed).shuffle(order)
         labels = grouping.cluster(vectors[order], [rows[i]["question"] for i in order], threshold)
-        results.append(grouping.purity_and_splits(labels, [rows[i]["need"] for i in order]))
+        runs.append((order, labels))
+    return rows, vectors, runs
+
+
+def measure_grouping(name: str, embed: Any = None, seeds: int = 5) -> dict[str, Any]:
+    from assistant.needs import grouping
+
+    rows, _, runs = _online_groupings(name, embed, seeds)
+    results = [
+        grouping.purity_and_splits(labels, [rows[i]["need"] for i in order])
+        for order, labels in runs
+    ]
     return {key: round(sum(r[key] for r in results) / len(results), 3) for key in results[0]} | {
         "orders": seeds,
         "questions": len(rows),
@@ -95,16 +111,10 @@ def measure_suggestions(name: str, embed: Any = None, seeds: int = 5) -> dict[st
     from kunskap.settings import get_settings
 
     tuning = get_settings().needs
-    rows = load_set(name)
-    centring = grouping.Centring(embed or _embed())
-    vectors = centring([r["question"] for r in rows])
+    rows, vectors, runs = _online_groupings(name, embed, seeds)
     words = [grouping.stems(r["question"]) for r in rows]
-    threshold = grouping.effective_threshold(grouping.DEFAULT_SETTING)
     split_parts = found = offered = right = needs_seen = 0
-    for seed in range(seeds):
-        order = list(range(len(rows)))
-        random.Random(seed).shuffle(order)
-        labels = grouping.cluster(vectors[order], [rows[i]["question"] for i in order], threshold)
+    for order, labels in runs:
         members: dict[int, list[int]] = {}
         for position, label in enumerate(labels):
             members.setdefault(label, []).append(order[position])
