@@ -123,14 +123,62 @@ def _covered_by(wanted: str, other: str) -> bool:
     return len(wanted) >= 5 and other.endswith(wanted)
 
 
+class _TermIndex:
+    """A large set of terms arranged so that ``_covered_by`` against all of them is a few
+    lookups instead of a loop, with the same answers.
+
+    ``_covered_by(w, o)`` holds in two cases, and each has a key: (a) a common prefix of at
+    least four letters, so ``o`` shares ``w``'s first four; (b) ``o`` ends with ``w`` and
+    ``w`` has five letters or more, so ``w`` is one of ``o``'s suffixes of five letters or
+    more. The evidence of one question is compared with a few hundred question terms and
+    their typo repairs; as a loop that was about a fifth of an English answer's time.
+    """
+
+    def __init__(self, terms: frozenset[str]) -> None:
+        self.terms = terms
+        self.by_prefix: dict[str, list[str]] = {}
+        for term in terms:
+            if len(term) >= 4:
+                self.by_prefix.setdefault(term[:4], []).append(term)
+        self.suffixes = {t[i:] for t in terms for i in range(len(t) - 4)}
+
+    def covers(self, wanted: str) -> bool:
+        """``wanted in terms or any(_covered_by(wanted, o) for o in terms)``."""
+        if wanted in self.terms or (len(wanted) >= 5 and wanted in self.suffixes):
+            return True
+        return any(_covered_by(wanted, o) for o in self.by_prefix.get(wanted[:4], ()))
+
+    def related(self, wanted: str) -> bool:
+        """``wanted in terms or any(_related(wanted, o) for o in terms)``."""
+        if self.covers(wanted):
+            return True
+        # _covered_by(o, wanted) by case (b): o is a suffix of wanted, five letters or more.
+        return any(wanted[i:] in self.terms for i in range(1, len(wanted) - 4))
+
+
+# Below this many terms a plain loop is cheaper than building an index (a sentence's terms).
+_INDEX_FROM = 64
+
+
+@lru_cache(maxsize=16)
+def _term_index(terms: frozenset[str]) -> _TermIndex:
+    return _TermIndex(terms)
+
+
 def found_terms(wanted: set[str] | list[str], available: set[str]) -> set[str]:
     """The terms of ``wanted`` that ``available`` covers (see ``_covered_by``): stricter than
     ``matched_terms`` for deciding whether a text is about what a question asks."""
+    if len(available) >= _INDEX_FROM:
+        index = _term_index(frozenset(available))
+        return {t for t in wanted if index.covers(t)}
     return {t for t in wanted if t in available or any(_covered_by(t, o) for o in available)}
 
 
 def matched_terms(wanted: set[str] | list[str], available: set[str]) -> set[str]:
     """The terms of ``wanted`` found in ``available``, exactly or as a related stem."""
+    if len(available) >= _INDEX_FROM:
+        index = _term_index(frozenset(available))
+        return {t for t in wanted if index.related(t)}
     found = set()
     for term in wanted:
         if term in available or any(_related(term, other) for other in available):
