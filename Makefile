@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
-# uv installs the same locked set as pip in a fifth of the time (11 s against 53 s on two
+# uv installs the same locked set as pip in about a quarter of the time (14 s against 53 s on two
 # idle cores, fresh venv, 223 packages, `pip list` identical); pip stays the fallback for a
 # machine where uv cannot be installed or cannot reach the index. Files are copied, not
 # hard-linked from uv's cache: nltk refuses to open a data file with more than one link.
