@@ -47,9 +47,10 @@ typecheck:
 	$(BIN)/mypy
 
 # Two test processes (pytest-xdist): pytest 287 s -> 202 s on two idle cores. Each process
-# reads its own copy of the sample index (tests/conftest.py's sample_index_dir).
+# reads its own copy of the sample index (tests/conftest.py's sample_index_dir). The 15
+# slowest steps are printed, so that a CI log says where the time went (docs/benchmarks.md).
 unit:
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 # The gate: the sets evals/thresholds.yaml names (the manifest's `gate` suite). Held-out
 # sets are never gated; `make eval-full` also answers them and writes the full report.
