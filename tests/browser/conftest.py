@@ -83,13 +83,17 @@ def _server_env(data_dir: Path, auth_mode: str = "none") -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def _ingested_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _ingested_sample(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path) -> Path:
     """The sample corpus ingested once per test session by `kunskap ingest`.
 
     Not the shared cached index: other test processes may hold its embedded-Qdrant lock.
     It takes the chunks' vectors from the session's embedding store instead of embedding
     every chunk again (that was about two minutes on two idle cores, four on a busy
     machine); done once and copied for each test module (``chat_data_dir``).
+
+    ``sample_index_dir`` is asked for first because it fills that store: in a fresh clone
+    the two test processes otherwise ingested at the same time, both found the store empty
+    and both embedded the corpus (75 s and 68 s of setup, side by side, on two idle cores).
     """
     data_dir = tmp_path_factory.mktemp("chat-data-template")
     # The chunks' vectors come from the session's store (tests/conftest.py): the same
