@@ -341,7 +341,7 @@ def _report(
         from evals import datasets as ds
 
         for name in MINING_SETS:
-            label = "held out" if ds.manifest().get(name).heldout else "development"
+            label = "held out" if ds.is_heldout(name) else "development"
             if (figures := mining.get(name)) is not None:
                 _say(
                     "needs found in documents, {label} ({name}): precision {precision}, "
