@@ -52,6 +52,8 @@ class AnswerRow(TypedDict):
     citation_recall: NotRequired[float]
     cites_gold: NotRequired[bool]
     key_fact_coverage: NotRequired[float]  # answered, with key facts
+    cited_docs_gold: NotRequired[float]  # answered, with gold documents
+    answer_words: NotRequired[int]  # answered
     correct: NotRequired[bool]
     crag: NotRequired[int]
     gold_in_evidence: NotRequired[bool]  # answerable questions declined
@@ -122,6 +124,12 @@ def score_answer(
         row["citation_precision"] = score.precision
         row["citation_recall"] = score.recall
         row["cites_gold"] = bool(gold_docs & set(cited_docs))
+        if gold_docs and cited_docs:
+            # Of the documents the answer quotes, the share that are gold: what else it quotes
+            # is mostly filler from sources that do not address the question. A lower bound,
+            # since another document may say the same as a gold one.
+            row["cited_docs_gold"] = len(gold_docs & set(cited_docs)) / len(cited_docs)
+        row["answer_words"] = len(re.findall(r"\w+", re.sub(r"\[\d+\]", "", answer.answer)))
         if item.key_facts:
             row["key_fact_coverage"] = metrics.key_fact_coverage(answer.answer, item.key_facts)
     if item.answerable and not abstained:
@@ -172,6 +180,8 @@ def summarise_answers(rows: list[AnswerRow]) -> dict[str, Any]:
         "citation_precision": _rate(answered, "citation_precision"),
         "citation_recall": _rate(answered, "citation_recall"),
         "cites_gold_doc": _rate(answered_ok, "cites_gold"),
+        "cited_docs_gold": _rate(answered_ok, "cited_docs_gold"),
+        "answer_words": _rate(answered_ok, "answer_words"),
         "false_abstention_rate": round(abst.false_abstention_rate, 4) if abst.answerable else None,
         # The false abstentions split by cause (see evaluate_answers) and by the rule that
         # declined them.

@@ -48,6 +48,8 @@ def _status_row(label: str, s: dict[str, Any]) -> list[str]:
         _f(st.get("answered_while_unanswerable")),
         _f(st.get("wrong_refusals")),
         _f(s.get("crag_score")),
+        _f(s.get("cited_docs_gold")),
+        _f(s.get("answer_words"), 0),
         _f((s.get("latency_ms", {}).get("total") or {}).get("p95"), 0),
     ]
 
@@ -76,11 +78,17 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
                 "answered while unanswerable",
                 "wrong refusals",
                 "CRAG",
+                "cited docs gold",
+                "words",
                 "total p95 ms",
             ],
             rows,
         ),
         "",
+        "- cited docs gold: per answer to an answerable question, the share of the documents "
+        "it cites that are gold documents (mean); the rest is mostly filler from sources "
+        "that do not address the question. A lower bound: another document may say the same. "
+        "words: the answer's length in words (mean).",
         "- expected status: answerable → answered; a near-miss (the material treats the topic, "
         "not the asked fact) → partial; else declined. Wrong refusals count partial and "
         "declined answers to answerable questions.",

@@ -78,3 +78,35 @@ def test_status_summary_counts_the_two_errors_a_reader_meets() -> None:
         "partial->answered": 1,
         "partial->partial": 1,
     }
+
+
+def test_an_answer_quoting_a_source_beside_the_gold_one_counts_half_its_documents_gold() -> None:
+    from assistant.models import Answer, Citation
+    from evals.gold import DocResolver
+    from evals.support import SupportJudge
+
+    def cite(n: int, doc_id: str, quote: str) -> Citation:
+        return Citation(
+            n=n, doc_id=doc_id, title=doc_id, doc_type="rapport", doc_type_label="Rapport",
+            quote=quote, text=quote, chunk_id=f"{doc_id}-0", score=1.0,
+        )  # fmt: skip
+
+    answer = Answer(
+        answered=True,
+        answer="Metodhandledare bör ha en masterexamen [1]. Vaccination rekommenderas [2].",
+        language="sv",
+        citations=[
+            cite(1, "rapport", "Metodhandledare bör ha en masterexamen."),
+            cite(2, "faq-covid", "Vaccination rekommenderas."),
+        ],
+        confidence=0.9,
+        question="Vad rekommenderar rapporten om metodhandledare?",
+    )
+    item = datasets.EvalItem("x", answer.question, True, ("rapport",), key_facts=("masterexamen",))
+    resolver = DocResolver({"rapport", "faq-covid"}, {})
+    row = answer_eval.score_answer(item, answer, resolver, SupportJudge())
+    assert row["cited_docs_gold"] == 0.5 and row["answer_words"] == 7  # markers are not words
+    only_gold = {**row, "cited_docs_gold": 1.0, "answer_words": 5}
+    # mypy reads the copy as a plain dict, not an AnswerRow
+    summary = answer_eval.summarise_answers([row, only_gold])  # type: ignore[list-item]
+    assert (summary["cited_docs_gold"], summary["answer_words"]) == (0.75, 6.0)
