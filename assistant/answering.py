@@ -188,13 +188,14 @@ def _extractive(
         return citations.verify(
             text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
         )
+    by_meaning = cross is not None or services.settings.answer.by_meaning == "all"
     text, quotes = extractive.compose(
         hits,
         list(analysis.key_terms),
         max_sentences=services.settings.answer.max_sentences,
         language=analysis.language,
-        query_vec=Retriever(services).embed_query(analysis.text) if cross else None,
-        embed=cross,
+        query_vec=Retriever(services).embed_query(analysis.text) if by_meaning else None,
+        embed=embed if by_meaning else None,
         asked=analysis.asked,
         source_terms=list(analysis.source_terms),
         max_embedded=services.settings.answer.semantic_candidates,

@@ -1,9 +1,9 @@
 """The offline answer: the most relevant sentences of the evidence, each with its [n].
 
 No LLM is involved, so nothing is invented: every sentence is quoted from a source. The
-composer picks sentences that carry the question's key terms (or, for a question in
-another language than the sources, that are closest in meaning), avoids repeating
-itself, and keeps each source's sentences in reading order.
+composer picks sentences that carry the question's key terms (or, given the question's
+vector, the shortlisted ones closest in meaning), avoids repeating itself, and keeps each
+source's sentences in reading order.
 """
 
 from __future__ import annotations
@@ -275,9 +275,10 @@ def select_sentences(
     tuning: AnswerSettings | None = None,
 ) -> list[Candidate]:
     tuning = tuning or AnswerSettings()
-    semantic = language != "sv" and embed is not None and query_vec is not None
-    # Scoring by meaning embeds every candidate sentence; the top hits keep that cost (the
-    # slowest stage of an English question) within the latency budget.
+    # The caller decides which questions are ranked by meaning (``answer.by_meaning``) by
+    # giving the question's vector. Scoring by meaning embeds the candidate sentences (read
+    # from the sentence store when ingest filled it); the top hits keep that cost bounded.
+    semantic = embed is not None and query_vec is not None
     cands = candidates(hits[: tuning.semantic_hits] if semantic else hits, set(key_terms))
     if not cands:
         return []

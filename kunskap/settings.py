@@ -167,21 +167,31 @@ class AnswerSettings(_Group):
     max_sentences: int = Field(
         5, ge=1, description="Sentences in an extractive answer of the 'sentences' composer."
     )
+    # "all" measured 2026-12-07 (docs/answerability.md): held-out key facts 0.628 -> 0.654,
+    # cited documents that are gold 0.48 -> 0.63; but four development sets, SweFAQ's real
+    # questions among them (CRAG 0.77 -> 0.70), fall under their CI floors: not the default.
+    by_meaning: Literal["other_languages", "all"] = Field(
+        "other_languages",
+        description="Whose sentences the 'sentences' composer ranks by meaning (the best "
+        "'semantic_candidates' of the top 'semantic_hits' hits, by the question's words, "
+        "ranked against the question's vector): questions in another language than the "
+        "sources only, or every question. The others are ranked by the question's words.",
+    )
     # Measured on the 84 English questions of the development sets (2 cores, one thread):
     # all (mean 12, up to 24 sentences) 0.796 key facts, CPU p50 318 ms; 8: 0.820, 291 ms;
     # 6: 0.780; 4: 0.669; none (glossary words only): 0.651, 77 ms. docs/answerability.md.
     semantic_candidates: int = Field(
         8,
         ge=0,
-        description="For a question in another language than the sources, embed at most this "
-        "many candidate sentences (the best by the glossary's words) to rank them by meaning; "
-        "0 embeds them all.",
+        description="For a question ranked by meaning ('by_meaning'), embed at most this many "
+        "candidate sentences (the best by the question's words, for another language the "
+        "glossary's Swedish) to rank them by meaning; 0 embeds them all.",
     )
     semantic_hits: int = Field(
         3,
         ge=1,
-        description="For a question in another language than the sources, the top hits whose "
-        "sentences the 'sentences' composer ranks by meaning.",
+        description="For a question ranked by meaning ('by_meaning'), the top hits whose "
+        "sentences the 'sentences' composer ranks.",
     )
     redundant_overlap: float = Field(
         0.6,

@@ -301,3 +301,30 @@ def test_a_model_still_writing_at_the_deadline_gives_way_to_the_extractive_answe
     assert time.monotonic() - started < 10
     assert result.mode == "extractive_fallback" and result.answered
     assert_citations_consistent(result)
+
+
+def test_a_swedish_question_is_ranked_by_meaning_only_when_the_settings_say_so(
+    sample_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.extractive
+
+    scored: list[int] = []  # candidates ranked by meaning, per answer
+    original = assistant.extractive._score_semantic
+
+    def spy(cands: list[assistant.extractive.Candidate], *args: object) -> None:
+        scored.append(len(cands))
+        original(cands, *args)  # type: ignore[arg-type]  # the spy passes on what it got
+
+    monkeypatch.setattr(assistant.extractive, "_score_semantic", spy)
+    default = answer(ANSWERABLE, services=sample_services, log_needs=False)
+    assert default.answered and scored == []  # by the question's words
+
+    answer_settings = sample_services.settings.answer.model_copy(update={"by_meaning": "all"})
+    settings = sample_services.settings.model_copy(update={"answer": answer_settings})
+    by_meaning = answer(
+        ANSWERABLE, services=replace(sample_services, settings=settings), log_needs=False
+    )
+    assert by_meaning.answered, by_meaning
+    assert len(scored) == 1 and 0 < scored[0] <= answer_settings.semantic_candidates
+    assert by_meaning.citations  # still quoted from the sources and verified
+    assert_citations_consistent(by_meaning)
