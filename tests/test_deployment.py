@@ -7,7 +7,8 @@ import jsonschema
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = REPO.parent / "shared" / "schemas" / "compose-spec.json"
+# The Compose Specification's schema, kept in the repo: a user's clone has no ../shared.
+SCHEMA = Path(__file__).resolve().parent / "deployment_data" / "compose-spec.json"
 
 
 def test_compose_file_matches_the_compose_spec() -> None:
