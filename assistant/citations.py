@@ -22,7 +22,8 @@ from kunskap.analysis import analyze, term_set
 from kunskap.settings import CitationSettings
 from kunskap.text import split_sentences
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
+# A citation marker "[n]" with the space before it; evals read answers with it too.
+MARKER = re.compile(r"\s*\[(\d+)\]")
 # "… barn. [1] Nästa" would let a sentence splitter hand [1] to the next sentence, so
 # markers written after the full stop are moved in front of it first: "… barn [1]. Nästa".
 # A quotation or bracket may close after the stop: "… erfarenheter.” [1]" → "… [1].”".
@@ -145,8 +146,8 @@ def verify(
     for line in normalise_markers(answer).split("\n"):
         kept_sentences: list[str] = []
         for sentence in split_sentences(line) if line.strip() else []:
-            claim = _MARKER.sub("", sentence).strip()
-            numbers = [int(n) for n in _MARKER.findall(sentence)]
+            claim = MARKER.sub("", sentence).strip()
+            numbers = [int(n) for n in MARKER.findall(sentence)]
             if not re.search(r"\w", claim):  # a marker or stray "?" the splitter cut off
                 removed += len(numbers)
                 continue

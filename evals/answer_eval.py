@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 from assistant import answering, glossary, intake
+from assistant.citations import MARKER
 from assistant.models import Answer
 from assistant.retrieval import Retriever
 from assistant.services import Services
@@ -66,17 +67,16 @@ class AnswerResult(TypedDict):
 
 def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
     """Each claim of an answer with the texts of the passages it cites (framing left out)."""
-    marker = re.compile(r"\s*\[(\d+)\]")
     texts = {c.n: c.text for c in answer.citations}
     claims = []
     for line in answer.answer.split("\n"):
         if not line.strip() or line.rstrip().endswith(":"):
             continue  # "Så här beskriver underlaget det:" frames, it claims nothing
         for sentence in split_sentences(line):
-            claim = marker.sub("", sentence).strip().lstrip("-•* ").strip()
+            claim = MARKER.sub("", sentence).strip().lstrip("-•* ").strip()
             if not claim or claim in {"(...)", "…"}:
                 continue
-            cited = [texts[n] for n in dict.fromkeys(int(m) for m in marker.findall(sentence))]
+            cited = [texts[n] for n in dict.fromkeys(int(m) for m in MARKER.findall(sentence))]
             claims.append((claim, [t for t in cited if t]))
     return claims
 
@@ -129,7 +129,7 @@ def score_answer(
             # is mostly filler from sources that do not address the question. A lower bound,
             # since another document may say the same as a gold one.
             row["cited_docs_gold"] = len(gold_docs & set(cited_docs)) / len(cited_docs)
-        row["answer_words"] = len(re.findall(r"\w+", re.sub(r"\[\d+\]", "", answer.answer)))
+        row["answer_words"] = len(re.findall(r"\w+", MARKER.sub("", answer.answer)))
         if item.key_facts:
             row["key_fact_coverage"] = metrics.key_fact_coverage(answer.answer, item.key_facts)
     if item.answerable and not abstained:
