@@ -85,6 +85,7 @@ HELDOUT_SETS = [
     "heldout_j_qa",
     "heldout_k_qa",
     "heldout_l_qa",
+    "heldout_m_qa",
 ]
 # Items left out of a written set because their gold quotes overlap gold quotes of a set
 # written at the same time: heldout_b_qa's overlapped dev4_qa (tuned on); dev5_qa's
@@ -947,6 +948,7 @@ TWIN_SETS = [
     ("heldout_j_qa", 15, 15),
     ("heldout_k_qa", 15, 15),
     ("heldout_l_qa", 15, 15),
+    ("heldout_m_qa", 15, 15),
 ]
 
 
