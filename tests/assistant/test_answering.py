@@ -319,12 +319,11 @@ def test_a_swedish_question_is_ranked_by_meaning_only_when_the_settings_say_so(
     default = answer(ANSWERABLE, services=sample_services, log_needs=False)
     assert default.answered and scored == []  # by the question's words
 
-    answer_settings = sample_services.settings.answer.model_copy(update={"by_meaning": "all"})
-    settings = sample_services.settings.model_copy(update={"answer": answer_settings})
-    by_meaning = answer(
-        ANSWERABLE, services=replace(sample_services, settings=settings), log_needs=False
-    )
+    from evals.harness import with_answer_settings
+
+    services = with_answer_settings(sample_services, {"by_meaning": "all"})
+    by_meaning = answer(ANSWERABLE, services=services, log_needs=False)
     assert by_meaning.answered, by_meaning
-    assert len(scored) == 1 and 0 < scored[0] <= answer_settings.semantic_candidates
+    assert len(scored) == 1 and 0 < scored[0] <= services.settings.answer.semantic_candidates
     assert by_meaning.citations  # still quoted from the sources and verified
     assert_citations_consistent(by_meaning)
