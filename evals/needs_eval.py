@@ -149,25 +149,39 @@ def measure_suggestions(name: str, embed: Any = None, seeds: int = 5) -> dict[st
 
 def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     """Area classification two ways: the forced choice (the best guess for every question)
-    and what the register files (an area only when the question names one clearly,
-    otherwise "osäker"): how many are filed and how many of those are right."""
+    and what the register files (an area only when a keyword names one clearly or the area
+    model is sure, otherwise "osäker"): how many are filed and how many of those are right.
+    The ``*_descriptions`` keys are the same with the area descriptions in place of the
+    model (the register before the model, ``needs.area_guess = "descriptions"``)."""
     from assistant.needs.areas import AreaClassifier
+    from kunskap.settings import NeedsSettings
 
     rows = load_set(name)
+    embed = embed or _embed()
     keyword = AreaClassifier()
-    with_embedding = AreaClassifier(embed or _embed())
     hits_kw = sum(keyword.classify(r["question"]) == r["area"] for r in rows)
-    decisions = [with_embedding.decide(r["question"]) for r in rows]
-    hits = sum(d.guess == r["area"] for d, r in zip(decisions, rows, strict=True))
-    filed = [(d, r) for d, r in zip(decisions, rows, strict=True) if d.sure]
-    filed_right = sum(d.area == r["area"] for d, r in filed)
+    vectors = embed([r["question"] for r in rows])
+
+    def figures(classifier: AreaClassifier, suffix: str) -> dict[str, Any]:
+        decisions = [
+            classifier.decide(r["question"], v) for r, v in zip(rows, vectors, strict=True)
+        ]
+        hits = sum(d.guess == r["area"] for d, r in zip(decisions, rows, strict=True))
+        filed = [(d, r) for d, r in zip(decisions, rows, strict=True) if d.sure]
+        filed_right = sum(d.area == r["area"] for d, r in filed)
+        return {
+            f"accuracy{suffix}": round(hits / len(rows), 4),
+            f"filed_share{suffix}": round(len(filed) / len(rows), 4),
+            f"filed_accuracy{suffix}": round(filed_right / len(filed), 4) if filed else None,
+            f"filed_right_of_all{suffix}": round(filed_right / len(rows), 4),
+        }
+
+    descriptions = NeedsSettings(area_guess="descriptions")
     return {
         "questions": len(rows),
-        "accuracy": round(hits / len(rows), 4),
+        **figures(AreaClassifier(embed), ""),
         "accuracy_keywords_only": round(hits_kw / len(rows), 4),
-        "filed_share": round(len(filed) / len(rows), 4),
-        "filed_accuracy": round(filed_right / len(filed), 4) if filed else None,
-        "filed_right_of_all": round(filed_right / len(rows), 4),
+        **figures(AreaClassifier(embed, descriptions), "_descriptions"),
     }
 
 

@@ -104,6 +104,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _before_model(areas: dict[str, Any]) -> str:
+    """The same set with the area descriptions in place of the area model, for comparison."""
+    if areas.get("filed_accuracy_descriptions") is None:
+        return ""
+    return (
+        f"; with the area descriptions instead of the area model "
+        f"{areas['filed_accuracy_descriptions']:.3f}, {areas['filed_share_descriptions']:.0%} "
+        f"filed, forced choice {areas['accuracy_descriptions']:.3f}"
+    )
+
+
 def needs_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The knowledge-needs issue's targets (#18 §4) against this run's held-out sets."""
     needs = results.get("needs")
@@ -137,7 +148,7 @@ def needs_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             },
             {
                 "what": f"{name}: areas filed right ({a['filed_share']:.0%} filed, the rest "
-                f"osäker; forced choice {a['accuracy']:.3f})",
+                f"osäker; forced choice {a['accuracy']:.3f}){_before_model(a)}",
                 "measured": a["filed_accuracy"],
                 "target": f"≥ {goal['area_filed_accuracy']:.2f}",
                 "met": (a["filed_accuracy"] or 0.0) >= goal["area_filed_accuracy"],

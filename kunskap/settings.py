@@ -533,6 +533,21 @@ class NeedsSettings(_Group):
         "nearest area description) only when it has at least this many words; otherwise "
         "övergripande. Such a question is filed as osäker either way.",
     )
+    area_guess: Literal["model", "descriptions"] = Field(
+        "model",
+        description="How a question no keyword files gets its best guess: model (the learned "
+        "area model, assistant/needs/area_model.npz, trained by scripts/train_area_model.py) "
+        "or descriptions (the nearest of eight hand-written area descriptions, as before).",
+    )
+    # Chosen by scripts/train_area_model.py on its training questions alone (the model's
+    # own filings right >= 0.85 in cross-validation; 0.7 gave 0.71); see its card.
+    area_model_min_probability: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="A question no keyword files is filed under the area model's guess when "
+        "the model gives it at least this probability; below it the question is osäker.",
+    )
     area_min_lead: float = Field(
         1.0,
         gt=0,

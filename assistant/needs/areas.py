@@ -8,10 +8,15 @@ words together ("barnavårdsutredning", "missbruksvård").
 The register files a question under an area only when the question names it: one area's
 stems outweigh every other's by at least ``Settings.needs.area_min_lead``. Otherwise (no
 stem, or two areas named as strongly) the question is "osäker" and an analyst places it;
-document-born needs follow the same rule (``mining.area_of``). The classifier still has a
-best guess for every question (the leading area; with no stem and an embedding function,
-the nearest area description for a question of at least ``area_min_words`` words; else
-"övergripande"), which is what the forced-choice accuracy in docs/needs.md measures.
+document-born needs follow the same rule (``mining.area_of``).
+
+Where no keyword leads, the learned area model (``area_model.py``) gives the best guess
+from the question's vector, and files it when it is at least
+``needs.area_model_min_probability`` sure; otherwise the question is osäker. Without an
+embedding function (or with ``needs.area_guess = "descriptions"``) the guess is the leading
+stem, else the nearest area description for a question of at least ``area_min_words``
+words, else "övergripande". The best guess is what the forced-choice accuracy in
+docs/needs.md measures.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.needs.area_model import AreaModel, bundled_model
 from kunskap.domain import AREAS
 from kunskap.settings import NeedsSettings
 
@@ -176,12 +182,14 @@ def need_area(votes: Mapping[str, int]) -> str:
 
 
 class AreaClassifier:
-    """Keyword stems, with an optional embedding fallback for questions that name no area."""
+    """Keyword stems; where none leads, the learned area model (or the area descriptions)
+    on the question's vector, when an embedding function is given."""
 
     def __init__(
         self,
         embed: Callable[[list[str]], np.ndarray] | None = None,
         tuning: NeedsSettings | None = None,
+        model: AreaModel | None = None,
     ) -> None:
         self._embed = embed
         self._centroids: np.ndarray | None = None
@@ -189,6 +197,10 @@ class AreaClassifier:
         # How many words a question needs to be placed by meaning: ``Settings.needs``.
         self._min_words = tuning.area_min_words
         self._min_lead = tuning.area_min_lead
+        self._min_probability = tuning.area_model_min_probability
+        self._model = model
+        if model is None and embed is not None and tuning.area_guess == "model":
+            self._model = bundled_model()
 
     def _area_vectors(self) -> np.ndarray:
         if self._centroids is None:
@@ -198,11 +210,17 @@ class AreaClassifier:
 
     def decide(self, question: str, vector: np.ndarray | None = None) -> AreaDecision:
         scores = area_scores(question)
+        if leading_area(scores, self._min_lead) is not None:
+            return AreaDecision(max(scores, key=lambda a: scores[a]), True)
+        if self._embed is not None and self._model is not None:
+            if vector is None:
+                vector = self._embed([question])[0]
+            guess, probability = self._model.predict(vector)
+            return AreaDecision(guess, probability >= self._min_probability)
         if scores:
-            sure = leading_area(scores, self._min_lead) is not None
             # Ties go to the more specific area (the order of AREAS lists specific areas first).
             guess = max(AREAS, key=lambda a: (scores.get(a, 0.0), -list(AREAS).index(a)))
-            return AreaDecision(guess, sure)
+            return AreaDecision(guess, False)
         if self._embed is not None and len(_WORD_RE.findall(question)) >= self._min_words:
             if vector is None:
                 vector = self._embed([question])[0]

@@ -386,14 +386,18 @@ def test_the_needs_issues_targets_are_reported_met_or_not(
             "needs_heldout": {
                 "grouping": {"purity": 0.938, "split_needs": 10.0, "true_needs": 12.0,
                              "split_rate": 0.833, "orders": 5},
-                "areas": {"accuracy": 0.708, "filed_share": 0.646, "filed_accuracy": 0.903},
+                "areas": {"accuracy": 0.854, "filed_share": 0.729, "filed_accuracy": 0.914,
+                          "accuracy_descriptions": 0.708, "filed_share_descriptions": 0.646,
+                          "filed_accuracy_descriptions": 0.903},
                 "suggestions": {"found": 0.974},
             }
         },
     }  # fmt: skip
     rows = targets.needs_targets(with_needs)
     measured = [(r["measured"], r["met"]) for r in rows]
-    assert measured == [(0.833, False), (0.938, True), (0.903, True)]
+    assert measured == [(0.833, False), (0.938, True), (0.914, True)]
+    # The area model's figure beside the descriptions' it replaced.
+    assert "instead of the area model 0.903, 65% filed, forced choice 0.708" in rows[2]["what"]
     assert targets.needs_targets(results) == []  # a run without the needs figures has no rows
 
     text = report.write(with_needs, tmp_path / "r")["markdown"].read_text(encoding="utf-8")

@@ -35,8 +35,9 @@ def test_the_needs_settings_decide_when_a_question_joins_a_need() -> None:
 
 
 def test_the_needs_settings_decide_which_questions_are_placed_by_meaning() -> None:
-    """A question naming no area keyword is placed by the nearest area description only
-    when it has area_min_words words."""
+    """With the area descriptions as the guess (``area_guess="descriptions"``), a question
+    naming no area keyword is placed by the nearest description only when it has
+    area_min_words words."""
 
     descriptions = list(AREA_DESCRIPTIONS.values())
 
@@ -49,8 +50,9 @@ def test_the_needs_settings_decide_which_questions_are_placed_by_meaning() -> No
 
     question = "Hur gör vi?"  # three words, no area keyword
     assert not area_scores(question) and list(AREA_DESCRIPTIONS)[4] == "aldre"
-    assert AreaClassifier(embed).classify(question) == "aldre"
-    strict = AreaClassifier(embed, NeedsSettings(area_min_words=4))
+    descriptions_guess = NeedsSettings(area_guess="descriptions")
+    assert AreaClassifier(embed, descriptions_guess).classify(question) == "aldre"
+    strict = AreaClassifier(embed, NeedsSettings(area_guess="descriptions", area_min_words=4))
     assert strict.classify(question) == FALLBACK_AREA
 
 

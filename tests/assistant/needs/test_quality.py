@@ -33,9 +33,12 @@ def test_suggestions_offer_the_other_parts_of_split_needs(embed: Embed) -> None:
 
 
 def test_area_accuracy(embed: Embed) -> None:
+    # Keyword stems, and the learned area model where none leads (measured 0.956; with the
+    # area descriptions instead of the model 0.939).
     dev = measure_areas("paraphrases.jsonl", embed)
-    assert dev["accuracy"] >= 0.93
-    # What the register files (an area only when named clearly; measured 0.939 / 0.970).
-    assert dev["filed_share"] >= 0.93
+    assert dev["accuracy"] >= 0.95
+    # What the register files (a keyword leads, or the model is sure; measured 0.950 / 0.971).
+    assert dev["filed_share"] >= 0.95
     assert dev["filed_accuracy"] >= 0.97
-    assert measure_areas("heldout.jsonl", embed)["accuracy"] >= 0.70
+    # Held out (measured 0.854; 0.708 with the descriptions).
+    assert measure_areas("heldout.jsonl", embed)["accuracy"] >= 0.85
