@@ -42,6 +42,7 @@ NEEDS_SETS = {
     "heldout.jsonl": "needs_heldout",
     "needs_blind_l.jsonl": "needs_blind_l",
     "needs_blind_m.jsonl": "needs_blind_m",  # not yet run: docs/needs.md
+    "needs_blind_n.jsonl": "needs_blind_n",
 }
 
 # --- measuring -------------------------------------------------------------------------------
