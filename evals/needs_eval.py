@@ -15,6 +15,8 @@ Datasets (``evals/datasets/needs_*/``, listed in ``evals/datasets/manifest.yaml`
 - ``needs_blind_l.jsonl`` (``needs_blind_l``, held out): 16 needs x 5 paraphrases over the
   eight areas, four pairs of neighbouring needs, written blind on 2026-12-06 by someone who
   saw neither the grouping nor the area code.
+- ``needs_blind_n.jsonl`` (``needs_blind_n``, held out): the same shape, written blind on
+  2026-12-07 after the learned area model was fixed, and run once to measure it.
 - ``needs_mining.jsonl`` (``needs_mining``, held out): needs stated in the seed documents,
   labelled blind by someone who does not tune the finder (``evals/mining_eval.py``).
 - ``needs_mining_dev.jsonl`` (``needs_mining_dev``): the finder's development set, other
@@ -190,7 +192,7 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
 # need (split rate = true needs split over several needs / true needs), pure needs, and the
 # areas the register files right. Reported by `kunskap eval`, met or not; never gated.
 NEEDS_TARGETS = {"split_rate": 0.15, "purity": 0.90, "area_filed_accuracy": 0.85}
-HELDOUT_GROUPING_SETS = ("needs_heldout", "needs_blind_l")
+HELDOUT_GROUPING_SETS = ("needs_heldout", "needs_blind_l", "needs_blind_n")
 
 
 def measure_targets(embed: Any = None) -> dict[str, Any]:
@@ -232,6 +234,9 @@ def main() -> None:
     report["grouping_blind_l"] = measure_grouping("needs_blind_l.jsonl", embed)
     report["suggestions_blind_l"] = measure_suggestions("needs_blind_l.jsonl", embed)
     report["areas_blind_l"] = measure_areas("needs_blind_l.jsonl", embed)
+    report["grouping_blind_n"] = measure_grouping("needs_blind_n.jsonl", embed)
+    report["suggestions_blind_n"] = measure_suggestions("needs_blind_n.jsonl", embed)
+    report["areas_blind_n"] = measure_areas("needs_blind_n.jsonl", embed)
     # The hand-written questions hold no personal data: every redaction in them is false.
     clean = [
         {"text": r["question"], "pii": []}
