@@ -34,6 +34,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from evals.mining_eval import measure_mining_sets
 from evals.redaction_eval import generate_redaction_set, measure_redaction
 
@@ -163,12 +165,17 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     embed = embed or _embed()
     keyword = AreaClassifier()
     hits_kw = sum(keyword.classify(r["question"]) == r["area"] for r in rows)
-    vectors = embed([r["question"] for r in rows])
+    # A question is embedded only when no keyword files it, and once for both classifiers.
+    vectors: dict[str, Any] = {}
+
+    def embed_once(texts: list[str]) -> Any:
+        missing = [t for t in texts if t not in vectors]
+        if missing:
+            vectors.update(zip(missing, embed(missing), strict=True))
+        return np.stack([vectors[t] for t in texts])
 
     def figures(classifier: AreaClassifier, suffix: str) -> dict[str, Any]:
-        decisions = [
-            classifier.decide(r["question"], v) for r, v in zip(rows, vectors, strict=True)
-        ]
+        decisions = [classifier.decide(r["question"]) for r in rows]
         hits = sum(d.guess == r["area"] for d, r in zip(decisions, rows, strict=True))
         filed = [(d, r) for d, r in zip(decisions, rows, strict=True) if d.sure]
         filed_right = sum(d.area == r["area"] for d, r in filed)
@@ -182,9 +189,9 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     descriptions = NeedsSettings(area_guess="descriptions")
     return {
         "questions": len(rows),
-        **figures(AreaClassifier(embed), ""),
+        **figures(AreaClassifier(embed_once), ""),
         "accuracy_keywords_only": round(hits_kw / len(rows), 4),
-        **figures(AreaClassifier(embed, descriptions), "_descriptions"),
+        **figures(AreaClassifier(embed_once, descriptions), "_descriptions"),
     }
 
 
