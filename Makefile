@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge train-area-model grouping-experiment bench clean
+.PHONY: run test install lock system-deps lint typecheck unit eval eval-full e2e-llm train-judge train-area-model seed-test-vectors grouping-experiment bench clean
 
 # requirements.lock pins every dependency to the version the tests ran with (a constraints
 # file: it pins versions, it does not add packages). `make lock` rewrites it from the venv.
@@ -81,6 +81,11 @@ train-judge:
 # embedding, about a minute; no evaluation set is read (scripts/train_area_model.py).
 train-area-model:
 	$(VENV)/bin/python scripts/train_area_model.py
+
+# The sample's passage vectors the tests start from (tests/embedding_seed/): after a change
+# of corpus, chunking or model, tests/test_embedding_seed.py asks for this (about 2.5 min).
+seed-test-vectors:
+	$(VENV)/bin/python scripts/seed_test_vectors.py
 
 grouping-experiment:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)

