@@ -47,6 +47,7 @@ NEEDS_SETS = {
     "needs_blind_l.jsonl": "needs_blind_l",
     "needs_blind_m.jsonl": "needs_blind_m",  # not yet run: docs/needs.md
     "needs_blind_n.jsonl": "needs_blind_n",
+    "needs_blind_o.jsonl": "needs_blind_o",  # not yet run: docs/needs.md
 }
 
 # --- measuring -------------------------------------------------------------------------------

@@ -377,6 +377,7 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
         "needs_blind_l",
         "needs_blind_m",
         "needs_blind_n",
+        "needs_blind_o",
         "needs_mining",
         "needs_mining_b",
     }
