@@ -239,12 +239,10 @@ def main() -> None:
     report["areas_heldout"] = measure_areas("heldout.jsonl", embed)
     report["suggestions_dev"] = measure_suggestions("paraphrases.jsonl", embed)
     report["suggestions_heldout"] = measure_suggestions("heldout.jsonl", embed)
-    report["grouping_blind_l"] = measure_grouping("needs_blind_l.jsonl", embed)
-    report["suggestions_blind_l"] = measure_suggestions("needs_blind_l.jsonl", embed)
-    report["areas_blind_l"] = measure_areas("needs_blind_l.jsonl", embed)
-    report["grouping_blind_n"] = measure_grouping("needs_blind_n.jsonl", embed)
-    report["suggestions_blind_n"] = measure_suggestions("needs_blind_n.jsonl", embed)
-    report["areas_blind_n"] = measure_areas("needs_blind_n.jsonl", embed)
+    for blind in ("blind_l", "blind_n"):  # the blind sets already run (never tuned on)
+        report[f"grouping_{blind}"] = measure_grouping(f"needs_{blind}.jsonl", embed)
+        report[f"suggestions_{blind}"] = measure_suggestions(f"needs_{blind}.jsonl", embed)
+        report[f"areas_{blind}"] = measure_areas(f"needs_{blind}.jsonl", embed)
     # The hand-written questions hold no personal data: every redaction in them is false.
     clean = [
         {"text": r["question"], "pii": []}

@@ -213,20 +213,23 @@ class AreaClassifier:
         if leading_area(scores, self._min_lead) is not None:
             return AreaDecision(max(scores, key=lambda a: scores[a]), True)
         if self._embed is not None and self._model is not None:
-            if vector is None:
-                vector = self._embed([question])[0]
-            guess, probability = self._model.predict(vector)
+            guess, probability = self._model.predict(self._vector(question, vector))
             return AreaDecision(guess, probability >= self._min_probability)
         if scores:
             # Ties go to the more specific area (the order of AREAS lists specific areas first).
             guess = max(AREAS, key=lambda a: (scores.get(a, 0.0), -list(AREAS).index(a)))
             return AreaDecision(guess, False)
         if self._embed is not None and len(_WORD_RE.findall(question)) >= self._min_words:
-            if vector is None:
-                vector = self._embed([question])[0]
-            sims = self._area_vectors() @ vector
+            sims = self._area_vectors() @ self._vector(question, vector)
             return AreaDecision(list(AREA_DESCRIPTIONS)[int(np.argmax(sims))], False)
         return AreaDecision(FALLBACK_AREA, False)
+
+    def _vector(self, question: str, vector: np.ndarray | None) -> np.ndarray:
+        """The question's vector as given (the register embeds it anyway), else embedded."""
+        if vector is not None:
+            return vector
+        assert self._embed is not None
+        return self._embed([question])[0]
 
     def classify(self, question: str, vector: np.ndarray | None = None) -> str:
         """The best guess (forced choice; the register files ``decide(...).area``)."""
