@@ -160,9 +160,10 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     The ``*_descriptions`` keys are the same with the area descriptions in place of the
     model (the register before the model, ``needs.area_guess = "descriptions"``)."""
     from assistant.needs.areas import AreaClassifier
-    from kunskap.settings import NeedsSettings
+    from kunskap.settings import NeedsSettings, get_settings
 
     rows = load_set(name)
+    embedding = get_settings().embedding  # what _embed() embeds with
     embed = embed or _embed()
     keyword = AreaClassifier()
     hits_kw = sum(keyword.classify(r["question"]) == r["area"] for r in rows)
@@ -190,9 +191,9 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     descriptions = NeedsSettings(area_guess="descriptions")
     return {
         "questions": len(rows),
-        **figures(AreaClassifier(embed_once), ""),
+        **figures(AreaClassifier(embed_once, embedding=embedding), ""),
         "accuracy_keywords_only": round(hits_kw / len(rows), 4),
-        **figures(AreaClassifier(embed_once, descriptions), "_descriptions"),
+        **figures(AreaClassifier(embed_once, descriptions, embedding=embedding), "_descriptions"),
     }
 
 

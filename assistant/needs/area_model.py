@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kunskap.settings import EmbeddingSettings
+
 MODEL_FILE = "area_model.npz"
 CARD_FILE = "area_model.json"
 
@@ -108,6 +110,17 @@ def bundled_model() -> AreaModel | None:
         return None
     with resources.as_file(ref) as path:
         return AreaModel.load(path)
+
+
+def bundled_model_for(embedding: EmbeddingSettings) -> AreaModel | None:
+    """The shipped model when questions are embedded as it was trained (its card's backend
+    and model: the bundled e5); None for any other embedding, whose vectors it cannot read
+    (a deployment with its own embedding endpoint gets the area descriptions instead)."""
+    trained = bundled_card().get("embedding")
+    wanted = {"backend": embedding.backend, "model": embedding.model}
+    if embedding.model_path is not None or trained != wanted:
+        return None
+    return bundled_model()
 
 
 def bundled_card() -> dict[str, object]:

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.needs.area_model import AreaModel, bundled_model
+from assistant.needs.area_model import AreaModel, bundled_model_for
 from kunskap.domain import AREAS
-from kunskap.settings import NeedsSettings
+from kunskap.settings import EmbeddingSettings, NeedsSettings
 
 FALLBACK_AREA = "overgripande"
 UNSURE_AREA = "osäker"
@@ -190,7 +190,10 @@ class AreaClassifier:
         embed: Callable[[list[str]], np.ndarray] | None = None,
         tuning: NeedsSettings | None = None,
         model: AreaModel | None = None,
+        embedding: EmbeddingSettings | None = None,
     ) -> None:
+        """``embedding``: how ``embed`` embeds (the settings' ``embedding``; the bundled e5
+        when not given): the shipped area model reads only the vectors it was trained on."""
         self._embed = embed
         self._centroids: np.ndarray | None = None
         tuning = tuning or NeedsSettings()
@@ -200,7 +203,7 @@ class AreaClassifier:
         self._min_probability = tuning.area_model_min_probability
         self._model = model
         if model is None and embed is not None and tuning.area_guess == "model":
-            self._model = bundled_model()
+            self._model = bundled_model_for(embedding or EmbeddingSettings())
 
     def _area_vectors(self) -> np.ndarray:
         if self._centroids is None:

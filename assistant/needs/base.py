@@ -190,7 +190,9 @@ class StoreBase:
     @property
     def classifier(self) -> AreaClassifier:
         if self._classifier is None:
-            self._classifier = AreaClassifier(self._embed, self.settings.needs)
+            self._classifier = AreaClassifier(
+                self._embed, self.settings.needs, embedding=self.settings.embedding
+            )
         return self._classifier
 
     @property

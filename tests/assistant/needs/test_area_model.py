@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.needs.area_model import AreaModel, bundled_card, bundled_model
+from assistant.needs.area_model import AreaModel, bundled_card, bundled_model, bundled_model_for
 from assistant.needs.areas import AreaClassifier, area_scores
 from kunskap.domain import AREAS
-from kunskap.settings import NeedsSettings
+from kunskap.settings import EmbeddingSettings, NeedsSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 AREA_IDS = tuple(AREAS)
@@ -94,3 +94,22 @@ def test_the_descriptions_setting_leaves_the_model_out() -> None:
     classifier = AreaClassifier(embed, NeedsSettings(area_guess="descriptions"))
     assert classifier._model is None
     assert AreaClassifier(embed)._model is not None  # the default loads the shipped model
+
+
+def test_the_shipped_model_reads_only_the_vectors_it_was_trained_on() -> None:
+    """Another embedding's vectors (an endpoint, a local model) are not e5's: the area
+    descriptions guess then, instead of a model fed vectors it was not trained on."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 1536), dtype=np.float32)
+
+    assert bundled_model_for(EmbeddingSettings()) is not None
+    endpoint = EmbeddingSettings(backend="openai", model="text-embedding-3-small")
+    assert bundled_model_for(endpoint) is None
+    local = EmbeddingSettings(backend="sentence_transformers", model_path=Path("/models/x"))
+    assert bundled_model_for(local) is None
+    classifier = AreaClassifier(embed, embedding=endpoint)
+    assert classifier._model is None
+    no_keyword = "Hur gör vi med det här ärendet nu?"
+    assert not area_scores(no_keyword)
+    assert not classifier.decide(no_keyword).sure  # guessed by the descriptions, osäker
