@@ -529,9 +529,10 @@ class NeedsSettings(_Group):
     area_min_words: int = Field(
         3,
         ge=1,
-        description="A question that names no area's keyword gets a best guess by meaning (the "
-        "nearest area description) only when it has at least this many words; otherwise "
-        "övergripande. Such a question is filed as osäker either way.",
+        description="Where the area descriptions guess (area_guess=descriptions, or an "
+        "embedding the area model was not trained on), a question that names no area's keyword "
+        "is placed by the nearest description only when it has at least this many words; "
+        "otherwise övergripande. Such a question is filed as osäker either way.",
     )
     area_guess: Literal["model", "descriptions"] = Field(
         "model",

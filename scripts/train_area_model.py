@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.needs.area_model import CARD_FILE, MODEL_FILE, AreaModel  # noqa: E402  (the repo root is put on the path just above)
 from assistant.needs.areas import area_scores, leading_area  # noqa: E402  (the repo root is put on the path just above)
 from kunskap.domain import AREAS  # noqa: E402  (the repo root is put on the path just above)
+from kunskap.settings import NeedsSettings  # noqa: E402  (the repo root is put on the path just above)
 
 DATA = ROOT / "scripts" / "train_data" / "needs_paraphrases_train.jsonl"
 OUT = ROOT / "assistant" / "needs"
@@ -92,9 +93,10 @@ def main() -> None:
     truth = np.array([list(AREAS).index(a) for a in labels])
 
     table = []
+    probabilities = {}
     for l2 in L2:
         for scale in SCALES:
-            p = cross_validated(vectors, labels, folds, l2, scale)
+            p = probabilities[l2, scale] = cross_validated(vectors, labels, folds, l2, scale)
             log_loss = float(-np.log(p[np.arange(len(truth)), truth] + 1e-12).mean())
             accuracy = float((p.argmax(axis=1) == truth).mean())
             table.append(
@@ -107,10 +109,12 @@ def main() -> None:
             )
             print(f"l2 {l2:g} scale {scale:g}: log loss {log_loss:.3f}, accuracy {accuracy:.3f}")
     best = min(table, key=lambda r: r["log_loss"])
-    p = cross_validated(vectors, labels, folds, best["l2"], best["scale"])
+    p = probabilities[best["l2"], best["scale"]]
 
-    # The model files a question only where no keyword leads (areas.leading_area).
-    unnamed = np.array([leading_area(area_scores(q), 1.0) is None for q in questions])
+    # The model files a question only where no keyword leads (areas.leading_area, at the
+    # register's own lead).
+    lead = NeedsSettings().area_min_lead
+    unnamed = np.array([leading_area(area_scores(q), lead) is None for q in questions])
     thresholds = []
     for threshold in PROBABILITIES:
         filed = unnamed & (p.max(axis=1) >= threshold)
