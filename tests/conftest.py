@@ -81,7 +81,10 @@ def query_embed(texts: list[str]) -> np.ndarray:
     (``assistant/needs/grouping.py``), and the tests log the same few questions again and
     again: embedded afresh, that was most of a needs test's time (10-14 s a store on a busy
     2-core machine). ``embed_queries`` embeds one text at a time and the model is
-    deterministic, so a remembered vector is the one it would compute.
+    deterministic, so a remembered vector is the one it would compute. The missing ones are
+    embedded in one call of the engine (``query_batch``): its vectors are those of one text
+    at a time bit for bit (tests/ingest/test_embedding.py), and on a busy machine each call
+    costs a wait for the engine's threads.
     """
     from ingest.embedding import build_embedding, embed_queries
 
@@ -89,7 +92,9 @@ def query_embed(texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in _QUERY_VECTORS]
         if missing:
             model = build_embedding(Settings(_env_file=None))
-            _QUERY_VECTORS.update(zip(missing, embed_queries(model, missing), strict=True))
+            batch = getattr(model, "query_batch", None)
+            vectors = batch(missing) if batch else embed_queries(model, missing)
+            _QUERY_VECTORS.update(zip(missing, vectors, strict=True))
         return np.asarray([_QUERY_VECTORS[t] for t in texts], dtype=np.float32)
 
 
