@@ -380,6 +380,7 @@ def test_the_harness_runs_the_default_suite_with_the_manifests_roles() -> None:
         "needs_blind_o",
         "needs_mining",
         "needs_mining_b",
+        "needs_mining_c",
     }
     for name in HELDOUT_SETS:  # never gated, never tuned on
         assert shipped_datasets.load(name).heldout, name
