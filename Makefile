@@ -80,6 +80,11 @@ train-judge:
 train-area-model:
 	$(VENV)/bin/python scripts/train_area_model.py
 
+# The needs finder's learned scorer (assistant/needs/mining_model.npz): numpy and the
+# bundled embedding, under two minutes; no evaluation set is read (scripts/train_mining_model.py).
+train-mining-model:
+	$(VENV)/bin/python scripts/train_mining_model.py
+
 # The sample's passage vectors the tests start from (tests/embedding_seed/): after a change
 # of corpus, chunking or model, tests/test_embedding_seed.py asks for this (about 2.5 min).
 seed-test-vectors:

@@ -308,6 +308,13 @@ def _report(
 
     if needs:
         results["needs"] = {"targets": NEEDS_TARGETS, "sets": measure_targets()}
+    # Needs found in documents, on the development set the finder is tuned on and the
+    # held-out sets (evals/mining_eval.py); no index needed.
+    from evals.mining_eval import MINING_SETS, measure_mining_sets
+
+    mining = measure_mining_sets() if needs else {}
+    if mining:
+        results["mining"] = mining
     written = rep.write(
         results,
         report,
@@ -315,11 +322,6 @@ def _report(
         failures=failures,
         thresholds_checked=check,
     )
-    # Needs found in documents, on the development set the finder is tuned on and the
-    # held-out sets (evals/mining_eval.py); no index needed.
-    from evals.mining_eval import MINING_SETS, measure_mining_sets
-
-    mining = measure_mining_sets() if needs else {}
     for name, figures in mining.items():
         if figures is not None:
             report.mkdir(parents=True, exist_ok=True)
@@ -343,11 +345,13 @@ def _report(
         for name in MINING_SETS:
             label = "held out" if ds.is_heldout(name) else "development"
             if (figures := mining.get(name)) is not None:
+                other = figures["other_scorer"]
                 _say(
-                    "needs found in documents, {label} ({name}): precision {precision}, "
-                    "recall {recall} ({labelled_needs} labelled needs in {documents} "
-                    "documents), {not_needs_proposed} of {labelled_not_needs} labelled "
-                    "non-needs proposed".format(label=label, name=name, **figures)
+                    "needs found in documents, {label} ({name}), {scorer}: precision "
+                    "{precision}, recall {recall} ({labelled_needs} labelled needs in "
+                    "{documents} documents), {not_needs_proposed} of {labelled_not_needs} "
+                    "labelled non-needs proposed".format(label=label, name=name, **figures)
+                    + "; {scorer}: {precision}, {recall}, {not_needs_proposed}".format(**other)
                 )
         _say("wrote " + ", ".join(str(p) for p in written.values()))
     if check:

@@ -5,8 +5,9 @@ One object per labelled document: ``doc_id``, ``scope``, ``complete``, ``needs``
 ``why``). A set's folder may also hold ``sources.yaml`` (a source manifest of documents
 written for the set, mined beside the corpus) and ``scope.json`` (the labelled chapters of
 partly labelled documents). The sets (``MINING_SETS``): ``needs_mining_dev``, which the
-finder is tuned on, and the held-out ``needs_mining`` and ``needs_mining_b``, which nobody
-working on the finder reads; only their figures are looked at.
+finder is tuned on, and the held-out ``needs_mining``, ``needs_mining_b`` and
+``needs_mining_c``, which nobody working on the finder reads; only their figures are looked
+at.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 DATASETS = Path(__file__).parent / "datasets"
 # Each labelled set, by its folder under evals/datasets/ (its role: the manifest's).
-MINING_SETS = ("needs_mining_dev", "needs_mining", "needs_mining_b")
+MINING_SETS = ("needs_mining_dev", "needs_mining", "needs_mining_b", "needs_mining_c")
 MINING_SET = DATASETS / "needs_mining" / "needs_mining.jsonl"
 # A candidate matches a labelled quote when one contains the other (whitespace and case
 # folded) or their token overlap coefficient |A ∩ B| / min(|A|, |B|) reaches this.
@@ -101,19 +102,27 @@ def _in_scope(row: dict[str, Any], page: int | None) -> bool:
 Mine = Callable[[Path], "MinedCorpus"]
 
 
-def miner() -> Mine:
-    """Mines a manifest with the settings' tuning, each manifest once: the sets share the
-    corpus, and reading the OCR'd report takes seconds."""
-    from assistant.needs.mining import mine_corpus
+def miner(scorer: str | None = None) -> Mine:
+    """Mines a manifest with the settings' tuning (``scorer``: another
+    ``needs.mining_scorer``), each manifest once: the sets share the corpus, and reading the
+    OCR'd report takes seconds."""
+    from assistant.needs.mining import learned_scorer, mine_corpus
     from kunskap.settings import get_settings
 
     settings = get_settings()
+    if scorer is not None:
+        settings = settings.model_copy(
+            update={"needs": settings.needs.model_copy(update={"mining_scorer": scorer})}
+        )
+    learned = learned_scorer(settings)
     cache: dict[Path, MinedCorpus] = {}
 
     def mine(manifest: Path) -> MinedCorpus:
         key = manifest.resolve()
         if key not in cache:
-            cache[key] = mine_corpus(manifest, tuning=settings.needs, display=settings.display)
+            cache[key] = mine_corpus(
+                manifest, tuning=settings.needs, display=settings.display, scorer=learned
+            )
         return cache[key]
 
     return mine
@@ -188,6 +197,23 @@ def measure_set(directory: Path, mine: Mine | None = None) -> dict[str, Any] | N
 
 
 def measure_mining_sets() -> dict[str, dict[str, Any] | None]:
-    """Every set of ``MINING_SETS`` by name, the corpus mined once for all."""
-    mine = miner()
-    return {name: measure_set(DATASETS / name, mine) for name in MINING_SETS}
+    """Every set of ``MINING_SETS`` by name, the corpus mined once for all, with the
+    settings' scorer; under ``other_scorer`` the same figures with the other one (the
+    learned model beside the rules), so that a report always shows both."""
+    from kunskap.settings import get_settings
+
+    scorer = get_settings().needs.mining_scorer
+    other = "rules" if scorer == "rules_and_model" else "rules_and_model"
+    mine, mine_other = miner(), miner(other)
+    out: dict[str, dict[str, Any] | None] = {}
+    for name in MINING_SETS:
+        figures = measure_set(DATASETS / name, mine)
+        if figures is not None:
+            beside = measure_set(DATASETS / name, mine_other) or {}
+            figures["scorer"] = scorer
+            figures["other_scorer"] = {
+                "scorer": other,
+                **{k: beside.get(k) for k in ("precision", "recall", "not_needs_proposed")},
+            }
+        out[name] = figures
+    return out

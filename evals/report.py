@@ -115,6 +115,7 @@ def markdown(
 ) -> str:
     out = _run_section(results)
     out += _needs_section(results)
+    out += _mining_section(results)
     if thresholds_checked:
         out += _gate_section(failures)
     out += _retrieval_section(results)
@@ -194,6 +195,41 @@ def _needs_section(results: dict[str, Any]) -> list[str]:
             [r["what"], _f(r["measured"]), r["target"], "yes" if r["met"] else "**no**"]
             for r in rows
         ],
+    )
+
+
+def _mining_section(results: dict[str, Any]) -> list[str]:
+    """Needs found in documents (issue 18 §1): each labelled set with the settings' finder
+    and, beside it, the other (``evals.mining_eval.measure_mining_sets``)."""
+    from evals import datasets as ds
+
+    sets = {n: f for n, f in (results.get("mining") or {}).items() if f is not None}
+    if not sets:
+        return []
+    out = ["", "## Needs found in documents (#18 §1)", ""]
+    out.append(
+        "Precision over the candidates of the labelled documents (their labelled parts), "
+        "recall over the labelled needs, labelled non-needs proposed; the settings' finder "
+        "first, the other beside it."
+    )
+    out.append("")
+    rows = []
+    for name, f in sets.items():
+        other = f["other_scorer"]
+        rows.append(
+            [
+                f"`{name}`",
+                "held out" if ds.is_heldout(name) else "development",
+                f"{f['labelled_needs']} in {f['documents']}",
+                f"`{f['scorer']}`: {_f(f['precision'])} / {_f(f['recall'])} / "
+                f"{f['not_needs_proposed']} of {f['labelled_not_needs']}",
+                f"`{other['scorer']}`: {_f(other['precision'])} / {_f(other['recall'])} / "
+                f"{other['not_needs_proposed']}",
+            ]
+        )
+    return out + _table(
+        ["set", "role", "needs in documents", "precision / recall / non-needs", "other finder"],
+        rows,
     )
 
 

@@ -558,7 +558,25 @@ class NeedsSettings(_Group):
         "numbers); measured on the development set: 94 % of questions filed, 97 % of those "
         "right.",
     )
-    # Needs found in documents (assistant/needs/mining.py): rule points per sentence.
+    # Needs found in documents (assistant/needs/mining.py).
+    mining_scorer: Literal["rules", "rules_and_model"] = Field(
+        "rules",
+        description="What proposes a document sentence as a need: rules (the rule points "
+        "below) or rules_and_model (also a sentence the rules pass over that the learned "
+        "scorer, assistant/needs/mining_model.npz trained by scripts/train_mining_model.py, "
+        "gives at least mining_model_min_probability).",
+    )
+    # Chosen by scripts/train_mining_model.py on its training documents alone: the lowest
+    # probability at which the sentences the model adds are, in cross-validation, needs as
+    # often as the rules' own proposals (0.827 against 0.794); see its card.
+    mining_model_min_probability: float = Field(
+        0.65,
+        ge=0,
+        le=1,
+        description="With mining_scorer=rules_and_model, the learned scorer's probability "
+        "from which it adds a sentence the rules did not propose.",
+    )
+    # Rule points per sentence.
     mining_min_score: float = Field(
         3.0, description="Rule points below which a document sentence is not proposed as a need."
     )

@@ -90,7 +90,7 @@ def mine(
     ),
 ) -> None:
     """Hitta kunskapsbehov som dokumenten redan uttrycker och för in dem i registret."""
-    from assistant.needs.mining import mine_corpus
+    from assistant.needs.mining import learned_scorer, mine_corpus
     from kunskap.settings import get_settings
 
     settings = get_settings()
@@ -100,6 +100,7 @@ def mine(
             source or None,
             tuning=settings.needs,
             display=settings.display,
+            scorer=learned_scorer(settings),
         )
     except KeyError as exc:
         raise typer.BadParameter(f"okänd källa: {exc.args[0]}", param_hint="--source") from None

@@ -13,27 +13,33 @@ sentences of their own) and scores each one:
   attendees, checklist questions, descriptions of the national model, and legal duties
   without a stated local lack.
 
-Rules, not a model: every candidate can be traced to the words that made it one, and the
-weights were set by reading the seed documents and the issue's examples only (never the
-labelled set; see docs/needs.md). The score is the rule score scaled to 0..1. The cut-offs
-(points to be proposed, points of a full score, sentence lengths) are ``Settings.needs``
-(``mining_*``); each cue's points stay beside its pattern here.
+Rules decide by default: every candidate can be traced to the words that made it one, and
+the weights were set by reading the seed documents, the issue's examples and the
+development set (never a held-out set; see docs/needs.md). The score is the rule score
+scaled to 0..1. The cut-offs (points to be proposed, points of a full score, sentence
+lengths) are ``Settings.needs`` (``mining_*``); each cue's points stay beside its pattern
+here. With ``needs.mining_scorer=rules_and_model`` a learned scorer (``mining_model.py``)
+also reads the sentences the rules pass over and adds those it is sure of; its candidates
+name it (``modell:0.83``) among their rules, and its probability is their score.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.display import shown
 from assistant.needs.areas import UNSURE_AREA, area_scores, leading_area
+from assistant.needs.mining_model import MiningModel, bundled_model_for
 from ingest.documents import CleanDocument
 from ingest.manifest import AREAS
-from kunskap.settings import DisplaySettings, NeedsSettings
+from kunskap.settings import DisplaySettings, NeedsSettings, Settings
 from kunskap.text import sentence_spans
 
 KINDS: dict[str, str] = {
@@ -238,12 +244,23 @@ def _sentences(doc: CleanDocument) -> Iterable[tuple[int, int, str]]:
         yield start, end, body
 
 
-def score_sentence(text: str, tuning: NeedsSettings = DEFAULTS) -> tuple[float, str, list[str]]:
-    """Rule points, kind and the names of the rules that fired, for one sentence."""
+def readable(text: str, tuning: NeedsSettings = DEFAULTS) -> bool:
+    """Whether a sentence is read for a need at all: neither too short nor an OCR run-on,
+    not an attendee line, not a link."""
     words = tokens(text)
     long_enough = tuning.mining_min_words <= len(words) <= tuning.mining_max_words
-    if not long_enough or ATTENDEE.match(text) or _URL.search(text):
+    return long_enough and not ATTENDEE.match(text) and not _URL.search(text)
+
+
+def score_sentence(text: str, tuning: NeedsSettings = DEFAULTS) -> tuple[float, str, list[str]]:
+    """Rule points, kind and the names of the rules that fired, for one sentence."""
+    if not readable(text, tuning):
         return 0.0, "kunskap", []
+    return _rule_points(text, tuning)
+
+
+def _rule_points(text: str, tuning: NeedsSettings) -> tuple[float, str, list[str]]:
+    """Rule points (0 without a lack cue, whatever else fired), kind and fired rules."""
     penalty = tuning.mining_penalty
     points, fired, lack_at = 0.0, [], len(text)
     for name, pattern, value in LACK_CUES:
@@ -251,9 +268,8 @@ def score_sentence(text: str, tuning: NeedsSettings = DEFAULTS) -> tuple[float, 
             points += value
             fired.append(name)
             lack_at = min(lack_at, found.start())
-    if not points:
-        return 0.0, "kunskap", []
-    kind = _kind(text, lack_at)
+    lacks = points > 0
+    kind = _kind(text, lack_at if lacks else 0)
     if kind is not None:
         points += tuning.mining_object_points
         fired.append(f"objekt:{kind}")
@@ -269,7 +285,8 @@ def score_sentence(text: str, tuning: NeedsSettings = DEFAULTS) -> tuple[float, 
     if LOGISTICS.search(text):
         points -= penalty
         fired.append("mötesformalia")
-    return points, kind or "kunskap", fired
+    # Without a stated lack nothing is a need, but the model reads what did fire.
+    return (points if lacks else 0.0), kind or "kunskap", fired
 
 
 def _kind(text: str, lack_at: int) -> str | None:
@@ -316,38 +333,105 @@ def mine_document(
     doc_hash: str,
     tuning: NeedsSettings = DEFAULTS,
     display: DisplaySettings | None = None,
+    scorer: Scorer | None = None,
 ) -> list[Candidate]:
     """Candidate needs stated in one cleaned document, in document order. ``tuning`` is
-    ``Settings.needs`` and ``display`` ``Settings.display`` (their defaults when not given)."""
+    ``Settings.needs`` and ``display`` ``Settings.display`` (their defaults when not given);
+    ``scorer`` (``learned_scorer``) adds what the rules pass over and it is sure of."""
     out: list[Candidate] = []
     seen: set[str] = set()
-    for start, end, body in _sentences(doc):
-        points, kind, fired = score_sentence(body, tuning)
-        if points < tuning.mining_min_score:
+    readings = read_sentences(doc, tuning)
+    probabilities = scorer.additions(readings, tuning) if scorer else {}
+    for n, sentence in enumerate(readings):
+        proposed = sentence.points >= tuning.mining_min_score
+        score = min(1.0, sentence.points / tuning.mining_full_score)
+        rules = sentence.rules
+        if n in probabilities:
+            probability = probabilities[n]
+            proposed, score = probability >= tuning.mining_model_min_probability, probability
+            rules = (*sentence.rules, f"modell:{probability:.2f}")
+        if not proposed or normalise(sentence.quote) in seen:
             continue
-        quote = doc.text[start:end].strip()
-        quote = _BULLET.sub("", quote).strip()
-        if normalise(quote) in seen:
-            continue
-        seen.add(normalise(quote))
-        page, _, _ = doc.pages_between(start, end)
+        seen.add(normalise(sentence.quote))
+        page, _, _ = doc.pages_between(sentence.start, sentence.end)
         out.append(
             Candidate(
                 doc_id=doc.doc_id,
                 source_id=source_id,
                 title=doc.title,
-                quote=quote,
+                quote=sentence.quote,
                 page=page,
-                section=doc.section_at(start),
-                formulation=formulate(body, tuning, display),
-                kind=kind,
-                area=area_of(body, tuning),
-                score=round(min(1.0, points / tuning.mining_full_score), 3),
+                section=doc.section_at(sentence.start),
+                formulation=formulate(sentence.body, tuning, display),
+                kind=sentence.kind,
+                area=area_of(sentence.body, tuning),
+                score=round(score, 3),
                 doc_hash=doc_hash,
-                rules=tuple(fired),
+                rules=rules,
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One readable sentence of a document and what the rules make of it: what both the
+    finder and the training of its model (``scripts/train_mining_model.py``) read."""
+
+    start: int
+    end: int
+    body: str  # without list marks, what is scored
+    quote: str  # verbatim from the cleaned document
+    points: float
+    kind: str
+    rules: tuple[str, ...]
+
+
+def read_sentences(doc: CleanDocument, tuning: NeedsSettings = DEFAULTS) -> list[Reading]:
+    """Every readable sentence of a cleaned document (list items on their own), in order."""
+    out = []
+    for start, end, body in _sentences(doc):
+        if not readable(body, tuning):
+            continue
+        points, kind, fired = _rule_points(body, tuning)
+        quote = _BULLET.sub("", doc.text[start:end].strip()).strip()
+        out.append(Reading(start, end, body, quote, points, kind, tuple(fired)))
+    return out
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """The learned scorer with the embedding its vectors come from."""
+
+    model: MiningModel
+    embed: Callable[[list[str]], np.ndarray]  # passage vectors, one row per text
+
+    def additions(self, readings: list[Reading], tuning: NeedsSettings) -> dict[int, float]:
+        """The model's probability for each sentence the rules do not propose, by index:
+        one call of the embedding per document."""
+        asked = [n for n, r in enumerate(readings) if r.points < tuning.mining_min_score]
+        if not asked:
+            return {}
+        vectors = self.embed([readings[n].body for n in asked])
+        found = self.model.probabilities(
+            [(readings[n].body, readings[n].rules) for n in asked], vectors
+        )
+        return {n: float(p) for n, p in zip(asked, found, strict=True)}
+
+
+def learned_scorer(settings: Settings) -> Scorer | None:
+    """The learned scorer when ``needs.mining_scorer`` asks for it, the package ships it
+    and the settings' embedding is the one it was trained on; else None (rules alone).
+    Its vectors go through the embedding store, so a sentence is embedded once."""
+    if settings.needs.mining_scorer != "rules_and_model":
+        return None
+    model = bundled_model_for(settings.embedding)
+    if model is None:
+        return None
+    from ingest.embedding import build_embedding, embed_passages, stored
+
+    embedding = stored(build_embedding(settings), settings)
+    return Scorer(model, lambda texts: embed_passages(embedding, texts))
 
 
 @dataclass
@@ -366,6 +450,7 @@ def mine_corpus(
     *,
     tuning: NeedsSettings = DEFAULTS,
     display: DisplaySettings | None = None,
+    scorer: Scorer | None = None,
 ) -> MinedCorpus:
     """Read the manifest's sources the way ``kunskap ingest`` does (same loaders, cleaning
     and OCR repair, same content hash) and mine each document.
@@ -398,7 +483,12 @@ def mine_corpus(
             out.texts[raw.doc_id] = doc.text
             out.candidates.extend(
                 mine_document(
-                    doc, source_id=entry.id, doc_hash=doc_hash, tuning=tuning, display=display
+                    doc,
+                    source_id=entry.id,
+                    doc_hash=doc_hash,
+                    tuning=tuning,
+                    display=display,
+                    scorer=scorer,
                 )
             )
     return out

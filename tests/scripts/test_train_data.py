@@ -47,3 +47,19 @@ def test_the_question_passage_pairs_are_well_formed() -> None:
                 assert r["answer"] and r["answer"] in r["passage"], r["id"]
             else:
                 assert r["answer"] is None and r["missing"], r["id"]
+
+
+def test_the_shipped_mining_scorer_was_trained_on_the_files_here() -> None:
+    card = json.loads((ROOT / "assistant" / "needs" / "mining_model.json").read_text("utf-8"))
+    for entry in card["data"]:
+        assert entry["sha256"] == _sha256(ROOT / entry["file"]), entry["file"]
+
+
+def test_the_mining_documents_quote_their_own_text() -> None:
+    for path in sorted(DATA.glob("mining_train_*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        assert len({r["doc_id"] for r in rows}) == len(rows), path.name
+        for r in rows:
+            text = " ".join(r["text"].split())
+            for item in r["needs"] + r["not_needs"]:
+                assert " ".join(item["quote"].split()) in text, (r["doc_id"], item["quote"])
