@@ -196,6 +196,14 @@ def measure_set(directory: Path, mine: Mine | None = None) -> dict[str, Any] | N
     return measure_mining(path, more_manifests=more, scopes=scopes, mine=mine)
 
 
+def mined_manifests() -> list[Path]:
+    """Every manifest the sets mine: the corpus's and each set's own ``sources.yaml``."""
+    from kunskap.settings import get_settings
+
+    own = [DATASETS / name / "sources.yaml" for name in MINING_SETS]
+    return [get_settings().manifest, *(p for p in own if p.exists())]
+
+
 def measure_mining_sets() -> dict[str, dict[str, Any] | None]:
     """Every set of ``MINING_SETS`` by name, the corpus mined once for all, with the
     settings' scorer; under ``other_scorer`` the same figures with the other one (the

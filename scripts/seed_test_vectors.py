@@ -10,7 +10,9 @@ about 150 s on a busy one, while the second test process waited). The tests now 
 seed into their passage store first (``tests/conftest.py``), so only what the seed lacks is
 embedded. The seed holds what the store would hold after ingesting the sample: this script
 ingests ``corpus_manifest.yaml`` into a temporary data dir with a fresh store, computes the
-sentence vectors as ``kunskap ingest`` does, and exports that store.
+sentence vectors as ``kunskap ingest`` does, embeds the sentences the needs finder's learned
+scorer reads in the corpus and in the labelled mining sets' documents, and exports that
+store.
 
 A vector is keyed by the model's identity and the text (``ingest.embedding.store_key``):
 after a change of corpus, chunking or model the stale entries are never read, the missing
@@ -30,8 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.sentence_vectors import precompute  # noqa: E402  (the repo root is put on the path just above)
-from ingest.embedding import build_embedding, export_store, stored  # noqa: E402  (as above)
+from assistant.needs.mining import sentences_to_score  # noqa: E402  (the repo root is put on the path just above)
+from assistant.sentence_vectors import precompute  # noqa: E402  (as above)
+from evals.mining_eval import mined_manifests  # noqa: E402  (as above)
+from ingest.embedding import build_embedding, embed_passages, export_store, stored  # noqa: E402  (as above)
 from ingest.pipeline import run_ingest  # noqa: E402  (as above)
 from kunskap.settings import Settings  # noqa: E402  (as above)
 
@@ -50,7 +54,12 @@ def main() -> None:
         report = run_ingest(settings)
         if not report.ok:
             raise SystemExit(f"ingest failed: {report.failures}")
-        sentences = precompute(settings, stored(build_embedding(settings), settings))
+        embedding = stored(build_embedding(settings), settings)
+        sentences = precompute(settings, embedding)
+        # What the needs finder's learned scorer reads when the tests and the eval gate mine:
+        # the corpus and the labelled mining sets' own documents (their text's vectors only).
+        mined = [t for m in mined_manifests() for t in sentences_to_score(m, settings.needs)]
+        embed_passages(embedding, sorted(set(mined)))
         keys, vectors = export_store(store)
     SEED.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
@@ -64,7 +73,8 @@ def main() -> None:
     )
     print(
         f"wrote {SEED.relative_to(ROOT)}: {len(keys)} vectors ({report.points_total} chunks, "
-        f"{sentences} sentences), {SEED.stat().st_size / 1e6:.1f} MB"
+        f"{sentences} sentences, {len(set(mined))} for the needs finder), "
+        f"{SEED.stat().st_size / 1e6:.1f} MB"
     )
 
 

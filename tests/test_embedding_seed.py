@@ -30,3 +30,19 @@ def test_the_seed_holds_every_sample_sentence_as_the_model_computes_it(sample_se
     fresh = build_embedding(settings).get_text_embedding_batch(probes)
     for sentence, vector in zip(probes, fresh, strict=True):
         assert np.array_equal(seed[store_key(identity, sentence)], np.float32(vector))
+
+
+def test_the_seed_holds_what_the_needs_finder_embeds(sample_services) -> None:
+    # The learned scorer embeds the sentences its rules pass over: in the corpus and in the
+    # labelled mining sets' documents (tests and the eval gate mine both).
+    from assistant.needs.mining import sentences_to_score
+    from evals.mining_eval import mined_manifests
+
+    identity = model_identity(sample_services.settings.embedding)
+    manifests = mined_manifests()
+    texts = {t for m in manifests for t in sentences_to_score(m)}
+    with np.load(EMBEDDING_SEED) as data:
+        seed = {bytes(k).hex() for k in data["keys"]}
+    missing = [t for t in texts if store_key(identity, t) not in seed]
+    assert len(manifests) == 4 and len(texts) > 1000  # the corpus and three sets' documents
+    assert not missing, f"{len(missing)} of {len(texts)}: run `make seed-test-vectors`"

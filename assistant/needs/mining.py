@@ -419,6 +419,22 @@ class Scorer:
         return {n: float(p) for n, p in zip(asked, found, strict=True)}
 
 
+def sentences_to_score(manifest_path: Path, tuning: NeedsSettings = DEFAULTS) -> list[str]:
+    """What the learned scorer embeds when it mines a manifest's sources that state needs:
+    the readable sentences the rules do not propose (the tests' vector seed holds them)."""
+    from ingest.cleaning import clean_document
+    from ingest.loaders import load_source
+    from ingest.manifest import load_manifest
+
+    manifest = load_manifest(manifest_path)
+    out = []
+    for entry in (e for e in manifest.sources if e.doc_type in MINED_DOC_TYPES):
+        for raw in load_source(entry, manifest.base_dir).documents:
+            readings = read_sentences(clean_document(raw), tuning)
+            out += [r.body for r in readings if r.points < tuning.mining_min_score]
+    return out
+
+
 def learned_scorer(settings: Settings) -> Scorer | None:
     """The learned scorer when ``needs.mining_scorer`` asks for it, the package ships it
     and the settings' embedding is the one it was trained on; else None (rules alone).

@@ -4,8 +4,8 @@ file format, the shipped weights and how the finder uses them."""
 from __future__ import annotations
 
 import subprocess
-import zlib
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -113,8 +113,9 @@ def test_what_the_rules_propose_the_model_is_not_asked(tmp_path: Path) -> None:
 
 
 def test_only_the_embedding_it_was_trained_on_gets_the_model(tmp_path: Path) -> None:
-    rules = make_settings(tmp_path)
-    assert learned_scorer(rules) is None  # the default: the rules alone
+    assert learned_scorer(make_settings(tmp_path)) is not None  # the default
+    rules = make_settings(tmp_path, needs={"mining_scorer": "rules"})
+    assert learned_scorer(rules) is None
     other = make_settings(
         tmp_path,
         needs={"mining_scorer": "rules_and_model"},
