@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from evals import STORE_DIR
+
 if TYPE_CHECKING:
     from evals.datasets import Dataset
     from evals.harness import EvalOptions
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 DEFAULT_REPORT = Path("build/eval-report")
-# The store of passage vectors by content that the tests fill (tests/conftest.py takes it
-# from here): the browser tests ingest the sample corpus through it.
-STORE_DIR = Path(__file__).resolve().parent.parent / "build" / "embedding-store"
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:

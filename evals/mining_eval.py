@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evals import STORE_DIR
+
 if TYPE_CHECKING:
     from assistant.needs.mining import MinedCorpus
 
@@ -110,10 +112,15 @@ def miner(scorer: str | None = None) -> Mine:
     from kunskap.settings import get_settings
 
     settings = get_settings()
+    needs = settings.needs
     if scorer is not None:
-        settings = settings.model_copy(
-            update={"needs": settings.needs.model_copy(update={"mining_scorer": scorer})}
-        )
+        needs = needs.model_copy(update={"mining_scorer": scorer})
+    # The learned scorer's sentence vectors through the store the tests seed and the eval's
+    # index reads (or the one KUNSKAP_EMBEDDING_STORE_DIR names).
+    embedding = settings.embedding.model_copy(
+        update={"store_dir": settings.embedding.store_dir or STORE_DIR}
+    )
+    settings = settings.model_copy(update={"needs": needs, "embedding": embedding})
     learned = learned_scorer(settings)
     cache: dict[Path, MinedCorpus] = {}
 

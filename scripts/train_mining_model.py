@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.needs import mining_model  # noqa: E402  (the repo root is put on the path just above)
-from assistant.needs.mining import read_sentences  # noqa: E402  (the repo root is put on the path just above)
+from assistant.needs.mining import read_manifest, read_sentences  # noqa: E402  (the repo root is put on the path just above)
 from evals.mining_eval import quotes_match  # noqa: E402  (the repo root is put on the path just above)
 from kunskap.settings import NeedsSettings  # noqa: E402  (the repo root is put on the path just above)
 
@@ -66,10 +66,6 @@ class Sentences:
 
 def read_documents(paths: list[Path], tuning: NeedsSettings) -> tuple[Sentences, list[str]]:
     """Every readable sentence of every training document, labelled."""
-    from ingest.cleaning import clean_document
-    from ingest.loaders import load_source
-    from ingest.manifest import load_manifest
-
     records = [json.loads(line) for p in paths for line in p.open(encoding="utf-8") if line.strip()]
     doc_of: list[int] = []
     labels: list[int] = []
@@ -78,7 +74,7 @@ def read_documents(paths: list[Path], tuning: NeedsSettings) -> tuple[Sentences,
     cols: list[int] = []
     vals: list[float] = []
     bodies: list[str] = []
-    ids: list[str] = []
+    ids = [record["doc_id"] for record in records]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         entries = []
@@ -91,21 +87,22 @@ def read_documents(paths: list[Path], tuning: NeedsSettings) -> tuple[Sentences,
                 "    publisher: Träningsdata\n    areas: [overgripande]\n"
             )
         (folder / "manifest.yaml").write_text("sources:\n" + "".join(entries), encoding="utf-8")
-        manifest = load_manifest(folder / "manifest.yaml")
-        for n, (record, entry) in enumerate(zip(records, manifest.sources, strict=True)):
-            ids.append(record["doc_id"])
-            quotes = [need["quote"] for need in record["needs"]]
-            for raw in load_source(entry, manifest.base_dir).documents:
-                for reading in read_sentences(clean_document(raw), tuning):
-                    row = len(labels)
-                    labels.append(int(any(quotes_match(reading.quote, q) for q in quotes)))
-                    points.append(reading.points)
-                    doc_of.append(n)
-                    bodies.append(reading.body)
-                    indices, values = mining_model.hashed(reading.body, reading.rules)
-                    rows.extend([row] * len(indices))
-                    cols.extend(indices.tolist())
-                    vals.extend(values.tolist())
+        documents, failures = read_manifest(folder / "manifest.yaml", ids)
+    if failures:
+        raise SystemExit(f"unreadable training documents: {failures}")
+    for read in documents:
+        n = ids.index(read.source_id)
+        quotes = [need["quote"] for need in records[n]["needs"]]
+        for reading in read_sentences(read.doc, tuning):
+            row = len(labels)
+            labels.append(int(any(quotes_match(reading.quote, q) for q in quotes)))
+            points.append(reading.points)
+            doc_of.append(n)
+            bodies.append(reading.body)
+            indices, values = mining_model.hashed(reading.body, reading.rules)
+            rows.extend([row] * len(indices))
+            cols.extend(indices.tolist())
+            vals.extend(values.tolist())
     # The e5 passage vector, DENSE_WEIGHT × its unit vector, in the columns after the hashed
     # ones (the embedding store keeps them: a second run embeds nothing).
     vectors = embed(bodies)

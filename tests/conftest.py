@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.cli import STORE_DIR
+from evals import STORE_DIR
 from kunskap.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +128,14 @@ def seed_embedding_store() -> int:
     with np.load(EMBEDDING_SEED) as seed:
         keys = [bytes(key).hex() for key in seed["keys"]]  # (n, 32) digests
         return import_store(EMBEDDING_STORE, keys, seed["vectors"])
+
+
+@pytest.fixture(scope="session")
+def seeded_store() -> Path:
+    """The tests' passage store with the seed in it, for tests that embed passages without
+    the sample index (the needs finder's learned scorer reads the mining sets' documents)."""
+    seed_embedding_store()
+    return EMBEDDING_STORE
 
 
 @pytest.fixture(scope="session")

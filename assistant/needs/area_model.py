@@ -15,13 +15,13 @@ is loaded or embedded at run time.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from assistant.needs.cards import card, trained_on
 from kunskap.settings import EmbeddingSettings
 
 MODEL_FILE = "area_model.npz"
@@ -116,13 +116,8 @@ def bundled_model_for(embedding: EmbeddingSettings) -> AreaModel | None:
     """The shipped model when questions are embedded as it was trained (its card's backend
     and model: the bundled e5); None for any other embedding, whose vectors it cannot read
     (a deployment with its own embedding endpoint gets the area descriptions instead)."""
-    trained = bundled_card().get("embedding")
-    wanted = {"backend": embedding.backend, "model": embedding.model}
-    if embedding.model_path is not None or trained != wanted:
-        return None
-    return bundled_model()
+    return bundled_model() if trained_on(card(CARD_FILE), embedding) else None
 
 
 def bundled_card() -> dict[str, object]:
-    ref = resources.files("assistant.needs").joinpath(CARD_FILE)
-    return json.loads(ref.read_text(encoding="utf-8"))
+    return card(CARD_FILE) or {}

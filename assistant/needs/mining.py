@@ -422,31 +422,33 @@ class Scorer:
 def sentences_to_score(manifest_path: Path, tuning: NeedsSettings = DEFAULTS) -> list[str]:
     """What the learned scorer embeds when it mines a manifest's sources that state needs:
     the readable sentences the rules do not propose (the tests' vector seed holds them)."""
-    from ingest.cleaning import clean_document
-    from ingest.loaders import load_source
-    from ingest.manifest import load_manifest
-
-    manifest = load_manifest(manifest_path)
-    out = []
-    for entry in (e for e in manifest.sources if e.doc_type in MINED_DOC_TYPES):
-        for raw in load_source(entry, manifest.base_dir).documents:
-            readings = read_sentences(clean_document(raw), tuning)
-            out += [r.body for r in readings if r.points < tuning.mining_min_score]
-    return out
+    documents, _ = read_manifest(manifest_path)
+    return [
+        r.body
+        for read in documents
+        for r in read_sentences(read.doc, tuning)
+        if r.points < tuning.mining_min_score
+    ]
 
 
 def learned_scorer(settings: Settings) -> Scorer | None:
     """The learned scorer when ``needs.mining_scorer`` asks for it, the package ships it
     and the settings' embedding is the one it was trained on; else None (rules alone).
-    Its vectors go through the embedding store, so a sentence is embedded once."""
+
+    Its vectors are kept by content, so a sentence is embedded once: in the embedding store
+    when one is set (the tests, the evaluation), else in the data dir's sentence store,
+    which ingest has already filled with most of a document's sentences (the composer's)."""
     if settings.needs.mining_scorer != "rules_and_model":
         return None
     model = bundled_model_for(settings.embedding)
     if model is None:
         return None
+    from assistant.sentence_vectors import sentence_store
     from ingest.embedding import build_embedding, embed_passages, stored
 
-    embedding = stored(build_embedding(settings), settings)
+    inner = build_embedding(settings)
+    kept = settings.embedding.store_dir is not None
+    embedding = stored(inner, settings) if kept else sentence_store(inner, settings)
     return Scorer(model, lambda texts: embed_passages(embedding, texts))
 
 
@@ -460,19 +462,21 @@ class MinedCorpus:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-def mine_corpus(
-    manifest_path: Path,
-    sources: list[str] | None = None,
-    *,
-    tuning: NeedsSettings = DEFAULTS,
-    display: DisplaySettings | None = None,
-    scorer: Scorer | None = None,
-) -> MinedCorpus:
-    """Read the manifest's sources the way ``kunskap ingest`` does (same loaders, cleaning
-    and OCR repair, same content hash) and mine each document.
+@dataclass(frozen=True)
+class ReadDocument:
+    source_id: str
+    doc_hash: str  # the content hash ``kunskap ingest`` gives it
+    doc: CleanDocument
+
+
+def read_manifest(
+    manifest_path: Path, sources: list[str] | None = None
+) -> tuple[list[ReadDocument], list[str]]:
+    """A manifest's documents read the way ``kunskap ingest`` reads them (same loaders,
+    cleaning and OCR repair, same content hash), and what could not be read.
 
     Without ``sources``, every source whose type states needs (``MINED_DOC_TYPES``); named
-    sources are mined whatever their type. Unknown source ids raise ``KeyError``.
+    sources are read whatever their type. Unknown source ids raise ``KeyError``.
     """
     from ingest.cleaning import clean_document
     from ingest.loaders import load_source
@@ -488,23 +492,40 @@ def mine_corpus(
         entries = [by_id[s] for s in sources]
     else:
         entries = [e for e in manifest.sources if e.doc_type in MINED_DOC_TYPES]
-    out = MinedCorpus([], {}, [])
+    documents: list[ReadDocument] = []
+    failures: list[str] = []
     for entry in entries:
         load = load_source(entry, manifest.base_dir)
-        out.failures.extend(f"{f.source_id}: {f.path}: {f.reason}" for f in load.failures)
-        for raw in load.documents:
-            doc_hash = document_hash(raw, entry)
-            out.doc_hashes[raw.doc_id] = doc_hash
-            doc = clean_document(raw)
-            out.texts[raw.doc_id] = doc.text
-            out.candidates.extend(
-                mine_document(
-                    doc,
-                    source_id=entry.id,
-                    doc_hash=doc_hash,
-                    tuning=tuning,
-                    display=display,
-                    scorer=scorer,
-                )
+        failures.extend(f"{f.source_id}: {f.path}: {f.reason}" for f in load.failures)
+        documents.extend(
+            ReadDocument(entry.id, document_hash(raw, entry), clean_document(raw))
+            for raw in load.documents
+        )
+    return documents, failures
+
+
+def mine_corpus(
+    manifest_path: Path,
+    sources: list[str] | None = None,
+    *,
+    tuning: NeedsSettings = DEFAULTS,
+    display: DisplaySettings | None = None,
+    scorer: Scorer | None = None,
+) -> MinedCorpus:
+    """Read the manifest's sources (``read_manifest``) and mine each document."""
+    documents, failures = read_manifest(manifest_path, sources)
+    out = MinedCorpus([], {}, failures)
+    for read in documents:
+        out.doc_hashes[read.doc.doc_id] = read.doc_hash
+        out.texts[read.doc.doc_id] = read.doc.text
+        out.candidates.extend(
+            mine_document(
+                read.doc,
+                source_id=read.source_id,
+                doc_hash=read.doc_hash,
+                tuning=tuning,
+                display=display,
+                scorer=scorer,
             )
+        )
     return out

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.needs.cards import card, trained_on
 from kunskap.settings import EmbeddingSettings
 
 MODEL_FILE = "mining_model.npz"
@@ -104,7 +105,7 @@ class MiningModel:
         return _sigmoid(out)
 
 
-def save(model: MiningModel, card: dict[str, object], folder: Path) -> None:
+def save(model: MiningModel, model_card: dict[str, object], folder: Path) -> None:
     np.savez_compressed(
         folder / MODEL_FILE,
         weights=model.weights.astype(np.float32),
@@ -112,7 +113,7 @@ def save(model: MiningModel, card: dict[str, object], folder: Path) -> None:
         bias=np.float64(model.bias),
     )
     (folder / CARD_FILE).write_text(
-        json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(model_card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 
 
@@ -144,15 +145,8 @@ def bundled_model_for(embedding: EmbeddingSettings) -> MiningModel | None:
     """The shipped model when sentences are embedded as it was trained (its card's backend
     and model: the bundled e5); None for any other embedding, whose vectors it cannot read
     (the finder's rules then decide alone)."""
-    if not resources.files("assistant.needs").joinpath(CARD_FILE).is_file():
-        return None
-    trained = bundled_card().get("embedding")
-    wanted = {"backend": embedding.backend, "model": embedding.model}
-    if embedding.model_path is not None or trained != wanted:
-        return None
-    return bundled_model()
+    return bundled_model() if trained_on(card(CARD_FILE), embedding) else None
 
 
 def bundled_card() -> dict[str, object]:
-    ref = resources.files("assistant.needs").joinpath(CARD_FILE)
-    return json.loads(ref.read_text(encoding="utf-8"))
+    return card(CARD_FILE) or {}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.mining_eval import (
     DATASETS,
     _in_chapters,
@@ -132,6 +134,7 @@ def test_in_chapters_finds_a_quote_between_two_headings() -> None:
     assert not _in_chapters(text, "Saknas C.", chapter)
 
 
+@pytest.mark.usefixtures("seeded_store")  # the learned scorer's vectors, not the model's pace
 def test_the_development_set_is_mined_whole_and_scored() -> None:
     # Its chapters are found in the loaded report and its invented documents are read
     # through their own manifest: every labelled document is mined.
