@@ -104,11 +104,12 @@ def _in_scope(row: dict[str, Any], page: int | None) -> bool:
 Mine = Callable[[Path], "MinedCorpus"]
 
 
-def miner(scorer: str | None = None) -> Mine:
+def miner(scorer: str | None = None, reads: dict[Path, Any] | None = None) -> Mine:
     """Mines a manifest with the settings' tuning (``scorer``: another
     ``needs.mining_scorer``), each manifest once: the sets share the corpus, and reading the
-    OCR'd report takes seconds."""
-    from assistant.needs.mining import learned_scorer, mine_corpus
+    OCR'd report takes seconds. Miners given the same ``reads`` read each manifest once
+    between them."""
+    from assistant.needs.mining import learned_scorer, mine_corpus, read_manifest
     from kunskap.settings import get_settings
 
     settings = get_settings()
@@ -123,13 +124,17 @@ def miner(scorer: str | None = None) -> Mine:
     settings = settings.model_copy(update={"needs": needs, "embedding": embedding})
     learned = learned_scorer(settings)
     cache: dict[Path, MinedCorpus] = {}
+    read = {} if reads is None else reads
 
     def mine(manifest: Path) -> MinedCorpus:
         key = manifest.resolve()
         if key not in cache:
+            if key not in read:
+                read[key] = read_manifest(key)
             cache[key] = mine_corpus(
-                manifest, tuning=settings.needs, display=settings.display, scorer=learned
-            )
+                key, tuning=settings.needs, display=settings.display, scorer=learned,
+                read=read[key],
+            )  # fmt: skip
         return cache[key]
 
     return mine
@@ -219,7 +224,8 @@ def measure_mining_sets() -> dict[str, dict[str, Any] | None]:
 
     scorer = get_settings().needs.mining_scorer
     other = "rules" if scorer == "rules_and_model" else "rules_and_model"
-    mine, mine_other = miner(), miner(other)
+    reads: dict[Path, Any] = {}  # the documents read once for both finders
+    mine, mine_other = miner(reads=reads), miner(other, reads=reads)
     out: dict[str, dict[str, Any] | None] = {}
     for name in MINING_SETS:
         figures = measure_set(DATASETS / name, mine)

@@ -511,18 +511,20 @@ def mine_corpus(
     tuning: NeedsSettings = DEFAULTS,
     display: DisplaySettings | None = None,
     scorer: Scorer | None = None,
+    read: tuple[list[ReadDocument], list[str]] | None = None,
 ) -> MinedCorpus:
-    """Read the manifest's sources (``read_manifest``) and mine each document."""
-    documents, failures = read_manifest(manifest_path, sources)
-    out = MinedCorpus([], {}, failures)
-    for read in documents:
-        out.doc_hashes[read.doc.doc_id] = read.doc_hash
-        out.texts[read.doc.doc_id] = read.doc.text
+    """Read the manifest's sources (``read_manifest``, or ``read``: what it returned for
+    them before) and mine each document."""
+    documents, failures = read or read_manifest(manifest_path, sources)
+    out = MinedCorpus([], {}, list(failures))
+    for document in documents:
+        out.doc_hashes[document.doc.doc_id] = document.doc_hash
+        out.texts[document.doc.doc_id] = document.doc.text
         out.candidates.extend(
             mine_document(
-                read.doc,
-                source_id=read.source_id,
-                doc_hash=read.doc_hash,
+                document.doc,
+                source_id=document.source_id,
+                doc_hash=document.doc_hash,
                 tuning=tuning,
                 display=display,
                 scorer=scorer,
