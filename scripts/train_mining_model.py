@@ -106,6 +106,8 @@ def read_documents(paths: list[Path], tuning: NeedsSettings) -> tuple[Sentences,
     # The e5 passage vector, DENSE_WEIGHT × its unit vector, in the columns after the hashed
     # ones (the embedding store keeps them: a second run embeds nothing).
     vectors = embed(bodies)
+    # Normalised in float32, as for the shipped weights (cards.unit_rows works in float64,
+    # which moves the trained weights in their last bits).
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     width = vectors.shape[1]
     for row, vector in enumerate(vectors):
@@ -176,7 +178,7 @@ def fit(data: Sentences, l2: float) -> tuple[np.ndarray, float]:
 
 def predict(data: Sentences, w: np.ndarray, b: float) -> np.ndarray:
     z = np.bincount(data.rows, weights=data.vals * w[data.cols], minlength=len(data.labels)) + b
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return mining_model.sigmoid(z)
 
 
 def folds_by_document(n_docs: int) -> np.ndarray:

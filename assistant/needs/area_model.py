@@ -21,16 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.needs.cards import card, trained_on
+from assistant.needs.cards import card, trained_on, unit_rows
 from kunskap.settings import EmbeddingSettings
 
 MODEL_FILE = "area_model.npz"
 CARD_FILE = "area_model.json"
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -50,7 +45,7 @@ class AreaModel:
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """One row per question vector (raw e5, any length): a probability per area."""
-        return _softmax(self.scale * (_unit(vectors) @ self.weights) + self.bias)
+        return _softmax(self.scale * (unit_rows(vectors) @ self.weights) + self.bias)
 
     def predict(self, vector: np.ndarray) -> tuple[str, float]:
         """The most probable area of one question vector and its probability."""
@@ -72,7 +67,7 @@ class AreaModel:
     ) -> AreaModel:
         """Multinomial logistic regression by full-batch gradient descent from zero:
         deterministic, so the same data gives the same weights on any machine."""
-        x = _unit(vectors)
+        x = unit_rows(vectors)
         y = np.eye(len(areas))[[areas.index(a) for a in labels]]
         w = np.zeros((x.shape[1], len(areas)))
         b = np.zeros(len(areas))

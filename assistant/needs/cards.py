@@ -1,10 +1,13 @@
 """What the needs register's shipped models (``area_model.py``, ``mining_model.py``) share:
-each reads the bundled embedding's vectors, and its card says which embedding that was."""
+each reads the bundled embedding's vectors as unit rows, and its card says which embedding
+that was."""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
+
+import numpy as np
 
 from kunskap.settings import EmbeddingSettings
 
@@ -28,3 +31,9 @@ def trained_on(model_card: dict[str, object] | None, embedding: EmbeddingSetting
         and embedding.model_path is None
         and model_card.get("embedding") == wanted
     )
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """One vector or a matrix of them as float64 rows of length 1 (a zero row stays zero)."""
+    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.needs.cards import card, trained_on
+from assistant.needs.cards import card, trained_on, unit_rows
 from kunskap.settings import EmbeddingSettings
 
 MODEL_FILE = "mining_model.npz"
@@ -69,22 +69,17 @@ def feature_names(text: str, rules: Iterable[str]) -> list[str]:
 def hashed(text: str, rules: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Feature indices and values of one sentence: each named feature once, the vector
     scaled to unit length (long sentences do not score higher for being long)."""
-    counts: dict[int, float] = {}
-    for name in feature_names(text, rules):
-        index = zlib.crc32(name.encode("utf-8")) % DIMENSIONS
-        counts[index] = 1.0
-    indices = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    # Each index once, in the order the features first name it.
+    distinct = dict.fromkeys(
+        zlib.crc32(name.encode("utf-8")) % DIMENSIONS for name in feature_names(text, rules)
+    )
+    indices = np.fromiter(distinct, dtype=np.int64, count=len(distinct))
     values = np.full(len(indices), 1.0 / np.sqrt(max(len(indices), 1)), dtype=np.float64)
     return indices, values
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass(frozen=True)
@@ -98,11 +93,11 @@ class MiningModel:
     ) -> np.ndarray:
         """A probability per (sentence, fired rule names) that it states a need;
         ``vectors``: the sentences' passage vectors, one row each."""
-        out = DENSE_WEIGHT * (_unit(vectors) @ self.dense) + self.bias
+        out = DENSE_WEIGHT * (unit_rows(vectors) @ self.dense) + self.bias
         for n, (text, rules) in enumerate(sentences):
             indices, values = hashed(text, rules)
             out[n] += float(values @ self.weights[indices])
-        return _sigmoid(out)
+        return sigmoid(out)
 
 
 def save(model: MiningModel, model_card: dict[str, object], folder: Path) -> None:
