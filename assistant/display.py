@@ -21,6 +21,19 @@ _YEAR_AS_IS = re.compile(
     r"(?=\s+(?:sedan|senare|gammal|gamla|tidigare|framåt|efter)\b|[,.])",
     re.IGNORECASE,
 )
+# A footnote number that OCR read as a sign, fused to the word or full stop before it:
+# "kunskap®", "organisationer®®", "avdelningschefer'®", "kommunerna.'?" (a superscript 12).
+_FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=\s|$)")
+# What is left of a footnote mark read as "*’" once the star is gone: a lone apostrophe.
+_LONE_APOSTROPHE = re.compile(r"(?:(?<=\s)|^)['’]+\s+")
+# OCR read a superscript footnote and the capital I after it as "® |": "| presentationerna …".
+_BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
+# Markdown emphasis left over where it spanned more than the quoted sentence ("**Tid för
+# respektive nätverk."), and the list marker of a line quoted as a sentence.
+_EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
+_LEADING_MARKER = re.compile(r"^(?:[-•–]\s+)+")
+# A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
+_OCR_BULLET = re.compile(r"^[eo]\s+(?=[A-ZÅÄÖ])")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # How common a word must be to stand or to replace another: ``Settings.display``.
 DEFAULTS = DisplaySettings()
@@ -63,10 +76,15 @@ def _repaired_word(
 
 
 def shown(text: str, tuning: DisplaySettings | None = None) -> str:
-    """``text`` as the reader sees it: footnote numbers and OCR residue cleaned away.
-    ``tuning`` is ``Settings.display`` (its defaults when not given)."""
+    """``text`` as the reader sees it: footnote numbers and marks, markdown, OCR'd bullets and
+    OCR residue cleaned away. ``tuning`` is ``Settings.display`` (its defaults when not
+    given)."""
     t = tuning or DEFAULTS
     numbers = (t.known_zipf, t.common_zipf, t.dominance_zipf, t.safe_zipf, t.long_word_letters)
+    text = _EMPHASIS_MARK.sub("", text)
+    text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
+    text = _BAR_AS_I.sub("I ", text)
+    text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text)
     return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

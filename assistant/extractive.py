@@ -37,6 +37,9 @@ MAX_NAME_ITEMS = 40
 
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
+# ... at either end: a piece that begins with a word in lower case is the tail of a sentence
+# that a chunk's start, a page break or a footnote cut ("framgångar sa att dessa kan …").
+_TAIL = re.compile(r"^[a-zåäö]{2,}\b")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 # Minutes list people one to a line without bullets ("Närvarande:" … "Per Åkerman, Tjörn"):
@@ -152,7 +155,9 @@ def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
             sentence = _plain(piece)
             too_short = len(sentence.split()) < (2 if pos >= len(sentences) else MIN_WORDS)
             lead_in = sentence.endswith(":")
-            if too_short or (lead_in and any(_plain(f.intro).endswith(sentence) for f in lists)):
+            if too_short or _TAIL.match(sentence):
+                continue
+            if lead_in and any(_plain(f.intro).endswith(sentence) for f in lists):
                 continue
             terms = set(analyze(sentence))
             if sentence.endswith("?") and jaccard(terms, question_terms) >= ECHO_JACCARD:
@@ -323,6 +328,19 @@ def split_pieces(text: str) -> list[str]:
     return pieces
 
 
+def unrepeated(pieces: list[str], shown_before: set[str]) -> list[str]:
+    """``pieces`` less any the answer already shows (compared by their words), remembering
+    the rest in ``shown_before``: a sentence quoted alone and again as a list's lead-in, or
+    by two sources that print the same text, is shown once."""
+    out = []
+    for piece in pieces:
+        key = " ".join(re.findall(r"\w+", piece.lower()))
+        if key and key not in shown_before:
+            shown_before.add(key)
+            out.append(piece)
+    return out
+
+
 def compose(
     hits: list[Hit],
     key_terms: list[str],
@@ -357,18 +375,22 @@ def compose(
     quotes: dict[int, list[str]] = {}
     paragraphs: list[list[str]] = []
     last_rank = None
+    shown_before: set[str] = set()
     for cand in chosen:
-        n = cand.hit_rank + 1
-        quotes.setdefault(n, []).append(cand.text)
-        if cand.hit_rank != last_rank:
-            paragraphs.append([])
-            last_rank = cand.hit_rank
         # A heading quoted as a sentence gets a full stop, or the next sentence would run
         # into it and the two be checked as one claim; a line of several short sentences
         # ("Plats: GR. Anders Persons gatan 8. Lokal Sexan") cites its source after each.
         text = shown(cand.text, display)
         text = text if SENTENCE_STOP.search(text) else f"{text}."
-        paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in split_pieces(text)))
+        pieces = unrepeated(split_pieces(text), shown_before)
+        if not pieces:
+            continue
+        n = cand.hit_rank + 1
+        quotes.setdefault(n, []).append(cand.text)
+        if cand.hit_rank != last_rank:
+            paragraphs.append([])
+            last_rank = cand.hit_rank
+        paragraphs[-1].append(" ".join(f"{piece} [{n}]" for piece in pieces))
     intro = INTRO["en" if language == "en" else "sv"]
     body = "\n\n".join(" ".join(p) for p in paragraphs)
     return f"{intro}\n\n{body}", quotes

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from assistant.citations import SENTENCE_STOP
 from assistant.display import shown
-from assistant.extractive import Candidate, candidates, split_pieces
+from assistant.extractive import Candidate, candidates, split_pieces, unrepeated
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import matched_terms, term_set
@@ -333,10 +333,9 @@ def compose(
     lang = "en" if language == "en" else "sv"
     blocks: list[str] = []
     quotes: dict[int, list[str]] = {}
+    shown_before: set[str] = set()
     for passage in passages:
         n = passage.hit_rank + 1
-        bucket = quotes.setdefault(n, [])
-        bucket.extend(p for p in passage.pieces if p not in bucket)
         lines: list[str] = []
         if passage.items:
             # A list stays a list: its lead-in, then one item to a line.
@@ -346,7 +345,13 @@ def compose(
         for piece in () if passage.items else passage.pieces:
             text = shown(piece, display)
             text = text if SENTENCE_STOP.search(text) else f"{text}."
-            lines.append(" ".join(f"{s} [{n}]" for s in split_pieces(text)))
+            fresh = unrepeated(split_pieces(text), shown_before)
+            if fresh:
+                lines.append(" ".join(f"{s} [{n}]" for s in fresh))
+        if not lines:
+            continue  # every sentence of it is already shown
+        bucket = quotes.setdefault(n, [])
+        bucket.extend(p for p in passage.pieces if p not in bucket)
         blocks.append("\n".join(lines) if passage.items else " ".join(lines))
     framing = (PARTIAL_FRAMING if partial else FRAMING)[lang]
     return f"{framing}\n\n" + "\n\n".join(blocks), quotes

@@ -19,7 +19,7 @@ from assistant.citations import MARKER
 from assistant.models import Answer
 from assistant.retrieval import Retriever
 from assistant.services import Services
-from evals import metrics
+from evals import metrics, shown_text
 from evals.datasets import Dataset, EvalItem
 from evals.gold import DocResolver
 from evals.support import SupportJudge
@@ -55,6 +55,7 @@ class AnswerRow(TypedDict):
     key_fact_coverage: NotRequired[float]  # answered, with key facts
     cited_docs_gold: NotRequired[float]  # answered, with gold documents
     answer_words: NotRequired[int]  # answered
+    shown_defects: NotRequired[list[str]]  # answered or partial: evals/shown_text.py
     correct: NotRequired[bool]
     crag: NotRequired[int]
     gold_in_evidence: NotRequired[bool]  # answerable questions declined
@@ -115,6 +116,8 @@ def score_answer(
     }
     if abstained:
         row["decline_reason"] = answer.decline_reason
+    if answer.citations:  # answered, or partial with the nearest passages quoted
+        row["shown_defects"] = sorted(shown_text.defects(answer.answer))
     if not abstained:
         cross = answer.language != "sv"
         score = metrics.alce_citation_score(
@@ -182,6 +185,11 @@ def summarise_answers(rows: list[AnswerRow]) -> dict[str, Any]:
         "cites_gold_doc": _rate(answered_ok, "cites_gold"),
         "cited_docs_gold": _rate(answered_ok, "cited_docs_gold"),
         "answer_words": _rate(answered_ok, "answer_words"),
+        # Issue 16 §1's "no filler", as a reader sees it: answers whose quoted text shows
+        # markdown, a footnote mark, an OCR'd bullet, a fragment or a repeat.
+        "shown_text": shown_text.summarise(
+            r["shown_defects"] for r in rows if "shown_defects" in r
+        ),
         "false_abstention_rate": round(abst.false_abstention_rate, 4) if abst.answerable else None,
         # The false abstentions split by cause (see evaluate_answers) and by the rule that
         # declined them.

@@ -50,6 +50,7 @@ def _status_row(label: str, s: dict[str, Any]) -> list[str]:
         _f(s.get("crag_score")),
         _f(s.get("cited_docs_gold")),
         _f(s.get("answer_words"), 0),
+        _f((s.get("shown_text") or {}).get("share_with_defect")),
         _f((s.get("latency_ms", {}).get("total") or {}).get("p95"), 0),
     ]
 
@@ -80,6 +81,7 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
                 "CRAG",
                 "cited docs gold",
                 "words",
+                "shown with a defect",
                 "total p95 ms",
             ],
             rows,
@@ -88,7 +90,10 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
         "- cited docs gold: per answer to an answerable question, the share of the documents "
         "it cites that are gold documents (mean); the rest is mostly filler from sources "
         "that do not address the question. A lower bound: another document may say the same. "
-        "words: the answer's length in words (mean).",
+        "words: the answer's length in words (mean). shown with a defect: the share of "
+        "answers (and partial answers) whose quoted text shows markdown, a footnote mark, an "
+        "OCR'd bullet, a fragment or a repeated sentence (`evals/shown_text.py`; issue 16 §1 "
+        "asks for none).",
         "- expected status: answerable → answered; a near-miss (the material treats the topic, "
         "not the asked fact) → partial; else declined. Wrong refusals count partial and "
         "declined answers to answerable questions.",

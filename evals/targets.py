@@ -19,6 +19,9 @@ TARGETS = {
     "abstention_recall": 0.90,
     "false_abstention_rate": 0.05,
     "api_p95_ms": 300.0,
+    # §1 "no filler": no answer whose quoted text shows markdown, a footnote mark, an OCR'd
+    # bullet, a fragment cut mid-sentence or a repeated sentence (evals/shown_text.py).
+    "shown_with_defect": 0.0,
 }
 
 
@@ -82,6 +85,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                             "met": status[key] <= TARGETS[key],
                         }
                     )
+            shown = summary.get("shown_text") or {}
+            if shown.get("share_with_defect") is not None:
+                rows.append(
+                    {
+                        "what": f"{held}: answers whose quoted text shows a defect "
+                        f"({shown['with_defect']} of {shown['answers']})",
+                        "measured": shown["share_with_defect"],
+                        "target": f"≤ {TARGETS['shown_with_defect']:.2f}",
+                        "met": shown["share_with_defect"] <= TARGETS["shown_with_defect"],
+                    }
+                )
     api = results.get("api")
     for language, lat in (api or {}).get("by_language", {}).items():
         rows.append(

@@ -15,6 +15,17 @@ from kunskap.settings import DisplaySettings
         ("arbetar ssmmanlagt cirka 4 000 personer", "arbetar sammanlagt cirka 4 000 personer"),
         ("Det började för tio är sedan.", "Det började för tio år sedan."),
         ("Forskningen12 visar det.", "Forskningen visar det."),
+        # Footnote numbers OCR read as signs, fused to the word or full stop before them.
+        ("hjälpa organisationer®® att", "hjälpa organisationer att"),
+        ("fyra avdelningschefer'® som", "fyra avdelningschefer som"),
+        ("behov som finns i kommunerna.'?", "behov som finns i kommunerna."),
+        ("med undervisning. *’ Direktörerna", "med undervisning. Direktörerna"),
+        ("”® | presentationerna finns även", "I presentationerna finns även"),
+        # Markdown that spanned more than the quoted sentence, and a list line's marker.
+        ("- **Tid för respektive nätverk.", "Tid för respektive nätverk."),
+        ("- *Att leda för kunskap* handlar om", "Att leda för kunskap handlar om"),
+        # A bullet OCR read as a letter.
+        ("e Funktionshinder för utförare, 2024", "Funktionshinder för utförare, 2024"),
     ],
 )
 def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
@@ -29,6 +40,9 @@ def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
         "Enligt 5 kap. 1 § SoL och covid-19 och LSS.",
         "Ett möte med Hisingen och Nordost.",
         "Person Ason, Kommun0; Person Bson, Kommun1; Tjörn.",  # labels, not footnotes
+        "Ersättningen är 5 * 300 kronor per dygn.",  # a star between spaces is no emphasis
+        "e-tjänsten öppnas den 1 juli.",  # "e-" is a prefix, not a bullet
+        "Projektet finansieras av © SKR.",
     ],
 )
 def test_clean_text_is_left_as_it_is(text: str) -> None:

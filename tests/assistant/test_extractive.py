@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.answerability import AskedFact, asked_fact, judge, key_terms
 from assistant.citations import verify
-from assistant.extractive import compose
+from assistant.extractive import compose, unrepeated
 from assistant.intake import question_language, searchable
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
@@ -50,6 +50,28 @@ def test_near_repeats_are_quoted_once_and_sources_read_in_order() -> None:
     assert len(quotes[1]) == 2  # the second sentence says the first again
     body = text.split("\n\n", 1)[1]
     assert body.index("Familjehemmet utreds") < body.index("Utredningen av familjehemmet")
+
+
+def test_the_tail_of_a_sentence_cut_by_a_chunk_or_page_break_is_not_quoted() -> None:
+    hits = [
+        make_hit(
+            "framgångar så att dessa kan vävas in i enhetens analysarbete om familjehem. "
+            "Familjehemmet utreds alltid av socialtjänsten i kommunen."
+        )
+    ]
+    text, quotes = compose(hits, analyze("familjehem utreds"), max_sentences=3, language="sv")
+    assert quotes[1] == ["Familjehemmet utreds alltid av socialtjänsten i kommunen."]
+    assert "framgångar" not in text
+
+
+def test_a_sentence_the_answer_already_shows_is_not_shown_again() -> None:
+    # A sentence quoted alone and again as the lead-in of a list quoted whole, in other case
+    # and punctuation: shown once; the list's items still are.
+    shown_before: set[str] = set()
+    assert unrepeated(["Syftet med rapporten är att beskriva förutsättningarna."], shown_before)
+    again = ["syftet med rapporten är att beskriva förutsättningarna:", "Hur kan behov mätas?"]
+    assert unrepeated(again, shown_before) == ["Hur kan behov mätas?"]
+    assert unrepeated(["Hur kan behov mätas?"], shown_before) == []
 
 
 def test_what_counts_as_a_repeat_is_a_setting() -> None:

@@ -1,0 +1,86 @@
+"""What a reader sees of a quoted answer: the defects issue 16 §1 rules out, counted.
+
+The issue's bar for the answer text is "no filler": no markdown left over from the source, no
+footnote marks fused into words, no OCR'd bullet glyph in front of a quote, no fragment cut
+mid-sentence, no sentence said twice. Each quoted piece of an answer (the text before a
+``[n]``) is checked for these, so the evaluation reports how many answers show one. The
+checks are deliberately narrow: each pattern is one a reader would call broken, and none of
+them fires on clean Swedish prose (``tests/evals/test_shown_text.py``).
+
+Not checked: whether a quoted line is a heading. A short line without a full stop is a heading
+in one document and the answer in another (the header of minutes gives the meeting's date),
+so no pattern tells them apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+KINDS = ("markup", "footnote_mark", "ocr_bullet", "fragment", "repeated")
+
+# A quoted piece and its marker: "Texten här [2]." (the marker sits before the full stop,
+# which goes with it).
+_PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
+# Markdown emphasis the composer did not strip: "**Tid för …", "*Att leda för kunskap*".
+_MARKUP = re.compile(r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])")
+# A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
+# "avdelningschefer'®", "identifieras.'?" at a sentence's end.
+_FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=\s|$)")
+# A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
+_OCR_BULLET = re.compile(r"^[eo]\s+[A-ZÅÄÖ]")
+# Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
+_QUOTED_QUOTE = re.compile(r"^(?:\(?\.\.\.\)?|…|\(…\))")
+
+
+def pieces(answer: str) -> list[str]:
+    """The quoted pieces of an answer, in order, without the framing line before them."""
+    body = answer.split("\n\n", 1)[1] if "\n\n" in answer else answer
+    return [m.group(1).strip() for m in _PIECE.finditer(body)]
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def piece_defects(piece: str) -> set[str]:
+    """The defects of one quoted piece (``repeated`` needs the whole answer)."""
+    found = set()
+    if _MARKUP.search(piece):
+        found.add("markup")
+    if _FOOTNOTE_MARK.search(piece):
+        found.add("footnote_mark")
+    text = piece.lstrip("-•– ").strip()
+    if _OCR_BULLET.match(text):
+        found.add("ocr_bullet")
+    elif text[:1].islower() and not _QUOTED_QUOTE.match(text):
+        found.add("fragment")
+    return found
+
+
+def defects(answer: str) -> set[str]:
+    """Every kind of defect that one or more quoted pieces of ``answer`` show."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    for piece in pieces(answer):
+        found |= piece_defects(piece)
+        key = _normalised(piece)
+        if key in seen:
+            found.add("repeated")
+        seen.add(key)
+    return found
+
+
+def summarise(defects_per_answer: Iterable[Iterable[str]]) -> dict[str, object]:
+    """Over answered questions: how many answers show any defect, and how many each kind."""
+    answers = [set(d) for d in defects_per_answer]
+    kinds = Counter(kind for found in answers for kind in found)
+    return {
+        "answers": len(answers),
+        "with_defect": sum(1 for found in answers if found),
+        "share_with_defect": round(sum(1 for f in answers if f) / len(answers), 4)
+        if answers
+        else None,
+        "by_kind": {kind: kinds.get(kind, 0) for kind in KINDS},
+    }
