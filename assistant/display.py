@@ -23,7 +23,7 @@ _YEAR_AS_IS = re.compile(
 )
 # A footnote number that OCR read as a sign, fused to the word or full stop before it:
 # "kunskap®", "organisationer®®", "avdelningschefer'®", "kommunerna.'?" (a superscript 12).
-_FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=\s|$)")
+_FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=[\s;,]|$)")
 # What is left of a footnote mark read as "*’" once the star is gone: a lone apostrophe.
 _LONE_APOSTROPHE = re.compile(r"(?:(?<=\s)|^)['’]+\s+")
 # OCR read a superscript footnote and the capital I after it as "® |": "| presentationerna …".

@@ -125,6 +125,62 @@ def _lists(text: str) -> list[_List]:
     return found
 
 
+# A numbered step of a model or process on a line of its own, its text on the lines below
+# (or after it): "Moment 2 och 3", "Steg 1", "Fas 3: Uppföljning".
+_STEP_LABEL = re.compile(
+    r"^\**(?P<label>(?:Moment|Steg|Fas|Etapp)\s+\d{1,2}(?:\s+(?:och|&|-|–)\s+\d{1,2})?)\**"
+    r"\s*(?::\s*|$)(?P<rest>.*)$"
+)
+# A footnote of a PDF page read in among the lines: "'2 Nationella samverkansgruppen …".
+_FOOTNOTE_LINE = re.compile(r"^['’]?\d{1,2}\s+[A-ZÅÄÖ]")
+_STEP_END = re.compile(r"[\s.;,'’?]+$")
+# A page's running header or footer: a section number ("6.1.1"), a web address.
+_PAGE_FURNITURE = re.compile(r"^(?:\d+(?:\.\d+)+\b|[\w.-]+\.(?:se|nu|com|org)$)")
+
+
+def _step_lists(text: str) -> list[_List]:
+    """Numbered steps, each a label line and the lines of text under it, as one list.
+
+    A report's figure of a model's steps comes out of OCR as short wrapped lines under
+    "Moment 1", "Moment 2 och 3" …; read as sentences they run into each other ("Moment 4
+    SKR sammanställer de identifierade"). Read as a list, each step is one item with its
+    label, and the whole is quoted as the answer to "Vilka steg …?" (issue 16 §1: numbered
+    steps stay lists). Steps whose text is on the label's line are prose already and are
+    left to the sentence splitter. The list ends where the numbers stop rising (a second
+    figure of the same steps) or at the page's furniture ("6.1.1", "goteborg.se").
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    steps: list[tuple[str, list[str], list[str]]] = []  # label, text lines, source lines
+    intro = ""
+    last = 0
+    for i, line in enumerate(lines):
+        label = _STEP_LABEL.match(line)
+        if label and not label.group("rest"):
+            numbers = [int(n) for n in re.findall(r"\d+", label.group("label"))]
+            if numbers[0] <= last:
+                break
+            last = numbers[-1]
+            if not steps and i > 0:
+                before = next((b for b in reversed(lines[:i]) if b), "")
+                intro = before if before.endswith(":") else ""
+            steps.append((label.group("label"), [], [line]))
+        elif steps and _PAGE_FURNITURE.match(line):
+            break
+        elif steps and line:
+            steps[-1][2].append(line)
+            if not _FOOTNOTE_LINE.match(line):
+                steps[-1][1].append(line)
+    # A step's text ends without its full stop (and a footnote mark read as ".'?"), so that
+    # the steps read as one sentence, "; " between them.
+    items = [_STEP_END.sub("", f"{label}: {' '.join(body)}") for label, body, _ in steps if body]
+    if len(items) < 2:
+        return []
+    source_lines = [line for _label, _body, block in steps for line in block]
+    shown = items[:MAX_LIST_ITEMS]
+    sentence = f"{intro} {'; '.join(shown)}.".strip()
+    return [_List(sentence, source_lines, intro, shown)]
+
+
 def _only_listed(sentence: str, listed: list[str]) -> bool:
     rest = " ".join(sentence.split())
     for line in listed:
@@ -143,7 +199,7 @@ def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         last = sentences[-1].strip() if sentences else ""
         if last and not _COMPLETE.search(last) and not last.endswith(":"):
             sentences = sentences[:-1]  # the chunk was cut mid-sentence: not quotable
-        lists = _lists(hit.text)
+        lists = _lists(hit.text) + _step_lists(hit.text)
         # Unbulleted items run together into one "sentence" for the splitter; the list
         # sentence says the same with its intro and separators.
         listed = [" ".join(line.split()) for found in lists for line in found.lines]

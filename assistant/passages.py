@@ -340,8 +340,13 @@ def compose(
         if passage.items:
             # A list stays a list: its lead-in, then one item to a line.
             intro = shown(passage.intro, display).rstrip(":")
-            lines.append(f"{intro} [{n}]:")
-            lines.extend(f"- {shown(item, display)} [{n}]" for item in passage.items)
+            if intro:  # numbered steps may stand without a lead-in
+                lines.append(f"{intro} [{n}]:")
+            # An item of two sentences cites after each, or verification would drop the first.
+            lines.extend(
+                "- " + " ".join(f"{s} [{n}]" for s in split_pieces(shown(item, display)))
+                for item in passage.items
+            )
         for piece in () if passage.items else passage.pieces:
             text = shown(piece, display)
             text = text if SENTENCE_STOP.search(text) else f"{text}."

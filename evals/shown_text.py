@@ -27,7 +27,7 @@ _PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
 _MARKUP = re.compile(r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])")
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.
-_FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=\s|$)")
+_FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=[\s;,]|$)")
 # A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
 _OCR_BULLET = re.compile(r"^[eo]\s+[A-ZÅÄÖ]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.

@@ -74,6 +74,56 @@ def test_a_sentence_the_answer_already_shows_is_not_shown_again() -> None:
     assert unrepeated(["Hur kan behov mätas?"], shown_before) == []
 
 
+# Seven moments of a model as OCR read them from a report's figure: short wrapped lines under
+# each label, a footnote of the page in among them, then the page's furniture and the same
+# figure again.
+STEP_FIGURE = """Moment 1
+
+Ett urval av
+socialchefer i
+NSK-S väljer ett
+verksamhetsområde.'?
+
+Moment 2 och 3
+RSS:er tar reda på
+vilka lokala behov
+som finns.
+
+Moment 4
+SKR sammanställer
+behoven.
+
+'2 Nationella samverkansgruppen för kunskapsstyrning
+
+Moment 5
+Socialcheferna prioriterar.
+6.1.1
+
+Moment 1
+Val av område
+"""
+
+
+def test_numbered_steps_under_their_labels_are_quoted_as_one_list() -> None:
+    hits = [make_hit(STEP_FIGURE)]
+    text, quotes = compose(hits, analyze("moment modellen behov"), max_sentences=3, language="sv")
+    assert quotes[1] == [
+        "Moment 1: Ett urval av socialchefer i NSK-S väljer ett verksamhetsområde; "
+        "Moment 2 och 3: RSS:er tar reda på vilka lokala behov som finns; "
+        "Moment 4: SKR sammanställer behoven; Moment 5: Socialcheferna prioriterar."
+    ]
+    # No sentence runs a label into the lines around it, and the footnote is left out.
+    assert "Moment 4 SKR" not in text and "samverkansgruppen" not in text
+    result = verify(text, hits, quotes=quotes)
+    assert result.dropped_sentences == 0
+
+
+def test_a_step_with_its_text_on_the_label_line_is_prose() -> None:
+    hits = [make_hit("Steg 1: Gå igenom befintlig dokumentation om behov.\n\nSteg 2: Stäm av.")]
+    _text, quotes = compose(hits, analyze("steg dokumentation"), max_sentences=3, language="sv")
+    assert quotes[1][0] == "Steg 1: Gå igenom befintlig dokumentation om behov."
+
+
 def test_what_counts_as_a_repeat_is_a_setting() -> None:
     # The second sentence adds one word to the first: five terms of six shared (0.83).
     hits = [
