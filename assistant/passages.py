@@ -318,6 +318,10 @@ PARTIAL_FRAMING = {
 }
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def compose(
     passages: list[Passage],
     *,
@@ -338,15 +342,15 @@ def compose(
         n = passage.hit_rank + 1
         lines: list[str] = []
         if passage.items:
-            # A list stays a list: its lead-in, then one item to a line.
+            # A list stays a list: its lead-in, then one item to a line. Items read as one
+            # sentence start in lower case; one to a line, they start a line.
             intro = shown(passage.intro, display).rstrip(":")
-            if intro:  # numbered steps may stand without a lead-in
+            if intro and unrepeated([intro], shown_before):  # steps may have no lead-in
                 lines.append(f"{intro} [{n}]:")
-            # An item of two sentences cites after each, or verification would drop the first.
-            lines.extend(
-                "- " + " ".join(f"{s} [{n}]" for s in split_pieces(shown(item, display)))
-                for item in passage.items
-            )
+            for item in passage.items:
+                fresh = unrepeated(split_pieces(_capitalised(shown(item, display))), shown_before)
+                if fresh:
+                    lines.append("- " + " ".join(f"{s} [{n}]" for s in fresh))
         for piece in () if passage.items else passage.pieces:
             text = shown(piece, display)
             text = text if SENTENCE_STOP.search(text) else f"{text}."

@@ -52,9 +52,10 @@ def piece_defects(piece: str) -> set[str]:
     if _FOOTNOTE_MARK.search(piece):
         found.add("footnote_mark")
     text = piece.lstrip("-•– ").strip()
+    list_line = text != piece.strip()  # an item shown one to a line: "- vad kostar det"
     if _OCR_BULLET.match(text):
         found.add("ocr_bullet")
-    elif text[:1].islower() and not _QUOTED_QUOTE.match(text):
+    elif text[:1].islower() and not list_line and not _QUOTED_QUOTE.match(text):
         found.add("fragment")
     return found
 

@@ -55,7 +55,7 @@ def test_a_list_stays_a_list() -> None:
     lines = answer.splitlines()
     assert lines[0] == "Så här står det i underlaget:"
     assert "Frågor att ställa inför förändring av arbetssätt [1]:" in lines
-    assert "- vilka berörs av förändringen [1]" in lines
+    assert "- Vilka berörs av förändringen [1]" in lines
     verified = citations.verify(answer, hits, quotes=quotes)
     assert verified.citations and verified.dropped_sentences == 0
 

@@ -41,6 +41,7 @@ def test_each_kind_of_defect_is_found(piece: str, kind: str) -> None:
         "...utvärderingens centrala uppgift är att uttrycka ett värdeomdöme",
         "Enligt 5 kap. 1 § SoL ska nämnden verka för att barn växer upp tryggt",
         "- Vad kostar det?",
+        "- vad kostar det",  # a list's item, shown one to a line
     ],
 )
 def test_clean_prose_has_no_defect(piece: str) -> None:
