@@ -31,7 +31,7 @@ _BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
 # Markdown emphasis left over where it spanned more than the quoted sentence ("**Tid för
 # respektive nätverk."), and the list marker of a line quoted as a sentence.
 _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
-_LEADING_MARKER = re.compile(r"^(?:[-•–]\s+)+")
+_LEADING_MARKER = re.compile(r"^(?:[-•–✓]\s+)+|(?<=[.!?] )(?:[-•–✓]\s+)+(?=[A-ZÅÄÖ])")
 # A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
 _OCR_BULLET = re.compile(r"^[eo]\s+(?=[A-ZÅÄÖ])")
 _WORD = re.compile(r"[^\W\d_]{4,}")
@@ -84,7 +84,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _EMPHASIS_MARK.sub("", text)
     text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
     text = _BAR_AS_I.sub("I ", text)
-    text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))
+    text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text)
     return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

@@ -23,8 +23,11 @@ KINDS = ("markup", "footnote_mark", "ocr_bullet", "fragment", "repeated")
 # A quoted piece and its marker: "Texten här [2]." (the marker sits before the full stop,
 # which goes with it).
 _PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
-# Markdown emphasis the composer did not strip: "**Tid för …", "*Att leda för kunskap*".
-_MARKUP = re.compile(r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])")
+# Markdown emphasis the composer did not strip: "**Tid för …", "*Att leda för kunskap*";
+# a list marker inside running text: "… chefsnätverk. ✓ Dialog kring 30 mars".
+_MARKUP = re.compile(
+    r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])|(?<=[.!?] )[-•–✓] (?=[A-ZÅÄÖ])|^✓"
+)
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.
 _FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=[\s;,]|$)")

@@ -24,6 +24,10 @@ from kunskap.settings import DisplaySettings
         # Markdown that spanned more than the quoted sentence, and a list line's marker.
         ("- **Tid för respektive nätverk.", "Tid för respektive nätverk."),
         ("- *Att leda för kunskap* handlar om", "Att leda för kunskap handlar om"),
+        (
+            "Dialogen fortsätter. - ✓ Dialog kring 30 mars",
+            "Dialogen fortsätter. Dialog kring 30 mars",
+        ),
         # A bullet OCR read as a letter.
         ("e Funktionshinder för utförare, 2024", "Funktionshinder för utförare, 2024"),
     ],
