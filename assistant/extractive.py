@@ -176,9 +176,9 @@ def _step_lists(text: str) -> list[_List]:
     if len(items) < 2:
         return []
     source_lines = [line for _label, _body, block in steps for line in block]
-    shown = items[:MAX_LIST_ITEMS]
-    sentence = f"{intro} {'; '.join(shown)}.".strip()
-    return [_List(sentence, source_lines, intro, shown)]
+    kept = items[:MAX_LIST_ITEMS]
+    sentence = f"{intro} {'; '.join(kept)}.".strip()
+    return [_List(sentence, source_lines, intro, kept)]
 
 
 def _only_listed(sentence: str, listed: list[str]) -> bool:

@@ -5,7 +5,10 @@ footnote marks fused into words, no OCR'd bullet glyph in front of a quote, no f
 mid-sentence, no sentence said twice. Each quoted piece of an answer (the text before a
 ``[n]``) is checked for these, so the evaluation reports how many answers show one. The
 checks are deliberately narrow: each pattern is one a reader would call broken, and none of
-them fires on clean Swedish prose (``tests/evals/test_shown_text.py``).
+them fires on clean Swedish prose (``tests/evals/test_shown_text.py``). They are written
+apart from the code that cleans what is shown (``assistant/display.py``,
+``extractive.unrepeated``) on purpose: a check that imported the cleaner's own patterns would
+pass whatever the cleaner does.
 
 Not checked: whether a quoted line is a heading. A short line without a full stop is a heading
 in one document and the answer in another (the header of minutes gives the meeting's date),
