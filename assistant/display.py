@@ -33,7 +33,7 @@ _BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
 _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
 _LEADING_MARKER = re.compile(r"^(?:[-•–✓]\s+)+|(?<=[.!?] )(?:[-•–✓]\s+)+(?=[A-ZÅÄÖ])")
 # A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
-_OCR_BULLET = re.compile(r"^[eo]\s+(?=[A-ZÅÄÖ])")
+_OCR_BULLET = re.compile(r"^[eo]\s+(?=\W*[A-ZÅÄÖ])")  # also before a quote: e ”EBP-…”
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # How common a word must be to stand or to replace another: ``Settings.display``.
 DEFAULTS = DisplaySettings()

@@ -37,9 +37,11 @@ MAX_NAME_ITEMS = 40
 
 # A quote must be a whole sentence: a chunk cut mid-sentence leaves a fragment behind.
 _COMPLETE = re.compile(r"[.!?…\"”)]$")
-# ... at either end: a piece that begins with a word in lower case is the tail of a sentence
-# that a chunk's start, a page break or a footnote cut ("framgångar sa att dessa kan …").
-_TAIL = re.compile(r"^[a-zåäö]{2,}\b")
+# ... at either end: a piece that begins in lower case is the tail of a sentence that a
+# chunk's start, a page break or a footnote cut ("framgångar sa att dessa kan …", "i en
+# eller flera studier …"), or OCR's reading of a figure; not a bullet OCR read as a letter
+# ("e Funktionshinder för utförare", which the display cleans).
+_TAIL = re.compile(r"^(?![eo]\s+\W*[A-ZÅÄÖ])[a-zåäö]")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 # Minutes list people one to a line without bullets ("Närvarande:" … "Per Åkerman, Tjörn"):

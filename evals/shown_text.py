@@ -35,7 +35,7 @@ _MARKUP = re.compile(
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.
 _FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=[\s;,]|$)")
 # A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
-_OCR_BULLET = re.compile(r"^[eo]\s+[A-ZÅÄÖ]")
+_OCR_BULLET = re.compile(r"^[eo]\s+\W*[A-ZÅÄÖ]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
 _QUOTED_QUOTE = re.compile(r"^(?:\(?\.\.\.\)?|…|\(…\))")
 

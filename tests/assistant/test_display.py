@@ -30,6 +30,7 @@ from kunskap.settings import DisplaySettings
         ),
         # A bullet OCR read as a letter.
         ("e Funktionshinder för utförare, 2024", "Funktionshinder för utförare, 2024"),
+        ("e ”EBP-överenskommelserna” 2011 — 2014", "”EBP-överenskommelserna” 2011 — 2014"),
     ],
 )
 def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
