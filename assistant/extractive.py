@@ -190,6 +190,16 @@ def _only_listed(sentence: str, listed: list[str]) -> bool:
     return bool(listed) and not rest.strip()
 
 
+def _without_heading(piece: str) -> str:
+    """A markdown heading is not a claim (issue 16 §1: no heading-only line): a piece that
+    starts with one keeps only what follows the heading's line, which is nothing when the
+    heading stands alone ("## Om beprövad erfarenhet")."""
+    if not piece.lstrip().startswith("#"):
+        return piece
+    _heading, _newline, rest = piece.lstrip().partition("\n")
+    return rest
+
+
 def _plain(text: str) -> str:
     return " ".join(_EMPHASIS.sub(r"\1", text).split())
 
@@ -210,7 +220,7 @@ def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         sentences = _cut_before_lines(sentences, short_lines)
         pieces = [*sentences, *short_lines]
         for pos, piece in enumerate(pieces):
-            sentence = _plain(piece)
+            sentence = _plain(_without_heading(piece))
             too_short = len(sentence.split()) < (2 if pos >= len(sentences) else MIN_WORDS)
             lead_in = sentence.endswith(":")
             if too_short or _TAIL.match(sentence):

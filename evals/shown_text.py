@@ -27,9 +27,11 @@ KINDS = ("markup", "footnote_mark", "ocr_bullet", "fragment", "repeated")
 # which goes with it).
 _PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
 # Markdown emphasis the composer did not strip: "**Tid för …", "*Att leda för kunskap*";
-# a list marker inside running text: "… chefsnätverk. ✓ Dialog kring 30 mars".
+# a list marker inside running text: "… chefsnätverk. ✓ Dialog kring 30 mars"; a markdown
+# heading quoted as if it were a claim: "## Om beprövad erfarenhet".
 _MARKUP = re.compile(
     r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])|(?<=[.!?] )[-•–✓] (?=[A-ZÅÄÖ])|^✓"
+    r"|^#{1,6}\s"
 )
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.

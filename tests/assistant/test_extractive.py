@@ -65,6 +65,19 @@ def test_the_tail_of_a_sentence_cut_by_a_chunk_or_page_break_is_not_quoted() -> 
     assert "framgångar" not in text
 
 
+def test_a_markdown_heading_is_not_quoted_but_the_text_under_it_is() -> None:
+    hits = [
+        make_hit(
+            "## Om beprövad erfarenhet i socialt arbete\n\n"
+            "Petra Björne ger en definition av beprövad erfarenhet i sitt föredrag.\n"
+            "### Beprövad erfarenhet och vetenskap\nBeprövad erfarenhet prövas av många."
+        )
+    ]
+    _text, quotes = compose(hits, analyze("beprövad erfarenhet"), max_sentences=4, language="sv")
+    assert all("#" not in quote and "socialt arbete" not in quote for quote in quotes[1])
+    assert "Beprövad erfarenhet prövas av många." in quotes[1]
+
+
 def test_a_sentence_the_answer_already_shows_is_not_shown_again() -> None:
     # A sentence quoted alone and again as the lead-in of a list quoted whole, in other case
     # and punctuation: shown once; the list's items still are.

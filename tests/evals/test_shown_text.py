@@ -21,6 +21,7 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("- **Tid för respektive nätverk", "markup"),
         ("- *Att leda för kunskap*", "markup"),
         ("Dialogen fortsätter. ✓ Dialog kring 30 mars", "markup"),
+        ("## Om beprövad erfarenhet i socialt arbete", "markup"),
         ("Modellen hjälper organisationer®® att överbrygga", "footnote_mark"),
         ("FoU-rådet består av fyra avdelningschefer'® som", "footnote_mark"),
         ("vilka behov som finns i kommunerna.'?", "footnote_mark"),
