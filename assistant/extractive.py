@@ -43,6 +43,9 @@ _COMPLETE = re.compile(r"[.!?…\"”)]$")
 # ("e Funktionshinder för utförare", which the display cleans).
 _TAIL = re.compile(r"^(?![eo]\s+\W*[A-ZÅÄÖ])[a-zåäö]")
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
+# A line in bold and nothing else, a list marker before it at most: a heading of minutes or
+# an agenda ("- **Dialog/workshop. Att arbeta i enlighet med beprövad erfarenhet.**").
+_BOLD_LINE = re.compile(r"^[ \t]*(?:[-•*][ \t]+)?\*\*([^*\n]+)\*\*[ \t]*$", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*✓]|\d+[.)])\s+(.*\S)\s*$")
 # Minutes list people one to a line without bullets ("Närvarande:" … "Per Åkerman, Tjörn"):
 # a short line that is not a sentence and not a heading.
@@ -219,8 +222,11 @@ def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
         short_lines = _short_lines(hit.text, set(listed))
         sentences = _cut_before_lines(sentences, short_lines)
         pieces = [*sentences, *short_lines]
+        headings = [_plain(m.group(1)) for m in _BOLD_LINE.finditer(hit.text)]
         for pos, piece in enumerate(pieces):
             sentence = _plain(_without_heading(piece))
+            if any(sentence in heading for heading in headings):
+                continue
             too_short = len(sentence.split()) < (2 if pos >= len(sentences) else MIN_WORDS)
             lead_in = sentence.endswith(":")
             if too_short or _TAIL.match(sentence):

@@ -78,6 +78,22 @@ def test_a_markdown_heading_is_not_quoted_but_the_text_under_it_is() -> None:
     assert "Beprövad erfarenhet prövas av många." in quotes[1]
 
 
+def test_a_line_in_bold_alone_is_a_heading_and_not_quoted() -> None:
+    # Issue 16's first example opened with this agenda heading of the minutes.
+    hits = [
+        make_hit(
+            "- **Dialog/workshop. Att arbeta i enlighet med beprövad erfarenhet.**\n\n"
+            "Beprövad erfarenhet är kunskap som är provad och dokumenterad av många.\n\n"
+            "Vi talade om **beprövad erfarenhet** i grupper hela eftermiddagen."
+        )
+    ]
+    _text, quotes = compose(hits, analyze("beprövad erfarenhet"), max_sentences=4, language="sv")
+    assert quotes[1] == [
+        "Beprövad erfarenhet är kunskap som är provad och dokumenterad av många.",
+        "Vi talade om beprövad erfarenhet i grupper hela eftermiddagen.",
+    ]
+
+
 def test_a_sentence_the_answer_already_shows_is_not_shown_again() -> None:
     # A sentence quoted alone and again as the lead-in of a list quoted whole, in other case
     # and punctuation: shown once; the list's items still are.
