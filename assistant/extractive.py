@@ -194,13 +194,11 @@ def _only_listed(sentence: str, listed: list[str]) -> bool:
 
 
 def _without_heading(piece: str) -> str:
-    """A markdown heading is not a claim (issue 16 §1: no heading-only line): a piece that
-    starts with one keeps only what follows the heading's line, which is nothing when the
-    heading stands alone ("## Om beprövad erfarenhet")."""
-    if not piece.lstrip().startswith("#"):
-        return piece
-    _heading, _newline, rest = piece.lstrip().partition("\n")
-    return rest
+    """A heading is not a claim (issue 16 §1: no heading-only line): a piece that starts with
+    a markdown heading or a line in bold alone keeps only what follows that line, which is
+    nothing when the heading stands alone ("## Om beprövad erfarenhet")."""
+    first, _newline, rest = piece.lstrip().partition("\n")
+    return rest if first.startswith("#") or _BOLD_LINE.fullmatch(first) else piece
 
 
 def _plain(text: str) -> str:

@@ -84,11 +84,14 @@ def test_a_line_in_bold_alone_is_a_heading_and_not_quoted() -> None:
         make_hit(
             "- **Dialog/workshop. Att arbeta i enlighet med beprövad erfarenhet.**\n\n"
             "Beprövad erfarenhet är kunskap som är provad och dokumenterad av många.\n\n"
-            "Vi talade om **beprövad erfarenhet** i grupper hela eftermiddagen."
+            "Vi talade om **beprövad erfarenhet** i grupper hela eftermiddagen.\n"
+            "**Beprövad erfarenhet i praktiken**\n"
+            "Beprövad erfarenhet delas mellan kollegor i arbetsgrupperna."
         )
     ]
     _text, quotes = compose(hits, analyze("beprövad erfarenhet"), max_sentences=4, language="sv")
-    assert quotes[1] == [
+    assert sorted(quotes[1]) == [
+        "Beprövad erfarenhet delas mellan kollegor i arbetsgrupperna.",
         "Beprövad erfarenhet är kunskap som är provad och dokumenterad av många.",
         "Vi talade om beprövad erfarenhet i grupper hela eftermiddagen.",
     ]
