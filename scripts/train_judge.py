@@ -100,16 +100,21 @@ def pairs(
     return train, validation, diagnostics, hashes
 
 
+# The shipped model's pairs. The second round (``judge_qa2_*.jsonl``, realistic search hits)
+# did not make a better judge on the development questions, so it is left out by default;
+# ``--qa-files 'judge_qa*.jsonl'`` rebuilds that experiment (docs/answerability.md).
 QA_FILES = "judge_qa_*.jsonl"
 
 
-def qa_pairs(data: Path, seed: int, easy_negatives: float) -> tuple[list, list, dict[str, str]]:
+def qa_pairs(
+    data: Path, seed: int, easy_negatives: float, pattern: str = QA_FILES
+) -> tuple[list, list, dict[str, str]]:
     """The project's own question–passage pairs (SQuAD 2.0 style, ``judge_qa_*.jsonl``;
     provenance in ``scripts/train_data/README.md``): (question, passage, label) to train on,
     and (question, passage, label, language) to validate on. Split by passage, so that no
     validation passage is trained on. ``easy_negatives`` adds, per training question, that
     many pairs (on average) of the question with a passage of another topic (label 0)."""
-    files = sorted(data.glob(QA_FILES))
+    files = sorted(data.glob(pattern))
     hashes = {f.name: sha256(f.read_bytes()) for f in files}
     rows = [r for f in files for r in read_jsonl(f)]
     passages = sorted({r["passage_id"] for r in rows})
@@ -339,6 +344,9 @@ def main() -> int:
         help="pairs of a training question with another topic's passage, per question",
     )
     ap.add_argument("--no-qa", action="store_true", help=f"leave out the project's own {QA_FILES}")
+    ap.add_argument(
+        "--qa-files", default=QA_FILES, help="which question–passage files of --data to read"
+    )
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -351,7 +359,9 @@ def main() -> int:
     qa_train: list = []
     qa_val: list = []
     if not args.no_qa:
-        qa_train, qa_val, qa_hashes = qa_pairs(args.data, args.seed, args.easy_negatives)
+        qa_train, qa_val, qa_hashes = qa_pairs(
+            args.data, args.seed, args.easy_negatives, args.qa_files
+        )
         hashes.update(qa_hashes)
     if args.limit:
         train_rows = train_rows[: args.limit]

@@ -37,7 +37,7 @@ def test_the_shipped_judge_was_trained_on_the_files_here() -> None:
 
 
 def test_the_question_passage_pairs_are_well_formed() -> None:
-    for path in sorted(DATA.glob("judge_qa_*.jsonl")):
+    for path in sorted(DATA.glob("judge_qa*.jsonl")):
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
         assert len({r["id"] for r in rows}) == len(rows), path.name
         for r in rows:
