@@ -14,7 +14,9 @@ embeds them (raw and centred on ``background_questions.txt``):
 - the same after a learned residual projection ``x + x A B`` (supervised contrastive loss,
   all questions of one need positives) trained on
   ``scripts/train_data/needs_paraphrases_train.jsonl`` (100 needs x 5, the project's own,
-  written without reading any evaluation set), for two seeds.
+  written without reading any evaluation set), for two seeds. Other training files of
+  ``scripts/train_data`` can be named as arguments (``needs_paraphrases_train.jsonl
+  needs_areas_train_b.jsonl``: 180 needs x 5).
 
 Nothing here is shipped: the projection is not used by the product (docs/needs.md says why).
 """
@@ -35,7 +37,8 @@ sys.path.insert(0, str(REPO))
 from assistant.needs import grouping  # noqa: E402  # after the repo is put on the path
 
 DEV = REPO / "evals" / "datasets" / "needs_paraphrases" / "paraphrases.jsonl"
-TRAIN = REPO / "scripts" / "train_data" / "needs_paraphrases_train.jsonl"
+TRAIN_DIR = REPO / "scripts" / "train_data"
+TRAIN = ("needs_paraphrases_train.jsonl",)
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -157,7 +160,15 @@ def learn_projection(x: np.ndarray, need: list[str], seed: int, steps: int = 100
 
 def main() -> None:
     dev = [json.loads(line) for line in DEV.read_text("utf-8").splitlines() if line.strip()]
-    train = [json.loads(line) for line in TRAIN.read_text("utf-8").splitlines() if line.strip()]
+    # Training files: the arguments (names in scripts/train_data), by default TRAIN. Needs
+    # are told apart by file, since two files may use the same need id.
+    names = sys.argv[1:] or TRAIN
+    train = [
+        {**row, "need": f"{name}:{row['need']}"}
+        for name in names
+        for line in (TRAIN_DIR / name).read_text("utf-8").splitlines()
+        if line.strip() and (row := json.loads(line))
+    ]
     questions = [r["question"] for r in dev]
     need = [r["need"] for r in dev]
     d = embed(questions)
