@@ -35,6 +35,24 @@ _LEADING_MARKER = re.compile(r"^(?:[-•–✓]\s+)+|(?<=[.!?] )(?:[-•–✓]\
 # A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
 _OCR_BULLET = re.compile(r"^[eo]\s+(?=\W*[A-ZÅÄÖ])")  # also before a quote: e ”EBP-…”
 _WORD = re.compile(r"[^\W\d_]{4,}")
+# OCR read the word "i" as "1": "finns 1 kommunerna", "socialchefer 1 NSK-S", "FoU 1 Väst".
+# A lone 1 after a word is read as "i" only where a number cannot stand: before a
+# determiner or "att", a plural in definite form (-na) or a name; after a label ("Steg 1",
+# "Moment 1", "kap. 1") only before a determiner or "att". Before a digit, a sign, a month
+# or any other word ("den 1 juli", "11 kap. 1 §", "Steg 1 innebär") it stays a number.
+_LONE_ONE = re.compile(r"(?<=\S) 1 (?=[^\W\d_])")
+_DETERMINERS = frozenset(
+    "den det de denna detta dessa en ett sin sitt sina vår vårt våra hans hennes deras "
+    "varje alla olika att".split()
+)
+_LABELS = frozenset(
+    "steg moment fas etapp kapitel kap del punkt bilaga tabell figur sida sidan nivå version "
+    "nr hus avsnitt paragraf bild".split()
+)
+_MONTHS = frozenset(
+    "januari februari mars april maj juni juli augusti september oktober november december "
+    "jan feb mar apr jun jul aug sep sept okt nov dec".split()
+)
 # How common a word must be to stand or to replace another: ``Settings.display``.
 DEFAULTS = DisplaySettings()
 
@@ -75,6 +93,23 @@ def _repaired_word(
     return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
 
+def _one_as_i(text: str) -> str:
+    def read(m: re.Match[str]) -> str:
+        before = text[: m.start()].rsplit(None, 1)[-1]
+        after = text[m.end() :].split(None, 1)[0]
+        word = after.rstrip('.,;:!?)”’"').lower()
+        label = before.rstrip(".,:;").lower()
+        if word in _MONTHS or (label.isdigit() and not before.endswith(",")):
+            return m.group()
+        if after[0].islower() and word in _DETERMINERS:  # "Tabell 1 De …" is a caption
+            return " i "
+        if label in _LABELS:
+            return m.group()
+        return " i " if after[0].isupper() or word.endswith("na") else m.group()
+
+    return _LONE_ONE.sub(read, text)
+
+
 def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     """``text`` as the reader sees it: footnote numbers and marks, markdown, OCR'd bullets and
     OCR residue cleaned away. ``tuning`` is ``Settings.display`` (its defaults when not
@@ -87,4 +122,5 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text)
+    text = _one_as_i(text)
     return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

@@ -31,6 +31,25 @@ from kunskap.settings import DisplaySettings
         # A bullet OCR read as a letter.
         ("e Funktionshinder för utförare, 2024", "Funktionshinder för utförare, 2024"),
         ("e ”EBP-överenskommelserna” 2011 — 2014", "”EBP-överenskommelserna” 2011 — 2014"),
+        # "i" read as "1" (every such case in the sample corpus's quotable text).
+        (
+            "vilka lokala behov som finns 1 kommunerna.",
+            "vilka lokala behov som finns i kommunerna.",
+        ),
+        ("Ett urval av socialchefer 1 NSK-S väljer", "Ett urval av socialchefer i NSK-S väljer"),
+        (
+            "är 2014, 1 Göteborgsregionens kommunalförbund",
+            "är 2014, i Göteborgsregionens kommunalförbund",
+        ),
+        (
+            "Socialt arbete är en del 1 denna utveckling",
+            "Socialt arbete är en del i denna utveckling",
+        ),
+        (
+            "ett viktigt steg 1 att internt få en överblick",
+            "ett viktigt steg i att internt få en överblick",
+        ),
+        ("Healthcare Improvement 1 Boston", "Healthcare Improvement i Boston"),
     ],
 )
 def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
@@ -48,6 +67,16 @@ def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
         "Ersättningen är 5 * 300 kronor per dygn.",  # a star between spaces is no emphasis
         "e-tjänsten öppnas den 1 juli.",  # "e-" is a prefix, not a bullet
         "Projektet finansieras av © SKR.",
+        # A 1 that is a number (every such case in the sample corpus's quotable text, and
+        # captions).
+        "Steg 1 innebär att gå igenom befintlig dokumentation.",
+        "Sammanställningen i steg 1 stäms av med relevanta aktörer.",
+        "Inflyttning i hus 1 (huset på sjukhusets område).",
+        "Utredning ska inledas enligt 11 kap. 1 § socialtjänstlagen.",
+        "ungefär 1 000 personer per förvaltning",
+        "Moment 1 Ett urval av socialchefer väljer ett område.",
+        "Tabell 1 De vanligaste insatserna.",
+        "Beslutet gäller 1 år.",
     ],
 )
 def test_clean_text_is_left_as_it_is(text: str) -> None:
