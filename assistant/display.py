@@ -15,12 +15,15 @@ from kunskap.settings import DisplaySettings
 # A footnote number fused to the word before it by PDF extraction: "forskning12 visar".
 # Only before running text or a sentence's end: "Kommun1;" in a list is a label.
 _FUSED_FOOTNOTE = re.compile(r"\b([A-ZÅÄÖa-zåäö][a-zåäö]{4,})(\d{1,2})(?=\s+[a-zåäö]|[.,](?:\s|$))")
-# OCR read "år" as "är" after a number: "för tio är sedan", "två är senare".
+# OCR read "år" as "är" after a number: "för tio är sedan", "två är senare", "sedan tio är
+# har", "ungefär tio är arbetat"; and before a year set off by commas: "ett initiativ, är
+# 2014, i GR". Not before other words: "Kapitel 12 är en", "De fyra är".
 _YEAR_AS_IS = re.compile(
     r"\b(\d+|ett|en|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)\s+är"
-    r"(?=\s+(?:sedan|senare|gammal|gamla|tidigare|framåt|efter)\b|[,.])",
+    r"(?=\s+(?:sedan|senare|gammal|gamla|tidigare|framåt|efter|har|hade|[a-zåäö]{3,}at)\b|[,.])",
     re.IGNORECASE,
 )
+_IS_BEFORE_YEAR = re.compile(r"(?<=, )är(?= (?:19|20)\d\d,)")
 # A footnote number that OCR read as a sign, fused to the word or full stop before it:
 # "kunskap®", "organisationer®®", "avdelningschefer'®", "kommunerna.'?" (a superscript 12).
 _FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=[\s;,]|$)")
@@ -121,6 +124,6 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _BAR_AS_I.sub("I ", text)
     text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
-    text = _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text)
+    text = _IS_BEFORE_YEAR.sub("år", _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text))
     text = _one_as_i(text)
     return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

@@ -14,6 +14,9 @@ from kunskap.settings import DisplaySettings
         ("genererad av måånga under en längre tid", "genererad av många under en längre tid"),
         ("arbetar ssmmanlagt cirka 4 000 personer", "arbetar sammanlagt cirka 4 000 personer"),
         ("Det började för tio är sedan.", "Det började för tio år sedan."),
+        ("Sedan snart tio är har ett arbete pågått", "Sedan snart tio år har ett arbete pågått"),
+        ("har sedan ungefär tio är arbetat med en", "har sedan ungefär tio år arbetat med en"),
+        ("ett initiativ, är 2014, i GR", "ett initiativ, år 2014, i GR"),
         ("Forskningen12 visar det.", "Forskningen visar det."),
         # Footnote numbers OCR read as signs, fused to the word or full stop before them.
         ("hjälpa organisationer®® att", "hjälpa organisationer att"),
@@ -77,6 +80,10 @@ def test_ocr_residue_is_cleaned(raw: str, clean: str) -> None:
         "Moment 1 Ett urval av socialchefer väljer ett område.",
         "Tabell 1 De vanligaste insatserna.",
         "Beslutet gäller 1 år.",
+        # "är" that is the verb, after a number (every such case in the sample corpus).
+        "Kapitel 6 och 7 är de kapitel som svarar.",
+        "De fyra är Stadsövergripande kunskapsstöd.",
+        "enheten, som från våren 2025 är organiserad under HR",
     ],
 )
 def test_clean_text_is_left_as_it_is(text: str) -> None:
