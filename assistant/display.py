@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ingest.ocr_repair import NUMBERED_NOUNS
 from kunskap.settings import DisplaySettings
 
 # A footnote number fused to the word before it by PDF extraction: "forskning12 visar".
@@ -48,10 +49,8 @@ _DETERMINERS = frozenset(
     "den det de denna detta dessa en ett sin sitt sina vår vårt våra hans hennes deras "
     "varje alla olika att".split()
 )
-_LABELS = frozenset(
-    "steg moment fas etapp kapitel kap del punkt bilaga tabell figur sida sidan nivå version "
-    "nr hus avsnitt paragraf bild".split()
-)
+# The words a number follows: ingest's (ocr_repair) and the labels the sample corpus adds.
+_LABELS = NUMBERED_NOUNS | frozenset("moment etapp sidan hus paragraf bild".split())
 _MONTHS = frozenset(
     "januari februari mars april maj juni juli augusti september oktober november december "
     "jan feb mar apr jun jul aug sep sept okt nov dec".split()

@@ -71,8 +71,9 @@ TOKEN_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ&#0-9]+")
 _HAS_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 # A lone "1" between lower-case words is an OCR'd "i" ("engagerade 1 systematisk").
 _LONE_ONE = re.compile(r"(?<=[a-zåäö,] )1(?= [a-zåäö])")
-# …unless the word before takes a number: "steg 1 innebär", "kapitel 1 handlar".
-_NUMBERED_NOUNS = frozenset({
+# …unless the word before takes a number: "steg 1 innebär", "kapitel 1 handlar". The display
+# of quotes (assistant/display.py) reads a lone 1 after these words as a number too.
+NUMBERED_NOUNS = frozenset({
     "steg", "kapitel", "kap", "sida", "s", "bilaga", "fas", "nivå", "punkt", "version",
     "figur", "tabell", "avsnitt", "del", "nr", "nummer", "år", "klass", "grad", "typ",
     "modell", "alternativ", "fall", "exempel",
@@ -270,7 +271,7 @@ class OcrRepairer:
 
         def fix_one(match: re.Match[str]) -> str:
             before = match.string[: match.start()].rstrip(" ,").rsplit(None, 1)
-            if before and before[-1].lower() in _NUMBERED_NOUNS:
+            if before and before[-1].lower() in NUMBERED_NOUNS:
                 return match.group(0)
             stats.repaired += 1
             return "i"
