@@ -91,8 +91,9 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
         "it cites that are gold documents (mean); the rest is mostly filler from sources "
         "that do not address the question. A lower bound: another document may say the same. "
         "words: the answer's length in words (mean). shown with a defect: the share of "
-        "answers (and partial answers) whose quoted text shows markdown, a footnote mark, an "
-        "OCR'd bullet, a fragment or a repeated sentence (`evals/shown_text.py`; issue 16 §1 "
+        "answers (and partial answers) whose quoted text shows markdown, a footnote mark, a "
+        "footnote's text run into the prose, an OCR'd bullet, a fragment or a repeated "
+        "sentence (`evals/shown_text.py`; issue 16 §1 "
         "asks for none).",
         "- expected status: answerable → answered; a near-miss (the material treats the topic, "
         "not the asked fact) → partial; else declined. Wrong refusals count partial and "

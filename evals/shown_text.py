@@ -1,14 +1,14 @@
 """What a reader sees of a quoted answer: the defects issue 16 §1 rules out, counted.
 
-The issue's bar for the answer text is "no filler": no markdown left over from the source, no
-footnote marks fused into words, no OCR'd bullet glyph in front of a quote, no fragment cut
-mid-sentence, no sentence said twice. Each quoted piece of an answer (the text before a
-``[n]``) is checked for these, so the evaluation reports how many answers show one. The
-checks are deliberately narrow: each pattern is one a reader would call broken, and none of
-them fires on clean Swedish prose (``tests/evals/test_shown_text.py``). They are written
-apart from the code that cleans what is shown (``assistant/display.py``,
-``extractive.unrepeated``) on purpose: a check that imported the cleaner's own patterns would
-pass whatever the cleaner does.
+The issue's bar for the answer text is "no filler": no markdown left over from the source,
+no footnote marks fused into words, no footnote's own text run into the prose, no OCR'd
+bullet glyph in front of a quote, no fragment cut mid-sentence, no sentence said twice. Each
+quoted piece of an answer (the text before a ``[n]``) is checked for these, so the
+evaluation reports how many answers show one. The checks are deliberately narrow: each
+pattern is one a reader would call broken, and none of them fires on clean Swedish prose
+(``tests/evals/test_shown_text.py``). They are written apart from the code that cleans what
+is shown (``assistant/display.py``, ``extractive.unrepeated``) on purpose: a check that
+imported the cleaner's own patterns would pass whatever the cleaner does.
 
 Not checked: whether a quoted line is a heading. A short line without a full stop is a heading
 in one document and the answer in another (the header of minutes gives the meeting's date),
@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-KINDS = ("markup", "footnote_mark", "ocr_bullet", "fragment", "repeated")
+KINDS = ("markup", "footnote_mark", "footnote_text", "ocr_bullet", "fragment", "repeated")
 
 # A quoted piece and its marker: "Texten här [2]." (the marker sits before the full stop,
 # which goes with it).
@@ -36,6 +36,13 @@ _MARKUP = re.compile(
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.
 _FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=[\s;,]|$)")
+# A footnote's own text quoted as if it were prose: its number read by OCR as a per cent sign
+# ("%6 Se SKR:s hemsida …", "bygger %7 Verktyg"; a real per cent sign follows a number), or
+# the title of a web page it cites, parts separated by bars ("Regional samverkan och
+# stödstruktur, RSS | SKR"). A bar before a lower-case word is OCR's "I" ("| detta fall");
+# before a capital it can be too, which in this corpus happens in a footnote only ("24 |
+# Regionalt stödcentrum heder …", itself footnote text).
+_FOOTNOTE_TEXT = re.compile(r"(?:^|(?<=[^\d\s])\s)%\d{0,2}\s|\s\|\s[A-ZÅÄÖ]")
 # A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
 _OCR_BULLET = re.compile(r"^[eo]\s+\W*[A-ZÅÄÖ]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
@@ -59,6 +66,8 @@ def piece_defects(piece: str) -> set[str]:
         found.add("markup")
     if _FOOTNOTE_MARK.search(piece):
         found.add("footnote_mark")
+    if _FOOTNOTE_TEXT.search(piece):
+        found.add("footnote_text")
     text = piece.lstrip("-•– ").strip()
     list_line = text != piece.strip()  # an item shown one to a line: "- vad kostar det"
     if _OCR_BULLET.match(text):

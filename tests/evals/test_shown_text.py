@@ -25,6 +25,10 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("Modellen hjälper organisationer®® att överbrygga", "footnote_mark"),
         ("FoU-rådet består av fyra avdelningschefer'® som", "footnote_mark"),
         ("vilka behov som finns i kommunerna.'?", "footnote_mark"),
+        ("%7 Verktyg, metoder | SKR kunskap också integreras i modellen", "footnote_text"),
+        ("I de rapporter som FoU i Väst publicerar bygger %6 Se SKR:s hemsida", "footnote_text"),
+        ("Huvudmannagruppen | SKR 7 Partnerskapet, socialtjänst | SKR", "footnote_text"),
+        ("% Inom GR planeras flera utbildningar i relation till den nya lagen", "footnote_text"),
         ("e Funktionshinder för utförare, 2024", "ocr_bullet"),
         ("o Äldreområdet för utförare, publiceras hösten 2025", "ocr_bullet"),
         ("utifrån en kunskapsbas som utgår ifrån vetenskap och beprövad erfarenhet", "fragment"),
@@ -42,6 +46,9 @@ def test_each_kind_of_defect_is_found(piece: str, kind: str) -> None:
         "(...) En poäng med beprövad erfarenhet är alltså att den kan spridas till andra",
         "...utvärderingens centrala uppgift är att uttrycka ett värdeomdöme",
         "Enligt 5 kap. 1 § SoL ska nämnden verka för att barn växer upp tryggt",
+        "Andelen steg från 45 % till 60 % av kommunerna",  # a per cent sign after a number
+        "Andelen var 45% år 2023",
+        "Det gäller inom skolan. | detta fall är flera forskare knutna",  # OCR's "I"
         "- Vad kostar det?",
         "- vad kostar det",  # a list's item, shown one to a line
     ],
@@ -69,6 +76,7 @@ def test_summary_counts_answers_with_any_defect_and_each_kind() -> None:
     assert summary["by_kind"] == {
         "markup": 2,
         "footnote_mark": 0,
+        "footnote_text": 0,
         "ocr_bullet": 0,
         "fragment": 1,
         "repeated": 0,
