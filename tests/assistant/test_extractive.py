@@ -417,8 +417,8 @@ def test_nothing_quotable_in_the_sample_corpus_shows_a_defect_once_cleaned(
         for cand in candidates([make_hit(payload["text"])], set()):
             for piece in split_pieces(shown(cand.text, settings.display)):
                 pieces += 1
-                if piece_defects(piece):
-                    failing.append((piece, piece_defects(piece)))
+                if kinds := piece_defects(piece):
+                    failing.append((piece, kinds))
     assert pieces > 1000
     assert [piece for piece, kinds in failing if kinds != {"footnote_text"}] == []
     # Known, and counted in the report: footnotes of the scanned Göteborg report that
