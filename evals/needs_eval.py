@@ -66,11 +66,25 @@ def load_set(name: str) -> list[dict[str, Any]]:
 
 
 def _embed() -> Any:
+    """The assistant's query embedding, each distinct text embedded once: the figures embed
+    a set's questions for the grouping and again for the suggestions, and the centring's
+    background questions for each (three quarters of the embedding in ``kunskap eval``'s
+    needs figures). A text's vector does not depend on the texts beside it."""
     from ingest.embedding import build_embedding, embed_queries
     from kunskap.settings import get_settings
 
     model = build_embedding(get_settings())
-    return lambda texts: embed_queries(model, texts)
+    seen: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        if not texts:
+            return embed_queries(model, texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing:
+            seen.update(zip(missing, embed_queries(model, missing), strict=True))
+        return np.stack([seen[t] for t in texts])
+
+    return embed
 
 
 def _online_groupings(
