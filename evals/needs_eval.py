@@ -65,26 +65,31 @@ def load_set(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _remembering(embed: Any) -> Any:
+    """``embed``, each distinct text embedded once and its vector kept (a text's vector does
+    not depend on the texts beside it)."""
+    seen: dict[str, np.ndarray] = {}
+
+    def remembered(texts: list[str]) -> np.ndarray:
+        if not texts:
+            return embed(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing:
+            seen.update(zip(missing, embed(missing), strict=True))
+        return np.stack([seen[t] for t in texts])
+
+    return remembered
+
+
 def _embed() -> Any:
-    """The assistant's query embedding, each distinct text embedded once: the figures embed
-    a set's questions for the grouping and again for the suggestions, and the centring's
-    background questions for each (three quarters of the embedding in ``kunskap eval``'s
-    needs figures). A text's vector does not depend on the texts beside it."""
+    """The assistant's query embedding, remembering: the figures embed a set's questions for
+    the grouping and again for the suggestions, and the centring's background questions for
+    each (three quarters of the embedding in ``kunskap eval``'s needs figures)."""
     from ingest.embedding import build_embedding, embed_queries
     from kunskap.settings import get_settings
 
     model = build_embedding(get_settings())
-    seen: dict[str, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        if not texts:
-            return embed_queries(model, texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in seen]
-        if missing:
-            seen.update(zip(missing, embed_queries(model, missing), strict=True))
-        return np.stack([seen[t] for t in texts])
-
-    return embed
+    return _remembering(lambda texts: embed_queries(model, texts))
 
 
 def _online_groupings(
@@ -182,13 +187,7 @@ def measure_areas(name: str, embed: Any = None) -> dict[str, Any]:
     keyword = AreaClassifier()
     hits_kw = sum(keyword.classify(r["question"]) == r["area"] for r in rows)
     # A question is embedded only when no keyword files it, and once for both classifiers.
-    vectors: dict[str, Any] = {}
-
-    def embed_once(texts: list[str]) -> Any:
-        missing = [t for t in texts if t not in vectors]
-        if missing:
-            vectors.update(zip(missing, embed(missing), strict=True))
-        return np.stack([vectors[t] for t in texts])
+    embed_once = _remembering(embed)
 
     def figures(classifier: AreaClassifier, suffix: str) -> dict[str, Any]:
         decisions = [classifier.decide(r["question"]) for r in rows]
