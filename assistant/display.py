@@ -32,6 +32,8 @@ _FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=[\s;,]|$)"
 _LONE_APOSTROPHE = re.compile(r"(?:(?<=\s)|^)['’]+\s+")
 # OCR read a superscript footnote and the capital I after it as "® |": "| presentationerna …".
 _BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
+# ... and glued to the word it begins: "|bland PDSA" (Ibland), "|n-kindfinansiering".
+_BAR_AS_CAPITAL_I = re.compile(r"^\|(?=[a-zåäö])")
 # Markdown emphasis left over where it spanned more than the quoted sentence ("**Tid för
 # respektive nätverk."), and the list marker of a line quoted as a sentence.
 _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
@@ -112,6 +114,68 @@ def _one_as_i(text: str) -> str:
     return _LONE_ONE.sub(read, text)
 
 
+# Where a sentence has ended: its stop, with any quote or bracket closing after it.
+_ENDED = re.compile(r"[.!?:;][’'\"”»)\]]*$")
+
+
+# A footnote's number as the text export has it ("22 ", "%6 ", "'2 ", "% ", "9 . ", "24 | ").
+_NOTE_MARK = re.compile(r"^(?:[%'’‘]?\d{1,2}|%)(?:\s+[.|](?=\s))?\s+")
+# The title of a web page a footnote points to: "Partnerskapet, socialtjänst | SKR".
+_WEB_TITLE = re.compile(r"\s\|\s[A-ZÅÄÖ]")
+# A footnote that only points elsewhere: "Se Centrum för forskning … för mer information."
+_POINTER = re.compile(r"(?:Se|Läs mer|Las mer)\b")
+_SENTENCE_ENDS = re.compile(r"[.!?][’'\"”»)\]]*(?=\s|$)")
+
+
+def quotable_text(text: str, footnotes: list[tuple[int, int]]) -> str:
+    """What the composers may quote of a chunk: its text without the footnotes run into it
+    (``without_footnotes``), then each footnote that says something in a sentence of its
+    own, without its number, as a paragraph of its own ("In-kindfinansiering innebär att en
+    förvaltning bidrar med exempelvis en medarbetares arbetstid."). A footnote that only
+    names a source or a web page ("Forte - Forskningsrådet för hälsa …", "Partnerskapet,
+    socialtjänst | SKR"), or points elsewhere ("Se …"), is not quoted."""
+    if not footnotes:
+        return text
+    notes = []
+    for start, end in footnotes:
+        for paragraph in text[start:end].split("\n\n"):
+            note = _NOTE_MARK.sub("", " ".join(paragraph.split()), count=1)
+            if title := _WEB_TITLE.search(note):  # "… Huvudmannagruppen. Huvudmannagruppen | SKR"
+                note = note[: title.start()]
+                note = note[: max((m.end() for m in _SENTENCE_ENDS.finditer(note)), default=0)]
+            if _ENDED.search(note) and not _POINTER.match(note):
+                notes.append(note)
+    return "\n\n".join([without_footnotes(text, footnotes).rstrip(), *notes])
+
+
+def without_footnotes(text: str, footnotes: list[tuple[int, int]]) -> str:
+    """A chunk's text with the page footnotes that its text export ran into the body taken
+    out (``CleanDocument.footnotes``): what the composers quote from. Where the footnotes
+    cut a sentence at a page break ("… tar licentiatexamen | % Forte - Forskningsrådet för
+    hälsa … | våren 2025."), its two halves join again; elsewhere a paragraph break stands
+    where the footnotes stood."""
+    if not footnotes:
+        return text
+    spans = sorted(footnotes)
+    out = text[: spans[0][0]]
+    reached = 0
+    for i, (_start, end) in enumerate(spans):
+        reached = max(reached, end)
+        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        out = _rejoined(out, text[reached : max(nxt, reached)])
+    return out
+
+
+def _rejoined(left: str, right: str) -> str:
+    before, after = left.rstrip(), right.lstrip()
+    if not before or not after:
+        return before or after
+    gap = left[len(before) :] + right[: len(right) - len(after)]
+    if not _ENDED.search(before) and not after[:1].isdigit():  # not "10 Utblick: Skola"
+        return f"{before} {after}"
+    return before + ("\n\n" if "\n\n" in gap else "\n" if "\n" in gap else " ") + after
+
+
 def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     """``text`` as the reader sees it: footnote numbers and marks, markdown, OCR'd bullets and
     OCR residue cleaned away. ``tuning`` is ``Settings.display`` (its defaults when not
@@ -120,7 +184,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     numbers = (t.known_zipf, t.common_zipf, t.dominance_zipf, t.safe_zipf, t.long_word_letters)
     text = _EMPHASIS_MARK.sub("", text)
     text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
-    text = _BAR_AS_I.sub("I ", text)
+    text = _BAR_AS_CAPITAL_I.sub("I", _BAR_AS_I.sub("I ", text))
     text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _IS_BEFORE_YEAR.sub("år", _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text))

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.asked_facts import AskedFact
 from assistant.citations import SENTENCE_STOP
-from assistant.display import shown
+from assistant.display import quotable_text, shown
 from assistant.retrieval import Hit, jaccard
 from kunskap.analysis import analyze, matched_terms
 from kunskap.settings import AnswerSettings, DisplaySettings
@@ -28,8 +28,8 @@ INTRO = {
 }
 # What a quotable piece is. Not settings: the composer, the passage finder (passages.py) and
 # the sentence vectors computed after ingest (sentence_vectors.py, whose record of done
-# chunks is keyed by this file's hash) must all cut the material the same way, so a change
-# here is a change of code. The composer's own choices are in AnswerSettings.
+# chunks is keyed by this file's and display.py's hash) must all cut the material the same
+# way, so a change here is a change of code. The composer's own choices are in AnswerSettings.
 MIN_WORDS = 5
 ECHO_JACCARD = 0.6  # a source sentence this close to the question restates it
 MAX_LIST_ITEMS = 10
@@ -208,19 +208,21 @@ def _plain(text: str) -> str:
 def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits):
-        sentences = split_sentences(hit.text)
+        # What a reader may be quoted: the chunk with any footnote run into it set apart.
+        body = quotable_text(hit.text, hit.footnotes)
+        sentences = split_sentences(body)
         last = sentences[-1].strip() if sentences else ""
         if last and not _COMPLETE.search(last) and not last.endswith(":"):
             sentences = sentences[:-1]  # the chunk was cut mid-sentence: not quotable
-        lists = _lists(hit.text) + _step_lists(hit.text)
+        lists = _lists(body) + _step_lists(body)
         # Unbulleted items run together into one "sentence" for the splitter; the list
         # sentence says the same with its intro and separators.
         listed = [" ".join(line.split()) for found in lists for line in found.lines]
         sentences = [s for s in sentences if not _only_listed(s, listed)]
-        short_lines = _short_lines(hit.text, set(listed))
+        short_lines = _short_lines(body, set(listed))
         sentences = _cut_before_lines(sentences, short_lines)
         pieces = [*sentences, *short_lines]
-        headings = [_plain(m.group(1)) for m in _BOLD_LINE.finditer(hit.text)]
+        headings = [_plain(m.group(1)) for m in _BOLD_LINE.finditer(body)]
         for pos, piece in enumerate(pieces):
             sentence = _plain(_without_heading(piece))
             if any(sentence in heading for heading in headings):

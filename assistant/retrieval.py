@@ -61,6 +61,9 @@ class Hit(BaseModel):
     # (offset in ``text``, offset in the cleaned document) where each joined chunk begins,
     # so a quote can be highlighted in the document's text view.
     doc_offsets: list[tuple[int, int]] = []
+    # (start, end) in ``text`` of page footnotes that a text export ran into the body text
+    # (``CleanDocument.footnotes``): searched as part of the chunk, never quoted.
+    footnotes: list[tuple[int, int]] = []
     format: str | None = None
     has_original: bool = False  # the original file is kept under the data dir
 
@@ -322,6 +325,7 @@ class Retriever:
             n_chunks=int(p.get("n_chunks", 1)),
             places=payload_places(p),
             doc_offsets=[(0, int(p["start"]))] if isinstance(p.get("start"), int) else [],
+            footnotes=[(int(a), int(b)) for a, b in p.get("footnotes") or []],
             format=p.get("format"),
             has_original=bool(p.get("file_sha256")),
         )
@@ -357,6 +361,10 @@ class Retriever:
             offset = len(hit.text) + 1
             hit.text = f"{hit.text} {neighbour['text']}"
             hit.neighbours.append(neighbour["chunk_id"])
+            hit.footnotes = [
+                *hit.footnotes,
+                *((offset + int(a), offset + int(b)) for a, b in neighbour.get("footnotes") or []),
+            ]
             more = payload_places(neighbour, offset)
             if hit.doc_offsets and isinstance(neighbour.get("start"), int):
                 hit.doc_offsets = [*hit.doc_offsets, (offset, int(neighbour["start"]))]

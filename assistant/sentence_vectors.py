@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant import extractive
+from assistant import display, extractive
 from assistant.retrieval import Hit
 from ingest.embedding import StoredEmbedding, model_identity
 
@@ -48,19 +48,24 @@ def sentence_store(embedding: BaseEmbedding, settings: Settings) -> StoredEmbedd
     return StoredEmbedding(embedding, folder(settings), model_identity(settings.embedding))
 
 
-def quotable(text: str) -> list[str]:
+def quotable(text: str, footnotes: list[tuple[int, int]] | None = None) -> list[str]:
     """The sentences and lists of a chunk the composer would embed, as it would embed them."""
     hit = Hit(
         chunk_id="", doc_id="", source_id="", title="", text=text, score=0.0,
         dense_score=0.0, term_coverage=0.0, doc_type="", doc_type_label="",
+        footnotes=footnotes or [],
     )  # fmt: skip
     return [c.text for c in extractive.candidates([hit], set())]
 
 
 @functools.cache
 def _splitter_digest() -> str:
-    """The composer's code: when it changes what it quotes, every chunk is split again."""
-    return hashlib.sha256(Path(extractive.__file__).read_bytes()).hexdigest()[:16]
+    """The composer's code: when it changes what it quotes, every chunk is split again
+    (``display.quotable_text`` decides what of a chunk it may quote)."""
+    digest = hashlib.sha256()
+    for source in (extractive.__file__, display.__file__):
+        digest.update(Path(str(source)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _chunk_key(text: str, identity: str) -> str:
@@ -108,16 +113,17 @@ def precompute(
             return 0
         identity = model_identity(settings.embedding)
         chunks = {
-            _chunk_key(text, identity): text
-            for record in index.scroll(collection, fields=["text"])
+            _chunk_key(f"{text}\0{notes}", identity): (text, notes)
+            for record in index.scroll(collection, fields=["text", "footnotes"])
             if (text := str(record.payload.get("text", "")))
+            for notes in [[(int(a), int(b)) for a, b in record.payload.get("footnotes") or []]]
         }
     finally:
         if own:
             index.close()
     done = _done(settings, list(chunks))
     pending = [key for key in chunks if key not in done]
-    ordered = sorted({sentence for key in pending for sentence in quotable(chunks[key])})
+    ordered = sorted({sentence for key in pending for sentence in quotable(*chunks[key])})
     # Misses through the ingest's own passage store when one is set (the tests share one):
     # the same vectors, computed once per machine instead of once per data dir.
     store = sentence_store(embedding or stored(build_embedding(settings), settings), settings)

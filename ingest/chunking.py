@@ -76,6 +76,7 @@ def chunk_document(doc: CleanDocument, settings: ChunkingSettings) -> list[Chunk
                     page_estimated=estimated,
                     language=detect_language(text, default=doc.language),
                     page_marks=doc.page_marks(c_start, c_end),
+                    footnotes=doc.footnotes_within(c_start, c_end),
                 )
             )
     return chunks

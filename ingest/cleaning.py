@@ -32,6 +32,11 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•–✓]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+[A-ZÅÄÖ]")
 _TERMINAL = tuple('.!?:;,"”»')
+# A footnote at the foot of a page: its number (which OCR may have read with or as a sign:
+# "%6", "'2", "%"), a space and its text. "22 En av enheterna har …", "%6 Se SKR:s hemsida …".
+_FOOTNOTE = re.compile(r"^(?:[%'’‘]?\d{1,2}|%)\s+\S")
+# How many lines of text a page's footnote block may have before it is taken for body text.
+_FOOTNOTE_LINES = 12
 # Lines a website prints around every article: share/follow links and the like.
 _SOCIAL = frozenset({
     "twitter", "facebook", "youtube", "rss", "prenumerera", "linkedin", "instagram", "x",
@@ -48,6 +53,10 @@ class _Line:
     page: int | None = None  # PDF page the line came from
     marker: int | None = None  # a printed page number that starts here (text exports)
     hard_break: bool = False  # Markdown "two spaces" line break: keep the line on its own
+    # The first line of a page: a PDF page's first line, or in a text export a line indented
+    # by one space (the OCR export of seed 004 starts every page so).
+    page_start: bool = False
+    footnote: bool = False  # part of a page's footnote block (``_mark_footnotes``)
 
 
 @dataclass
@@ -214,6 +223,76 @@ def _drop_web_footer(lines: list[_Line]) -> int:
     return removed
 
 
+# -- footnotes ---------------------------------------------------------------------------------
+
+
+def _footnote_block_end(lines: list[_Line], i: int) -> int | None:
+    """When a page's footnote block starts at line ``i``: the index of the next page's first
+    line, which ends the block. None when ``i`` is not the start of one.
+
+    A footnote block is one or more paragraphs that each open with a footnote number, the
+    last lines before a page break. Body text between them means they were not footnotes.
+    """
+    if not _FOOTNOTE.match(lines[i].text) or lines[i].page_start:
+        return None
+    seen = 0
+    for k in range(i + 1, len(lines)):
+        line = lines[k]
+        if line.page_start:
+            return k
+        if line.marker is not None or not line.text.strip():
+            continue
+        seen += 1
+        opens_paragraph = not lines[k - 1].text.strip() and lines[k - 1].marker is None
+        if seen > _FOOTNOTE_LINES or (opens_paragraph and not _FOOTNOTE.match(line.text)):
+            return None
+    return None
+
+
+def _mark_footnotes(lines: list[_Line]) -> int:
+    """Mark the footnote blocks at the foot of a text export's pages; returns how many.
+
+    In a text export a page's footnotes stand between its last line and the next page's
+    first, so unwrapping runs them into the sentence that crosses the page break ("… fånga
+    upp utmaningar och 22 En av enheterna har sedan ungefär tio år arbetat med en snarlik
+    modell. framgångar så att …"). The text is left as it is, because the chunks, their
+    vectors and every search rank are built on it; the marked lines become footnote spans
+    of the clean document, which the composer leaves out of what it quotes
+    (``assistant/reading.py``).
+    """
+    found = 0
+    i = 0
+    while i < len(lines):
+        starts_paragraph = i == 0 or not lines[i - 1].text.strip()
+        end = _footnote_block_end(lines, i) if starts_paragraph else None
+        if end is None:
+            i += 1
+            continue
+        found += 1
+        for line in lines[i:end]:
+            line.footnote = bool(line.text.strip())
+        i = end
+    return found
+
+
+def _footnote_spans(anchors: list[tuple[int, str, int]], text: str) -> list[tuple[int, int]]:
+    """(start, end) of each footnote in the final text, from its lines' anchors: kind
+    "footnote", 1 where a line starts and 0 where it ends. Lines of one block that only
+    whitespace separates make one span."""
+    spans: list[list[int]] = []
+    start: int | None = None
+    for pos, _kind, n in sorted((a for a in anchors if a[1] == "footnote"), key=lambda a: a[0]):
+        if n == 1:
+            start = pos
+        elif start is not None:
+            if spans and not text[spans[-1][1] : start].strip():
+                spans[-1][1] = pos
+            else:
+                spans.append([start, pos])
+            start = None
+    return [(a, b) for a, b in spans if b > a]
+
+
 # -- paragraphs --------------------------------------------------------------------------------
 
 
@@ -316,6 +395,8 @@ def _segments(lines: list[_Line], markdown: bool) -> list[_Segment]:
             carry = []
             if line.page is not None:
                 anchors.append((0, "page", line.page))
+            if line.footnote:
+                anchors += [(0, "footnote", 1), (len(text.strip()), "footnote", 0)]
             prev = segs[-1] if segs else None
             continues = (
                 prev is not None
@@ -453,12 +534,17 @@ def clean_document(
 ) -> CleanDocument:
     """Clean one loaded document; all spans are offsets into the returned text."""
     lines: list[_Line] = []
-    for page in raw.pages:
+    for n_page, page in enumerate(raw.pages):
         number = page.number if raw.has_page_numbers else None
         text = page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+        first_line = n_page > 0
         for chunk in text.split("\n"):
             clean = chunk.replace("\t", " ").replace("\xa0", " ").replace("\u00ad", "")
-            lines.append(_Line(clean.rstrip(), page=number, hard_break=chunk.endswith("  ")))
+            line = _Line(clean.rstrip(), page=number, hard_break=chunk.endswith("  "))
+            if line.text.strip():
+                line.page_start = first_line or bool(re.match(r" \S", clean))
+                first_line = False
+            lines.append(line)
         lines.append(_Line(""))  # a page break ends a paragraph unless mid-sentence
     stats: dict[str, Any] = {}
     if raw.has_page_numbers:
@@ -468,6 +554,7 @@ def clean_document(
         lines = _extract_markers(lines)
         stats["removed_lines"] = _drop_repeated_lines(lines)
     stats["removed_lines"] += _drop_web_footer(lines)
+    stats["footnote_blocks"] = _mark_footnotes(lines)
     markdown = any(_MD_HEADING.match(line.text) for line in lines)
     segs = _segments(lines, markdown)
     if ocr_repair and segs:
@@ -491,6 +578,7 @@ def clean_document(
     if text:
         text += "\n"
     pages, n_markers = _page_spans(anchors, len(text), exact=raw.has_page_numbers)
+    footnotes = _footnote_spans(anchors, text)
     stats["page_markers"] = n_markers
 
     hint = raw.metadata.get("section_hint")
@@ -509,6 +597,7 @@ def clean_document(
         text=text,
         pages=pages,
         sections=sections,
+        footnotes=footnotes,
         metadata=dict(raw.metadata),
         warnings=list(raw.warnings),
         language=detect_language(text[:20000]),

@@ -54,6 +54,9 @@ class CleanDocument:
     text: str
     pages: list[PageSpan]
     sections: list[SectionSpan]
+    # (start, end) of each page footnote that the text export ran into the body text:
+    # kept in the text (it is what was searched), left out of what answers quote.
+    footnotes: list[tuple[int, int]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     language: str = "sv"
@@ -65,6 +68,14 @@ class CleanDocument:
         if not hit:
             return None, None, False
         return hit[0].number, hit[-1].number, any(p.estimated for p in hit)
+
+    def footnotes_within(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The footnote spans overlapping [start, end), relative to ``start`` and clipped."""
+        return [
+            (max(a, start) - start, min(b, end) - start)
+            for a, b in self.footnotes
+            if a < end and b > start
+        ]
 
     def page_marks(self, start: int, end: int) -> list[tuple[int, int, bool]]:
         """Where each page overlapping [start, end) begins, relative to ``start``; empty
@@ -100,3 +111,5 @@ class Chunk:
     # at 0: a citation names the page its quote stands on, not the chunk's whole range.
     # Empty for a chunk on one page, which is most of them, so the index payload stays small.
     page_marks: list[tuple[int, int, bool]] = field(default_factory=list)
+    # Footnotes run into the text, as (start, end) into ``text`` (``CleanDocument.footnotes``).
+    footnotes: list[tuple[int, int]] = field(default_factory=list)

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 # Part of every document hash: bump when cleaning or payload shape changes in a way that
 # should re-ingest unchanged files.
 # 2: chunks carry ``page_marks`` (where each later page starts inside the chunk).
+# Not bumped when chunks gained ``footnotes``: the text, the chunks and so every point's id
+# stayed as they were, while a bump gives every point a new id, which reorders the search's
+# ties. An index built before has no footnotes until ``kunskap ingest --rebuild`` (or a
+# changed document); its answers stay as they were (docs/answerability.md).
 PIPELINE_VERSION = "2"
 
 # Points buffered across documents before one write; a failed write fails only its documents.
@@ -124,6 +128,9 @@ def chunk_payload(
             if chunk.page_marks
             else {}
         ),
+        # [[start, end], ...] into text: footnotes that answers leave out of their quotes;
+        # absent when there are none.
+        **({"footnotes": [[a, b] for a, b in chunk.footnotes]} if chunk.footnotes else {}),
         "language": chunk.language,
         "doc_language": doc.language,
         "doc_type": entry.doc_type,

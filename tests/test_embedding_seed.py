@@ -13,11 +13,14 @@ from tests.conftest import EMBEDDING_SEED
 def test_the_seed_holds_every_sample_sentence_as_the_model_computes_it(sample_services) -> None:
     settings = sample_services.settings
     identity = model_identity(settings.embedding)
-    texts = [
-        str(r.payload["text"])
-        for r in sample_services.index.scroll(settings.collection_name(), fields=["text"])
+    chunks = [
+        (str(r.payload["text"]), [tuple(span) for span in r.payload.get("footnotes") or []])
+        for r in sample_services.index.scroll(
+            settings.collection_name(), fields=["text", "footnotes"]
+        )
     ]
-    sentences = sorted({s for text in texts for s in quotable(text)})
+    texts = [text for text, _ in chunks]
+    sentences = sorted({s for text, notes in chunks for s in quotable(text, notes)})
     with np.load(EMBEDDING_SEED) as data:
         seed = {bytes(k).hex(): v for k, v in zip(data["keys"], data["vectors"], strict=True)}
     missing = [s for s in sentences if store_key(identity, s) not in seed]

@@ -48,6 +48,27 @@ def test_answerable_question_gets_verified_citations(sample_services: Services) 
     assert {"embed", "retrieve", "judge", "compose", "total"} <= result.timings_ms.keys()
 
 
+def test_a_footnote_run_into_the_report_is_quoted_as_itself(sample_services: Services) -> None:
+    # The scanned Göteborg report's footnote 3 stands in its text export between two pages,
+    # so unwrapping ran it into the text ("… förvaltningar. 3 |n-kindfinansiering innebar
+    # … 10 Utblick: Skola"). The chunk keeps it (it is what was searched) and marks it; the
+    # answer quotes it as a sentence of its own, without its number.
+    from assistant.answering import find_evidence
+
+    question = "Vad innebär in-kindfinansiering?"
+    hits = [h for h in find_evidence(question, services=sample_services).hits if h.footnotes]
+    assert hits
+    for hit in hits:
+        assert all(re.match(r"[%'’]?\d{0,2} ", hit.text[a:b]) for a, b in hit.footnotes)
+    result = answer(question, services=sample_services, log_needs=False)
+    assert result.status == "answered"
+    assert "In-kindfinansiering innebar att en förvaltning bidrar" in result.answer
+    assert "3 |n" not in result.answer and "Utblick" not in result.answer
+    assert_citations_consistent(result)
+    # The citation keeps the source's own text, footnote number and all.
+    assert any("3 |n-kindfinansiering" in c.text for c in result.citations)
+
+
 def test_question_outside_the_material_abstains(sample_services: Services) -> None:
     result = answer(
         "Vilka regler gäller för färdtjänst för personer över 65 år inom LSS?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.display import shown
+from assistant.display import quotable_text, shown, without_footnotes
 from kunskap.settings import DisplaySettings
 
 
@@ -97,3 +97,71 @@ def test_the_display_settings_decide_what_is_repaired() -> None:
     assert shown(raw, DisplaySettings(common_zipf=9.0)) == raw  # no word is that common
     long_rare = "arbetar ssmmanlagt cirka 4 000 personer"
     assert shown(long_rare, DisplaySettings(long_word_letters=11)) == long_rare
+
+
+def _cut(text: str, *notes: str) -> str:
+    return without_footnotes(text, [(text.index(n), text.index(n) + len(n)) for n in notes])
+
+
+def test_a_footnote_that_cut_a_sentence_leaves_it_whole() -> None:
+    text = (
+        "Plattformen etableras när doktoranden tar licentiatexamen\n\n"
+        "% Forte - Forskningsrådet för hälsa, arbetsliv och välfärd våren 2025. Sedan mer."
+    )
+    note = "% Forte - Forskningsrådet för hälsa, arbetsliv och välfärd"
+    assert _cut(text, note) == (
+        "Plattformen etableras när doktoranden tar licentiatexamen våren 2025. Sedan mer."
+    )
+    # Mid-sentence before a capital too: "… anställning i | 27 Affilierad … | Göteborgs Stad".
+    text = "En har sin andra anställning i\n\n27 Affilierad är ett begrepp. Göteborgs Stad."
+    assert _cut(text, "27 Affilierad är ett begrepp.") == (
+        "En har sin andra anställning i Göteborgs Stad."
+    )
+
+
+def test_a_footnote_between_paragraphs_leaves_a_paragraph_break() -> None:
+    text = "Ett slut.\n\n40 Förvaltningarna.\n\nSyftet med rapporten."
+    assert _cut(text, "40 Förvaltningarna.") == "Ett slut.\n\nSyftet med rapporten."
+    # A chapter heading after the footnote stays a line of its own.
+    text = "av närliggande förvaltningar.\n\n3 In-kind är bidrag. 10 Utblick: Skola\n\n2011 kom"
+    assert _cut(text, "3 In-kind är bidrag.") == (
+        "av närliggande förvaltningar.\n\n10 Utblick: Skola\n\n2011 kom"
+    )
+
+
+def test_footnotes_at_the_edges_and_none() -> None:
+    assert _cut("22 En fotnot. Och sedan text.", "22 En fotnot.") == "Och sedan text."
+    assert _cut("Text som slutar. 22 En fotnot.", "22 En fotnot.") == "Text som slutar."
+    assert without_footnotes("Oförändrad text.", []) == "Oförändrad text."
+
+
+def test_a_footnote_that_says_something_is_quoted_apart_without_its_number() -> None:
+    text = (
+        "Utvecklingsarbete ryms i budgetarna. Det gäller\n\n"
+        "3 |n-kindfinansiering innebar att en förvaltning bidrar med arbetstid.\n\n"
+        "5 Till Rådet finns en politisk gruppering knuten; Huvudmannagruppen. "
+        "Huvudmannagruppen | SKR\n\n"
+        "7 Partnerskapet, socialtjänst | SKR\n\n"
+        "% Forte - Forskningsrådet för hälsa, arbetsliv och välfärd\n\n"
+        "30 Se Centrum för forskning om missbruk för mer information. "
+        "framför allt forskning."
+    )
+    notes = (
+        "3 |n-kindfinansiering innebar att en förvaltning bidrar med arbetstid.\n\n"
+        "5 Till Rådet finns en politisk gruppering knuten; Huvudmannagruppen. "
+        "Huvudmannagruppen | SKR\n\n"
+        "7 Partnerskapet, socialtjänst | SKR\n\n"
+        "% Forte - Forskningsrådet för hälsa, arbetsliv och välfärd\n\n"
+        "30 Se Centrum för forskning om missbruk för mer information."
+    )
+    start = text.index(notes)
+    quotable = quotable_text(text, [(start, start + len(notes))])
+    assert quotable.split("\n\n") == [
+        "Utvecklingsarbete ryms i budgetarna. Det gäller framför allt forskning.",
+        # Said in a sentence: quoted, without its number and the web page's title after it.
+        "|n-kindfinansiering innebar att en förvaltning bidrar med arbetstid.",
+        "Till Rådet finns en politisk gruppering knuten; Huvudmannagruppen.",
+        # A web page's title, a source's name and a pointer elsewhere are not.
+    ]
+    assert shown("|n-kindfinansiering innebar att …").startswith("In-kindfinansiering")
+    assert quotable_text("Oförändrad text.", []) == "Oförändrad text."

@@ -171,6 +171,58 @@ def test_metadata_warnings_title_and_language_carried_over() -> None:
     assert "ocr" not in doc.stats
 
 
+def test_a_pages_footnotes_are_marked_and_left_in_the_text() -> None:
+    # The OCR export of seed 004: footnotes stand between a page's last line and the next
+    # page's first line, which is indented by one space. Unwrapping runs them into the
+    # sentence; the text stays so (it is what is searched), the footnote gets a span.
+    text = (
+        "Metodhandledare och 1:e socialsekreterare arbetar med att ge stöd i det dagliga\n"
+        "arbetet och på metodhandledarna ligger att fånga upp utmaningar och\n"
+        "\n"
+        "22 En av enheterna har sedan ungefär tio år arbetat med en snarlik modell.\n"
+        " framgångar så att dessa kan vävas in i enhetens analysarbete och följas upp\n"
+        "över tid i verksamheten.\n"
+    )
+    doc = clean_document(raw_text(text))
+    assert doc.stats["footnote_blocks"] == 1
+    assert [doc.text[a:b] for a, b in doc.footnotes] == [
+        "22 En av enheterna har sedan ungefär tio år arbetat med en snarlik modell."
+    ]
+    assert "modell. framgångar så att" in doc.text
+
+
+def test_a_footnote_of_two_lines_and_ocrd_numbers_is_one_span() -> None:
+    text = (
+        "Därutöver stödjer man kommunerna med statistik- och analyskapacitet. I de rapporter\n"
+        "som FoU i Väst publicerar bygger\n"
+        "\n"
+        "%6 Se SKR:s hemsida Regional samverkan och stödstruktur, RSS | SKR\n"
+        "[ FoU i Väst | Göteborgsregionen (GR)\n"
+        "\n"
+        " man också in bästa tillgängliga kunskap, för att kommunerna ska få ett samlat stöd\n"
+        "för det man fortsatt behöver arbeta med eller utveckla.\n"
+    )
+    doc = clean_document(raw_text(text))
+    assert [doc.text[a:b] for a, b in doc.footnotes] == [
+        "%6 Se SKR:s hemsida Regional samverkan och stödstruktur, RSS | SKR "
+        "[ FoU i Väst | Göteborgsregionen (GR)"
+    ]
+
+
+def test_numbered_text_that_is_not_followed_by_a_page_start_is_not_a_footnote() -> None:
+    text = (
+        "Rapporten har flera delar som beskrivs nedan i tur och ordning för läsaren här.\n"
+        "\n"
+        "3 Metod och material\n"
+        "\n"
+        "Vi har intervjuat femtio personer i fyra förvaltningar och läst deras dokument.\n"
+    )
+    doc = clean_document(raw_text(text))
+    assert doc.stats["footnote_blocks"] == 0
+    assert doc.footnotes == []
+    assert "3 Metod och material" in [s.heading for s in doc.sections]
+
+
 # -- the real seeds ---------------------------------------------------------------------------
 
 
@@ -202,6 +254,15 @@ def test_seed_004_sections_and_repair(report) -> None:
     ocr = report.stats["ocr"]
     assert ocr["applied"] and ocr["unknown_after"] < ocr["unknown_before"] / 4
     assert "engagerade i systematisk uppföljning" in report.text
+
+
+def test_seed_004_footnotes_are_marked(report) -> None:
+    notes = [report.text[a:b] for a, b in report.footnotes]
+    assert len(notes) >= 15
+    assert "% Forte - Forskningsrådet för hälsa, arbetsliv och välfärd" in notes
+    assert all(note[:1].isdigit() or note[:1] in "%'’" for note in notes)
+    # The body text around them stays as unwrapping left it.
+    assert "licentiatexamen\n\n% Forte - Forskningsrådet" in report.text
 
 
 def test_seed_001_repeated_meeting_header_removed_once_kept() -> None:
