@@ -5,7 +5,8 @@ day or a count needs a sentence about its topic that gives one: this is what mak
 near-misses decline (the topic is in the material, the number is not). The composer reads
 the same kinds (``AskedFact.stated_in``) to put the sentence giving the fact first, so that
 an answer quotes the fact the question was judged answerable by. Place, definition (what an
-acronym stands for) and reason are recognised for the composer only.
+acronym stands for), explanation (what a notion is) and reason are recognised for the
+composer only.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ AskedKind = Literal[
     "count",
     "place",
     "definition",
+    "explanation",
     "reason",
 ]
 
@@ -376,6 +378,44 @@ def _gives_definition(asked: AskedFact, sentence: str) -> bool:
     )
 
 
+# What a notion is: "Vad är beprövad erfarenhet?", "Vad innebär en kontaktfamilj?", "Vad menas
+# med kunskapsbaserad socialtjänst?"; a question of one part only. Swedish only: the sources
+# cannot contain an English question's words. An acronym's expansion is "definition" above.
+_EXPLANATION_Q = re.compile(
+    r"^\W*vad\s+(?:är|innebär|betyder|(?:menas|avses)\s+med)\s+"
+    r"(?:(?:en|ett|begreppet|termen|uttrycket)\s+)?"
+    r"(?P<notion>(?:(?!\b(?:hur|vad|vilk\w*|när|vem|var|varför)\b)[^?.!]){3,60}?)\s*[?.!]?\s*$",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+# What follows the notion in a sentence that says what it is: "Beprövad erfarenhet är kunskap
+# som …", "… innebär att …", "… definieras som …".
+_COPULAS = frozenset("är innebär betyder avser definieras kallas beskrivs handlar".split())
+
+
+def _gives_explanation(asked: AskedFact, sentence: str) -> bool:
+    """A sentence that opens with the asked notion, as its subject, and says what it is
+    ("Beprövad erfarenhet är kunskap som är provad …", "Den beprövade erfarenheten är …"),
+    or "Med <notion> avses/menas …". Not one that only names it ("En poäng med beprövad
+    erfarenhet är alltså …")."""
+    found = _EXPLANATION_Q.search(asked.question)
+    notion = analyze(found.group("notion")) if found else []
+    if not notion:
+        return False
+    words = [w.group().lower() for w in _WORDS.finditer(sentence)][: len(notion) + 6]
+    stems = [(analyze(w) or [""])[0] for w in words]
+    for start in range(min(4, len(words))):
+        run = [i for i in range(start, len(words)) if stems[i]][: len(notion)]
+        if [stems[i] for i in run] != notion or not run or run[0] != start:
+            continue
+        after = words[run[-1] + 1] if run[-1] + 1 < len(words) else ""
+        if after in _COPULAS:
+            return start == 0 or all(not stems[i] for i in range(start))
+        if start > 0 and words[start - 1] == "med" and after in {"avses", "menas"}:
+            return True
+    return False
+
+
 _REASON_Q = re.compile(r"^\W*(?:varför|why)\b|\b(?:av vilken anledning|vad beror det på)\b", re.I)
 # Words that give a reason or a consequence: "eftersom …", "Genom att personalen är vaccinerad
 # kan man minska risken …", "Det betyder att hon har rätt …", "… kräver att man möts".
@@ -395,6 +435,7 @@ _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "count": _COUNT_Q,
     "place": _PLACE_Q,
     "definition": _DEFINITION_Q,
+    "explanation": _EXPLANATION_Q,
     "reason": _REASON_Q,
 }
 _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
@@ -407,5 +448,6 @@ _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
     "count": _gives_count,
     "place": lambda _, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,
+    "explanation": _gives_explanation,
     "reason": lambda _, s: bool(_REASON.search(s)),
 }
