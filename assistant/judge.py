@@ -26,7 +26,7 @@ from typing import Protocol
 from assistant import answerability
 from assistant.llm import LLM
 from assistant.models import AnswerStatus
-from assistant.passages import Passage, Weight, choose, find_passages
+from assistant.passages import Passage, Weight, choose, find_passages, nearest
 from assistant.prompts import load_prompt
 from assistant.question import QuestionAnalysis
 from assistant.retrieval import Hit
@@ -113,7 +113,8 @@ class RulesJudge:
         confidence = min(verdict.confidence, 0.49)
         # Passages are looked for only where they can make the verdict partial.
         if _partial_reason(verdict.reason) and evidence.passages:
-            return Judgement("partial", confidence, verdict.reason, evidence.passages[:1])
+            shown = nearest(evidence.passages, tuning=evidence.passage_tuning)
+            return Judgement("partial", confidence, verdict.reason, shown)
         return Judgement("declined", confidence, verdict.reason)
 
 

@@ -361,7 +361,9 @@ class PassageSettings(_Group):
     # questions / words shown): best passage alone 0.55 / 32; up to 3 passages naming half
     # the question 0.63 / 51; up to 3 naming 0.3 of it 0.66 / 70; the sentence composer
     # 0.75 / 96.
-    max_passages: int = Field(3, ge=1, description="Passages an answer shows at most.")
+    max_passages: int = Field(
+        3, ge=1, description="Passages an answer, or a partial answer, shows at most."
+    )
     support_coverage: float = Field(
         0.3,
         ge=0,

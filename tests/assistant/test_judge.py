@@ -43,6 +43,20 @@ def test_the_rules_say_partial_when_the_topic_is_there_but_not_the_asked_fact() 
     assert "motiverande samtal" in judgement.passages[0].text
 
 
+def test_a_partial_verdict_shows_the_nearest_passages_each_once() -> None:
+    # The asked fact may stand in a passage after the best one, which the rules cannot tell
+    # (issue 16 §2: "show the nearest passages"): up to three, none repeating another.
+    course = "Kursen i motiverande samtal ges av FoU-enheten för nya medarbetare."
+    judgement = RulesJudge(AnswerSettings()).judge(
+        evidence("Hur mycket kostar utbildningen i motiverande samtal?", TRAINING, course, TRAINING)
+    )
+    assert judgement.status == "partial", judgement
+    texts = [p.text for p in judgement.passages]
+    assert 2 <= len(texts) <= 3
+    assert any("12 oktober" in t for t in texts) and any("nya medarbetare" in t for t in texts)
+    assert sum("12 oktober" in t for t in texts) == 1  # the repeated hit is shown once
+
+
 def test_the_rules_decline_when_nothing_is_relevant() -> None:
     judgement = RulesJudge(AnswerSettings()).judge(
         evidence("Vilka regler gäller för färdtjänst till dagverksamhet?", OTHER)
