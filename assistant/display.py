@@ -34,6 +34,10 @@ _LONE_APOSTROPHE = re.compile(r"(?:(?<=\s)|^)['’]+\s+")
 _BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
 # ... and glued to the word it begins: "|bland PDSA" (Ibland), "|n-kindfinansiering".
 _BAR_AS_CAPITAL_I = re.compile(r"^\|(?=[a-zåäö])")
+# A full stop with the next sentence glued to it in the source: "… som du behöver.Som
+# familjehem får du …" (three FAQ answers of the sample corpus). Only after two lower-case
+# letters: not after an abbreviation in capitals ("enligt SoL.Det").
+_RUN_TOGETHER = re.compile(r"(?<=[a-zåäö]{2})([.!?])(?=[A-ZÅÄÖ][a-zåäö])")
 # Markdown emphasis left over where it spanned more than the quoted sentence ("**Tid för
 # respektive nätverk."), and the list marker of a line quoted as a sentence.
 _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
@@ -182,7 +186,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     given)."""
     t = tuning or DEFAULTS
     numbers = (t.known_zipf, t.common_zipf, t.dominance_zipf, t.safe_zipf, t.long_word_letters)
-    text = _EMPHASIS_MARK.sub("", text)
+    text = _RUN_TOGETHER.sub(r"\1 ", _EMPHASIS_MARK.sub("", text))
     text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
     text = _BAR_AS_CAPITAL_I.sub("I", _BAR_AS_I.sub("I ", text))
     text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence

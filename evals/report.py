@@ -92,8 +92,8 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
         "that do not address the question. A lower bound: another document may say the same. "
         "words: the answer's length in words (mean). shown with a defect: the share of "
         "answers (and partial answers) whose quoted text shows markdown, a footnote mark, a "
-        "footnote's text run into the prose, an OCR'd bullet, a fragment or a repeated "
-        "sentence (`evals/shown_text.py`; issue 16 §1 "
+        "footnote's text run into the prose, an OCR'd bullet, two sentences run together, a "
+        "fragment or a repeated sentence (`evals/shown_text.py`; issue 16 §1 "
         "asks for none).",
         "- expected status: answerable → answered; a near-miss (the material treats the topic, "
         "not the asked fact) → partial; else declined. Wrong refusals count partial and "

@@ -2,7 +2,8 @@
 
 The issue's bar for the answer text is "no filler": no markdown left over from the source,
 no footnote marks fused into words, no footnote's own text run into the prose, no OCR'd
-bullet glyph in front of a quote, no fragment cut mid-sentence, no sentence said twice. Each
+bullet glyph in front of a quote, no two sentences run together, no fragment cut
+mid-sentence, no sentence said twice. Each
 quoted piece of an answer (the text before a ``[n]``) is checked for these, so the
 evaluation reports how many answers show one. The checks are deliberately narrow: each
 pattern is one a reader would call broken, and none of them fires on clean Swedish prose
@@ -21,7 +22,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-KINDS = ("markup", "footnote_mark", "footnote_text", "ocr_bullet", "fragment", "repeated")
+KINDS = (
+    "markup",
+    "footnote_mark",
+    "footnote_text",
+    "ocr_bullet",
+    "run_together",
+    "fragment",
+    "repeated",
+)
 
 # A quoted piece and its marker: "Texten här [2]." (the marker sits before the full stop,
 # which goes with it).
@@ -43,6 +52,10 @@ _FOOTNOTE_MARK = re.compile(r"[®™]|(?<=[\w.])['’]\?(?=[\s;,]|$)")
 # before a capital it can be too, which in this corpus happens in a footnote only ("24 |
 # Regionalt stödcentrum heder …", itself footnote text).
 _FOOTNOTE_TEXT = re.compile(r"(?:^|(?<=[^\d\s])\s)%\d{0,2}\s|\s\|\s[A-ZÅÄÖ]")
+# Two sentences run together, the space after the full stop missing in the source: "… som du
+# behöver.Som familjehem får du …" (two lower-case letters before the stop: not after an
+# abbreviation in capitals, "enligt SoL.Det").
+_RUN_TOGETHER = re.compile(r"(?<=[a-zåäö]{2})[.!?](?=[A-ZÅÄÖ][a-zåäö])")
 # A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
 _OCR_BULLET = re.compile(r"^[eo]\s+\W*[A-ZÅÄÖ]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
@@ -68,6 +81,8 @@ def piece_defects(piece: str) -> set[str]:
         found.add("footnote_mark")
     if _FOOTNOTE_TEXT.search(piece):
         found.add("footnote_text")
+    if _RUN_TOGETHER.search(piece):
+        found.add("run_together")
     text = piece.lstrip("-•– ").strip()
     list_line = text != piece.strip()  # an item shown one to a line: "- vad kostar det"
     if _OCR_BULLET.match(text):

@@ -20,8 +20,8 @@ TARGETS = {
     "false_abstention_rate": 0.05,
     "api_p95_ms": 300.0,
     # §1 "no filler": no answer whose quoted text shows markdown, a footnote mark, a
-    # footnote's text run into the prose, an OCR'd bullet, a fragment cut mid-sentence or a
-    # repeated sentence (evals/shown_text.py).
+    # footnote's text run into the prose, an OCR'd bullet, two sentences run together, a
+    # fragment cut mid-sentence or a repeated sentence (evals/shown_text.py).
     "shown_with_defect": 0.0,
 }
 

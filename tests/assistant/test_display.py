@@ -165,3 +165,12 @@ def test_a_footnote_that_says_something_is_quoted_apart_without_its_number() -> 
     ]
     assert shown("|n-kindfinansiering innebar att …").startswith("In-kindfinansiering")
     assert quotable_text("Oförändrad text.", []) == "Oförändrad text."
+
+
+def test_two_sentences_run_together_in_the_source_are_shown_apart() -> None:
+    # Three FAQ answers of the sample corpus lack the space after a full stop.
+    assert shown("Hjälp som du behöver.Som familjehem får du ersättning.") == (
+        "Hjälp som du behöver. Som familjehem får du ersättning."
+    )
+    assert shown("Läs mer på Kunskapsguiden.se i dag.") == "Läs mer på Kunskapsguiden.se i dag."
+    assert shown("Det står i SoL.Det gäller.") == "Det står i SoL.Det gäller."

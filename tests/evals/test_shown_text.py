@@ -31,6 +31,7 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("% Inom GR planeras flera utbildningar i relation till den nya lagen", "footnote_text"),
         ("e Funktionshinder för utförare, 2024", "ocr_bullet"),
         ("o Äldreområdet för utförare, publiceras hösten 2025", "ocr_bullet"),
+        ("ska de ge dig hjälp som du behöver.Som familjehem får du ersättning", "run_together"),
         ("utifrån en kunskapsbas som utgår ifrån vetenskap och beprövad erfarenhet", "fragment"),
     ],
 )
@@ -51,6 +52,8 @@ def test_each_kind_of_defect_is_found(piece: str, kind: str) -> None:
         "Det gäller inom skolan. | detta fall är flera forskare knutna",  # OCR's "I"
         "- Vad kostar det?",
         "- vad kostar det",  # a list's item, shown one to a line
+        "Läs mer på Kunskapsguiden.se om familjehem",  # a domain, not two sentences
+        "Det står i SoL.Det gäller alla",  # after an abbreviation in capitals: left alone
     ],
 )
 def test_clean_prose_has_no_defect(piece: str) -> None:
@@ -78,6 +81,7 @@ def test_summary_counts_answers_with_any_defect_and_each_kind() -> None:
         "footnote_mark": 0,
         "footnote_text": 0,
         "ocr_bullet": 0,
+        "run_together": 0,
         "fragment": 1,
         "repeated": 0,
     }
