@@ -186,7 +186,12 @@ def _extractive(
             judgement.passages, language=analysis.language, display=services.settings.display
         )
         return citations.verify(
-            text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
+            text,
+            hits,
+            quotes=quotes,
+            embed=cross,
+            tuning=services.settings.citations,
+            display=services.settings.display,
         )
     by_meaning = cross is not None or services.settings.answer.by_meaning == "all"
     text, quotes = extractive.compose(
@@ -203,7 +208,12 @@ def _extractive(
         tuning=services.settings.answer,
     )
     return citations.verify(
-        text, hits, quotes=quotes, embed=cross, tuning=services.settings.citations
+        text,
+        hits,
+        quotes=quotes,
+        embed=cross,
+        tuning=services.settings.citations,
+        display=services.settings.display,
     )
 
 

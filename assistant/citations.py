@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.display import shown
 from assistant.models import Citation
 from assistant.question_terms import specific_terms
 from assistant.retrieval import Hit
 from kunskap.analysis import analyze, term_set
-from kunskap.settings import CitationSettings
+from kunskap.settings import CitationSettings, DisplaySettings
 from kunskap.text import split_sentences
 
 # A citation marker "[n]" with the space before it; evals read answers with it too.
@@ -66,11 +67,19 @@ class VerifiedAnswer:
     removed_markers: int
 
 
-def lexical_support(claim: str, source: str) -> float:
+def lexical_support(claim: str, source: str, source_terms: set[str] | None = None) -> float:
     claim_terms = set(analyze(claim))
     if not claim_terms:
         return 1.0
-    return len(claim_terms & set(analyze(source))) / len(claim_terms)
+    terms = source_terms if source_terms is not None else set(analyze(source))
+    return len(claim_terms & terms) / len(claim_terms)
+
+
+def readable_terms(source: str, display: DisplaySettings | None = None) -> set[str]:
+    """The terms of ``source`` as written and as a reader is shown it: a quote's OCR residue
+    is repaired for the reader ("Géteborgsregionens" → "Göteborgsregionens", ``display.py``),
+    and the quote must still count as the source's own words."""
+    return term_set(source) | term_set(shown(source, display))
 
 
 def best_quote(claim: str, source: str, tuning: CitationSettings = DEFAULTS) -> str:
@@ -96,13 +105,13 @@ def _supported(
     embed: EmbedFn | None,
     cache: dict[str, np.ndarray],
     tuning: CitationSettings,
+    source_terms: set[str],
 ) -> tuple[bool, str]:
-    source_terms = term_set(source)
     # A name, acronym or number the source never mentions cannot be supported by it,
     # however close the rest of the sentence is ("… godkännas av IVO" from a text without IVO).
     if any(t not in source_terms for t in specific_terms(claim)):
         return False, ""
-    if lexical_support(claim, source) >= tuning.lexical_support:
+    if lexical_support(claim, source, source_terms) >= tuning.lexical_support:
         return True, best_quote(claim, source, tuning)
     if embed is None:
         return False, ""
@@ -125,6 +134,7 @@ def verify(
     embed: EmbedFn | None = None,
     keep_uncited: Callable[[str], bool] | None = None,
     tuning: CitationSettings | None = None,
+    display: DisplaySettings | None = None,
 ) -> VerifiedAnswer:
     """Check every [n] in ``answer`` against ``sources`` (1-based), renumber, build citations.
 
@@ -134,11 +144,13 @@ def verify(
     (extractive answers); otherwise the best supporting sentences are looked up.
     ``keep_uncited`` decides whether a sentence without any citation may stay (the refusal
     sentence, framing lines); by default only framing lines ending in ':' do.
-    ``tuning`` is ``Settings.citations`` (its defaults when not given).
+    ``tuning`` is ``Settings.citations`` and ``display`` ``Settings.display`` (how the
+    composers clean what they show; their defaults when not given).
     """
     tuning = tuning or DEFAULTS
     keep_uncited = keep_uncited or (lambda s: bool(_FRAMING.search(s)))
     cache: dict[str, np.ndarray] = {}
+    terms: dict[str, set[str]] = {}
     renumber: dict[int, int] = {}
     source_quotes: dict[int, list[str]] = {}
     kept_lines: list[str] = []
@@ -156,7 +168,10 @@ def verify(
                 if not 1 <= n <= len(sources):
                     removed += 1
                     continue
-                ok, quote = _supported(claim, sources[n - 1].text, embed, cache, tuning)
+                source = sources[n - 1].text
+                if source not in terms:
+                    terms[source] = readable_terms(source, display)
+                ok, quote = _supported(claim, source, embed, cache, tuning, terms[source])
                 if not ok:
                     removed += 1
                     continue

@@ -101,6 +101,54 @@ def _repaired_word(
     return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
 
+# A word OCR wrote with "é" for "ä", "ö" or "å", often with a letter beside it
+# ("Géteborgsregionens", "nétverksmoéten", "Maénga", "omrédden", "beddéma"): ingest's
+# repair (ingest/ocr_repair.py) left these in the Göteborg report, and repairing them there
+# would change the text that is searched. What a reader is shown is read again here.
+_E_WORD = re.compile(r"\b[^\W\d_]*é[^\W\d_]*\b")
+_E_READINGS = (("oé", ("ö",)), ("aé", ("ä", "å")), ("éa", ("ä", "å")), ("éi", ("ä",)),
+               ("é", ("ä", "ö", "å")))  # fmt: skip
+
+
+def _e_variants(word: str) -> set[str]:
+    """Readings of ``word`` with up to two of its "é"s read as å/ä/ö, each reading also with
+    one doubled letter collapsed ("omrédden" → "områden")."""
+    found = {word}
+    for _ in range(2):
+        more = set()
+        for text in found:
+            at = text.find("é")
+            if at < 0:
+                continue
+            for pattern, letters in _E_READINGS:
+                start = at - 1 if pattern[0] != "é" else at
+                if start < 0 or not text.startswith(pattern, start):
+                    continue
+                more |= {text[:start] + ch + text[start + len(pattern) :] for ch in letters}
+        found |= more
+    found = {w for w in found if "é" not in w}
+    return found | {w[:i] + w[i + 1 :] for w in found for i in range(1, len(w)) if w[i] == w[i - 1]}
+
+
+@lru_cache(maxsize=5_000)
+def _e_repaired(word: str) -> str:
+    """``word`` read with its "é"s as å/ä/ö when exactly one reading is a known word or a
+    compound of two (ingest's measure: wordfreq's list, or two common words) and the word as
+    written is neither; "idé", "kvalitén" and "Iréne" stay."""
+    from ingest.ocr_repair import KNOWN_ZIPF, default_repairer
+
+    repairer = default_repairer()
+    lower = word.lower()
+    if repairer.word_score(lower) >= KNOWN_ZIPF:
+        return word
+    scored = {v: repairer.word_score(v) for v in _e_variants(lower)}
+    good = sorted((z, v) for v, z in scored.items() if z >= KNOWN_ZIPF)
+    if not good or (len(good) > 1 and good[-1][0] - good[-2][0] < 1.0):
+        return word  # none, or two readings about as likely
+    fixed = good[-1][1]
+    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+
+
 def _one_as_i(text: str) -> str:
     def read(m: re.Match[str]) -> str:
         before = text[: m.start()].rsplit(None, 1)[-1]
@@ -193,4 +241,5 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _IS_BEFORE_YEAR.sub("år", _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text))
     text = _one_as_i(text)
+    text = _E_WORD.sub(lambda m: _e_repaired(m.group()), text)
     return _WORD.sub(lambda m: _repaired_word(m.group(), *numbers), text)

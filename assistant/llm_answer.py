@@ -82,6 +82,7 @@ def from_llm(turn: Turn, embed: extractive.EmbedFn) -> Generator[AnswerDelta, No
                 hits,
                 embed=embed if language != "sv" else None,
                 tuning=services.settings.citations,
+                display=services.settings.display,
             )
             draft.mode = "llm"
         elif raw:

@@ -100,6 +100,7 @@ def _partial_text(
         quotes=quotes,
         keep_uncited=lambda s: s.endswith(":") or s in framing,
         tuning=settings.citations,
+        display=settings.display,
     )
     return verified if verified.citations else None
 

@@ -36,6 +36,24 @@ def test_citation_to_a_source_that_does_not_support_the_sentence_is_removed() ->
     assert result.text == "Familjehemmet ska få utbildning och handledning [1]."
 
 
+def test_a_quote_shown_with_its_ocr_residue_repaired_is_still_the_sources() -> None:
+    # The reader is shown "Göteborgsregionens" for the scan's "Géteborgsregionens"
+    # (display.shown); a name the source "never mentions" would otherwise drop the sentence.
+    source = make_hit(
+        "Konceptet har sitt ursprung i ett initiativ, år 2014, i Géteborgsregionens "
+        "kommunalförbund (GR). Västra Goétalandsregionen deltar."
+    )
+    shown_answer = (
+        "Konceptet har sitt ursprung i ett initiativ, år 2014, i Göteborgsregionens "
+        "kommunalförbund (GR) [1]. Västra Götalandsregionen deltar [1]."
+    )
+    result = verify(shown_answer, [source])
+    assert result.dropped_sentences == 0 and result.removed_markers == 0
+    assert "Géteborgsregionens" in result.citations[0].text  # the source's own text
+    # A name the source does not hold is still not supported by it.
+    assert verify("Initiativet kom från Stockholmsregionen (GR) [1].", [source]).citations == []
+
+
 def test_number_without_a_source_is_never_kept() -> None:
     result = verify("Beslutet ska prövas av förvaltningsrätten [7].", [LVU])
     assert result.citations == []

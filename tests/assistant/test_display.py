@@ -174,3 +174,27 @@ def test_two_sentences_run_together_in_the_source_are_shown_apart() -> None:
     )
     assert shown("Läs mer på Kunskapsguiden.se i dag.") == "Läs mer på Kunskapsguiden.se i dag."
     assert shown("Det står i SoL.Det gäller.") == "Det står i SoL.Det gäller."
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        # OCR's "é" for å/ä/ö in the scanned Göteborg report, as answers quoted it.
+        ("Västra Goétalandsregionen", "Västra Götalandsregionen"),
+        ("i Géteborgsregionens kommunalförbund", "i Göteborgsregionens kommunalförbund"),
+        ("regelbundna nétverksmoéten", "regelbundna nätverksmöten"),
+        ("Maénga deltog", "Många deltog"),
+        ("att beddéma behoven", "att bedöma behoven"),
+        ("inom dessa omrédden", "inom dessa områden"),
+        ("samhaéllsplanering", "samhällsplanering"),
+    ],
+)
+def test_ocr_e_for_a_swedish_letter_is_read_again(raw: str, clean: str) -> None:
+    assert shown(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text", ["en ny idé", "nya idéer", "kvalitén", "Iréne Blomqvist, Ale", "ett café", "René"]
+)
+def test_words_spelt_with_e_acute_stay(text: str) -> None:
+    assert shown(text) == text
