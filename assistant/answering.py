@@ -185,28 +185,21 @@ def _extractive(
         text, quotes = passages.compose(
             judgement.passages, language=analysis.language, display=services.settings.display
         )
-        return citations.verify(
-            text,
+    else:
+        by_meaning = cross is not None or services.settings.answer.by_meaning == "all"
+        text, quotes = extractive.compose(
             hits,
-            quotes=quotes,
-            embed=cross,
-            tuning=services.settings.citations,
+            list(analysis.key_terms),
+            max_sentences=services.settings.answer.max_sentences,
+            language=analysis.language,
+            query_vec=Retriever(services).embed_query(analysis.text) if by_meaning else None,
+            embed=embed if by_meaning else None,
+            asked=analysis.asked,
+            source_terms=list(analysis.source_terms),
+            max_embedded=services.settings.answer.semantic_candidates,
             display=services.settings.display,
+            tuning=services.settings.answer,
         )
-    by_meaning = cross is not None or services.settings.answer.by_meaning == "all"
-    text, quotes = extractive.compose(
-        hits,
-        list(analysis.key_terms),
-        max_sentences=services.settings.answer.max_sentences,
-        language=analysis.language,
-        query_vec=Retriever(services).embed_query(analysis.text) if by_meaning else None,
-        embed=embed if by_meaning else None,
-        asked=analysis.asked,
-        source_terms=list(analysis.source_terms),
-        max_embedded=services.settings.answer.semantic_candidates,
-        display=services.settings.display,
-        tuning=services.settings.answer,
-    )
     return citations.verify(
         text,
         hits,
