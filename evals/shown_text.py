@@ -92,9 +92,14 @@ def piece_defects(piece: str) -> set[str]:
     return found
 
 
+# The same read as "?" after a full stop, which the citation marker then stands before:
+# "… hälso- och sjukvård [1].? I landet …" (the piece itself ends before the marker).
+_STOP_QUESTION = re.compile(r"\[\d+\]\.\?!?(?=\s|$)")
+
+
 def defects(answer: str) -> set[str]:
     """Every kind of defect that one or more quoted pieces of ``answer`` show."""
-    found: set[str] = set()
+    found: set[str] = {"footnote_mark"} if _STOP_QUESTION.search(answer) else set()
     seen: set[str] = set()
     for piece in pieces(answer):
         found |= piece_defects(piece)

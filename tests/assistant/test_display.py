@@ -198,3 +198,11 @@ def test_ocr_e_for_a_swedish_letter_is_read_again(raw: str, clean: str) -> None:
 )
 def test_words_spelt_with_e_acute_stay(text: str) -> None:
     assert shown(text) == text
+
+
+def test_a_question_mark_after_a_full_stop_is_a_footnote_mark() -> None:
+    assert shown("Inom hälso- och sjukvård.? I landet finns en RSS per län.") == (
+        "Inom hälso- och sjukvård. I landet finns en RSS per län."
+    )
+    assert shown("Metodhandledare.?! Dessa personer.") == "Metodhandledare. Dessa personer."
+    assert shown("Vad kostar det? Det står inte.") == "Vad kostar det? Det står inte."

@@ -71,6 +71,15 @@ def test_a_sentence_quoted_twice_is_repeated_whatever_its_marker_and_case() -> N
     assert defects(INTRO + "Modellen har två steg [1]. Steg ett är en inventering [1].") == set()
 
 
+def test_a_footnote_read_as_a_question_mark_after_the_stop_is_a_footnote_mark() -> None:
+    answer = INTRO + "GR är en av fyra strukturer inom hälso- och sjukvård [1].? I landet [1]."
+    assert defects(answer) == {"footnote_mark"}
+    assert defects(INTRO + "Dessa är metodhandledare [1].?! Dessa personer [1].") == {
+        "footnote_mark"
+    }
+    assert defects(INTRO + "Vad kostar det [1]? Det står inte [1].") == set()
+
+
 def test_summary_counts_answers_with_any_defect_and_each_kind() -> None:
     summary = summarise([{"markup", "fragment"}, set(), ["markup"], []])
     assert summary["answers"] == 4
