@@ -46,6 +46,10 @@ _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
 _LEADING_MARKER = re.compile(r"^(?:[-•–✓]\s+)+|(?<=[.!?] )(?:[-•–✓]\s+)+(?=[A-ZÅÄÖ])")
 # A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
 _OCR_BULLET = re.compile(r"^[eo]\s+(?=\W*[A-ZÅÄÖ])")  # also before a quote: e ”EBP-…”
+# ... and inside a list OCR ran into one line, after its lead-in, an item or a year: "inom
+# socialtjänsten: e Barn och unga, 2022; e Funktionshinder …", "mars 2025 o Äldreområdet …".
+# After a year the item had no separator of its own: it gets a semicolon.
+_OCR_BULLET_INSIDE = re.compile(r"(?:(?<=[:;,])|(?<=\d{4})(?P<year>))\s+[eo]\s+(?=[A-ZÅÄÖ])")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # OCR read the word "i" as "1": "finns 1 kommunerna", "socialchefer 1 NSK-S", "FoU 1 Väst".
 # A lone 1 after a word is read as "i" only where a number cannot stand: before a
@@ -240,6 +244,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
     text = _BAR_AS_CAPITAL_I.sub("I", _BAR_AS_I.sub("I ", text))
     text = _OCR_BULLET.sub("", _LEADING_MARKER.sub("", text))  # also after a sentence
+    text = _OCR_BULLET_INSIDE.sub(lambda m: "; " if m.group("year") is not None else " ", text)
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _IS_BEFORE_YEAR.sub("år", _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text))
     text = _one_as_i(text)

@@ -58,6 +58,8 @@ _FOOTNOTE_TEXT = re.compile(r"(?:^|(?<=[^\d\s])\s)%\d{0,2}\s|\s\|\s[A-ZÅÄÖ]")
 _RUN_TOGETHER = re.compile(r"(?<=[a-zåäö]{2})[.!?](?=[A-ZÅÄÖ][a-zåäö])")
 # A list bullet that OCR read as a letter: "e Funktionshinder för utförare, 2024".
 _OCR_BULLET = re.compile(r"^[eo]\s+\W*[A-ZÅÄÖ]")
+# ... or inside a list run into one line: "socialtjänsten: e Barn och unga, 2022; e Funktion…".
+_OCR_BULLET_INSIDE = re.compile(r"(?:[:;,]|\d{4})\s+[eo]\s+[A-ZÅÄÖ]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
 _QUOTED_QUOTE = re.compile(r"^(?:\(?\.\.\.\)?|…|\(…\))")
 
@@ -85,7 +87,7 @@ def piece_defects(piece: str) -> set[str]:
         found.add("run_together")
     text = piece.lstrip("-•– ").strip()
     list_line = text != piece.strip()  # an item shown one to a line: "- vad kostar det"
-    if _OCR_BULLET.match(text):
+    if _OCR_BULLET.match(text) or _OCR_BULLET_INSIDE.search(text):
         found.add("ocr_bullet")
     elif text[:1].islower() and not list_line and not _QUOTED_QUOTE.match(text):
         found.add("fragment")

@@ -206,3 +206,14 @@ def test_a_question_mark_after_a_full_stop_is_a_footnote_mark() -> None:
     )
     assert shown("Metodhandledare.?! Dessa personer.") == "Metodhandledare. Dessa personer."
     assert shown("Vad kostar det? Det står inte.") == "Vad kostar det? Det står inte."
+
+
+def test_ocr_bullets_inside_a_list_run_into_one_line_go() -> None:
+    assert shown("Resor inom socialtjänsten: e Barn och unga, 2022; e Funktionshinder, 2024.") == (
+        "Resor inom socialtjänsten: Barn och unga, 2022; Funktionshinder, 2024."
+    )
+    # After a year the item had no separator of its own.
+    assert shown("Skadligt bruk, mars 2025 o Äldreområdet för utförare.") == (
+        "Skadligt bruk, mars 2025; Äldreområdet för utförare."
+    )
+    assert shown("Inom hälso- o sjukvård.") == "Inom hälso- o sjukvård."  # "o" for "och"

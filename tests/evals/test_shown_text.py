@@ -31,6 +31,8 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("% Inom GR planeras flera utbildningar i relation till den nya lagen", "footnote_text"),
         ("e Funktionshinder för utförare, 2024", "ocr_bullet"),
         ("o Äldreområdet för utförare, publiceras hösten 2025", "ocr_bullet"),
+        ("inom socialtjänsten: e Barn och unga, 2022; e Funktionshinder, 2024", "ocr_bullet"),
+        ("myndighetsutövning, mars 2025 o Äldreområdet för utförare", "ocr_bullet"),
         ("ska de ge dig hjälp som du behöver.Som familjehem får du ersättning", "run_together"),
         ("utifrån en kunskapsbas som utgår ifrån vetenskap och beprövad erfarenhet", "fragment"),
     ],
