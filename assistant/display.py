@@ -33,7 +33,7 @@ _FOOTNOTE_SIGN = re.compile(r"['’”]?[®™]+|(?<=[\w.])['’]\?(?=[\s;,]|$)|
 # What is left of a footnote mark read as "*’" once the star is gone: a lone apostrophe.
 _LONE_APOSTROPHE = re.compile(r"(?:(?<=\s)|^)['’]+\s+")
 # OCR read a superscript footnote and the capital I after it as "® |": "| presentationerna …".
-_BAR_AS_I = re.compile(r"^\|\s+(?=[a-zåäö])")
+_BAR_AS_I = re.compile(r"^[|\[]\s+(?=[a-zåäö])")  # or as a bracket: "[ stället brukar …"
 # ... and glued to the word it begins: "|bland PDSA" (Ibland), "|n-kindfinansiering".
 _BAR_AS_CAPITAL_I = re.compile(r"^\|(?=[a-zåäö])")
 # A full stop with the next sentence glued to it in the source: "… som du behöver.Som

@@ -201,8 +201,13 @@ def _without_heading(piece: str) -> str:
     return rest if first.startswith("#") or _BOLD_LINE.fullmatch(first) else piece
 
 
+# A star OCR left before a paragraph, a bullet or a footnote's mark: "* Denna tioåriga
+# satsning inleddes 2017 …". What follows it is the piece, lower-case start and all.
+_STAR_BULLET = re.compile(r"^\*\s+(?=\S)")
+
+
 def _plain(text: str) -> str:
-    return " ".join(_EMPHASIS.sub(r"\1", text).split())
+    return " ".join(_STAR_BULLET.sub("", _EMPHASIS.sub(r"\1", text.strip())).split())
 
 
 def candidates(hits: list[Hit], question_terms: set[str]) -> list[Candidate]:

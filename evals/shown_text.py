@@ -40,7 +40,7 @@ _PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
 # heading quoted as if it were a claim: "## Om beprövad erfarenhet".
 _MARKUP = re.compile(
     r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])|(?<=[.!?] )[-•–✓] (?=[A-ZÅÄÖ])|^✓"
-    r"|^#{1,6}\s"
+    r"|^#{1,6}\s|^\*\s"
 )
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.
@@ -60,6 +60,9 @@ _RUN_TOGETHER = re.compile(r"(?<=[a-zåäö]{2})[.!?](?=[A-ZÅÄÖ][a-zåäö])"
 _OCR_BULLET = re.compile(r"^[eo]\s+\W*[A-ZÅÄÖ]")
 # ... or inside a list run into one line: "socialtjänsten: e Barn och unga, 2022; e Funktion…".
 _OCR_BULLET_INSIDE = re.compile(r"(?:[:;,]|\d{4})\s+[eo]\s+[A-ZÅÄÖ]")
+# OCR's "I" read as a bracket before a lower-case word: "[ stället brukar …" is as broken to
+# a reader as a fragment.
+_BRACKET_START = re.compile(r"^\[\s+[a-zåäö]")
 # Where a quote may start in lower case on purpose: an ellipsis or "(...)" quoting a quote.
 _QUOTED_QUOTE = re.compile(r"^(?:\(?\.\.\.\)?|…|\(…\))")
 
@@ -89,7 +92,11 @@ def piece_defects(piece: str) -> set[str]:
     list_line = text != piece.strip()  # an item shown one to a line: "- vad kostar det"
     if _OCR_BULLET.match(text) or _OCR_BULLET_INSIDE.search(text):
         found.add("ocr_bullet")
-    elif text[:1].islower() and not list_line and not _QUOTED_QUOTE.match(text):
+    elif (
+        (text[:1].islower() or _BRACKET_START.match(text))
+        and not list_line
+        and not (_QUOTED_QUOTE.match(text))
+    ):
         found.add("fragment")
     return found
 

@@ -217,3 +217,8 @@ def test_ocr_bullets_inside_a_list_run_into_one_line_go() -> None:
         "Skadligt bruk, mars 2025; Äldreområdet för utförare."
     )
     assert shown("Inom hälso- o sjukvård.") == "Inom hälso- o sjukvård."  # "o" for "och"
+
+
+def test_a_bracket_ocr_read_for_a_capital_i_is_shown_as_i() -> None:
+    assert shown("[ stället brukar forskningen påverka.") == "I stället brukar forskningen påverka."
+    assert shown("[1] och [2] är källor.") == "[1] och [2] är källor."

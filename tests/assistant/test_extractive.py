@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.answerability import AskedFact, asked_fact, judge, key_terms
 from assistant.citations import verify
-from assistant.extractive import compose, unrepeated
+from assistant.extractive import candidates, compose, unrepeated
 from assistant.intake import question_language, searchable
 from assistant.retrieval import Hit, Retriever
 from assistant.services import Services
@@ -94,6 +94,20 @@ def test_a_line_in_bold_alone_is_a_heading_and_not_quoted() -> None:
         "Beprövad erfarenhet delas mellan kollegor i arbetsgrupperna.",
         "Beprövad erfarenhet är kunskap som är provad och dokumenterad av många.",
         "Vi talade om beprövad erfarenhet i grupper hela eftermiddagen.",
+    ]
+
+
+def test_a_star_ocr_left_before_a_paragraph_is_not_quoted() -> None:
+    hits = [
+        make_hit(
+            "* Denna tioåriga satsning på välfärdsforskning inleddes 2017 och leds av Forte.\n\n"
+            "* uppdrag/mal Identifiera satsning + berörda aktörer komponenter för att"
+        )
+    ]
+    cands = candidates(hits, set(analyze("satsning välfärdsforskning")))
+    # The star goes; a figure's words that start in lower case once it is gone are a tail.
+    assert [c.text for c in cands] == [
+        "Denna tioåriga satsning på välfärdsforskning inleddes 2017 och leds av Forte."
     ]
 
 

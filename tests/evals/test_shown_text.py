@@ -22,6 +22,7 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("- *Att leda för kunskap*", "markup"),
         ("Dialogen fortsätter. ✓ Dialog kring 30 mars", "markup"),
         ("## Om beprövad erfarenhet i socialt arbete", "markup"),
+        ("* Denna tioåriga satsning inleddes 2017", "markup"),
         ("Modellen hjälper organisationer®® att överbrygga", "footnote_mark"),
         ("FoU-rådet består av fyra avdelningschefer'® som", "footnote_mark"),
         ("vilka behov som finns i kommunerna.'?", "footnote_mark"),
@@ -35,6 +36,7 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("myndighetsutövning, mars 2025 o Äldreområdet för utförare", "ocr_bullet"),
         ("ska de ge dig hjälp som du behöver.Som familjehem får du ersättning", "run_together"),
         ("utifrån en kunskapsbas som utgår ifrån vetenskap och beprövad erfarenhet", "fragment"),
+        ("[ stället brukar forskningskunskap påverka utvecklingen", "fragment"),
     ],
 )
 def test_each_kind_of_defect_is_found(piece: str, kind: str) -> None:
