@@ -138,9 +138,10 @@ def _e_variants(word: str) -> set[str]:
 
 @lru_cache(maxsize=5_000)
 def _e_repaired(word: str) -> str:
-    """``word`` read with its "é"s as å/ä/ö when exactly one reading is a known word or a
-    compound of two (ingest's measure: wordfreq's list, or two common words) and the word as
-    written is neither; "idé", "kvalitén" and "Iréne" stay."""
+    """``word`` read with its "é"s as å/ä/ö when one reading is a known word or a compound
+    of two (ingest's measure: wordfreq's list, or two common words), at least ten times
+    likelier than any other reading, and the word as written is neither; "idé", "kvalitén"
+    and "Iréne" stay."""
     from ingest.ocr_repair import KNOWN_ZIPF, default_repairer
 
     repairer = default_repairer()
@@ -208,10 +209,10 @@ def quotable_text(text: str, footnotes: list[tuple[int, int]]) -> str:
 
 def without_footnotes(text: str, footnotes: list[tuple[int, int]]) -> str:
     """A chunk's text with the page footnotes that its text export ran into the body taken
-    out (``CleanDocument.footnotes``): what the composers quote from. Where the footnotes
-    cut a sentence at a page break ("… tar licentiatexamen | % Forte - Forskningsrådet för
-    hälsa … | våren 2025."), its two halves join again; elsewhere a paragraph break stands
-    where the footnotes stood."""
+    out (``CleanDocument.footnotes``): the body ``quotable_text`` begins with. Where the
+    footnotes cut a sentence at a page break ("… tar licentiatexamen | % Forte -
+    Forskningsrådet för hälsa … | våren 2025."), its two halves join again; elsewhere a
+    paragraph break stands where the footnotes stood."""
     if not footnotes:
         return text
     spans = sorted(footnotes)

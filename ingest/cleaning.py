@@ -257,8 +257,8 @@ def _mark_footnotes(lines: list[_Line]) -> int:
     upp utmaningar och 22 En av enheterna har sedan ungefär tio år arbetat med en snarlik
     modell. framgångar så att …"). The text is left as it is, because the chunks, their
     vectors and every search rank are built on it; the marked lines become footnote spans
-    of the clean document, which the composer leaves out of what it quotes
-    (``assistant/reading.py``).
+    of the clean document, which the composers quote apart from the text
+    (``assistant/display.py``, ``quotable_text``).
     """
     found = 0
     i = 0
