@@ -75,11 +75,11 @@ def lexical_support(claim: str, source: str, source_terms: set[str] | None = Non
     return len(claim_terms & terms) / len(claim_terms)
 
 
-def readable_terms(source: str, display: DisplaySettings | None = None) -> set[str]:
-    """The terms of ``source`` as written and as a reader is shown it: a quote's OCR residue
-    is repaired for the reader ("Géteborgsregionens" → "Göteborgsregionens", ``display.py``),
-    and the quote must still count as the source's own words."""
-    return term_set(source) | term_set(shown(source, display))
+def shown_terms(source: str, display: DisplaySettings | None = None) -> set[str]:
+    """The terms of ``source`` as a reader is shown it: a quote's OCR residue is repaired for
+    the reader ("Géteborgsregionens" → "Göteborgsregionens", ``display.py``), and the quote
+    must still count as the source's own words."""
+    return term_set(shown(source, display))
 
 
 def best_quote(claim: str, source: str, tuning: CitationSettings = DEFAULTS) -> str:
@@ -178,7 +178,7 @@ def verify(
                     # chunk costs about a millisecond, and most claims never need it); by
                     # words alone, the meaning having been tried above.
                     if source not in readable:
-                        readable[source] = readable_terms(source, display)
+                        readable[source] = terms[source] | shown_terms(source, display)
                     ok, quote = _supported(claim, source, None, cache, tuning, readable[source])
                 if not ok:
                     removed += 1
