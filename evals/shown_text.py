@@ -101,9 +101,10 @@ def piece_defects(piece: str) -> set[str]:
     return found
 
 
-# The same read as "?" after a full stop, which the citation marker then stands before:
-# "… hälso- och sjukvård [1].? I landet …" (the piece itself ends before the marker).
-_STOP_QUESTION = re.compile(r"\[\d+\]\.\?!?(?=\s|$)")
+# The same read as "?" or "’" after a full stop, which the citation marker then stands
+# before: "… hälso- och sjukvård [1].? I landet …", "… hur vi borde göra” [4].’" (the piece
+# itself ends before the marker).
+_STOP_QUESTION = re.compile(r"\[\d+\]\.(?:\?!?|['’])(?=\s|$)")
 
 
 def defects(answer: str) -> set[str]:

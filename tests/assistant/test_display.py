@@ -287,3 +287,9 @@ def test_the_letters_repair_changes_only_the_scanned_report_of_the_sample_corpus
     assert changed[False] == {("Valfärd", "Välfärd"), ("Valfärds", "Välfärds")}
     assert len(changed[True]) >= 80
     assert all(set(fixed) & set("åäöÅÄÖ") for _, fixed in changed[True])
+
+
+def test_an_apostrophe_after_a_sentence_stop_is_a_footnote_mark() -> None:
+    assert shown("hur vi borde göra”.’") == "hur vi borde göra”."
+    assert shown("Vi tar lite här och lite där.’ Att ta") == "Vi tar lite här och lite där. Att ta"
+    assert shown("den ’trappan’ som de kallar") == "den ’trappan’ som de kallar"

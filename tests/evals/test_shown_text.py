@@ -82,6 +82,11 @@ def test_a_footnote_read_as_a_question_mark_after_the_stop_is_a_footnote_mark() 
         "footnote_mark"
     }
     assert defects(INTRO + "Vad kostar det [1]? Det står inte [1].") == set()
+    # ... or as an apostrophe: "… hur vi borde göra” [3].’ Seminarierna …".
+    assert defects(INTRO + "Det är ”hur vi borde göra” [3].’ Seminarierna leds av dem [3].") == {
+        "footnote_mark"
+    }
+    assert defects(INTRO + "Det kallas ’trappan’ av dem [1].") == set()
 
 
 def test_summary_counts_answers_with_any_defect_and_each_kind() -> None:
