@@ -5,8 +5,8 @@ day or a count needs a sentence about its topic that gives one: this is what mak
 near-misses decline (the topic is in the material, the number is not). The composer reads
 the same kinds (``AskedFact.stated_in``) to put the sentence giving the fact first, so that
 an answer quotes the fact the question was judged answerable by. Place, definition (what an
-acronym stands for), explanation (what a notion is) and reason are recognised for the
-composer only.
+acronym stands for), explanation (what a notion is), steps and reason are recognised for
+the composer only.
 """
 
 from __future__ import annotations
@@ -147,6 +147,7 @@ AskedKind = Literal[
     "place",
     "definition",
     "explanation",
+    "steps",
     "reason",
 ]
 
@@ -425,6 +426,56 @@ _REASON = re.compile(
     re.I,
 )
 
+# The steps of a model or a process: "Vilka steg har SKR:s modell …?", "Vilka moment ingår?",
+# "What are the stages of …?". Answered by the sentences that state a step ("Steg 1 innebär
+# att gå igenom …", "Steg 2 innebär att sammanställningen stäms av …", "Det första steget är
+# …"), not by the one that counts them ("Modellen består av två steg").
+_STEPS_Q = re.compile(
+    r"\b(?:vilka|vilket)\s+(?:\w+\s+)?(?:steg|moment|faser|etapper)\b"
+    r"|\b(?:stegen|momenten|faserna|etapperna)\b"
+    r"|\b(?:which|what)\s+(?:are\s+the\s+)?(?:\w+\s+)?(?:steps|stages|phases)\b",
+    re.IGNORECASE,
+)
+_STEP = re.compile(
+    r"\b(?:steg|moment|fas|etapp|step|stage|phase)\s+\d+\s*(?:[:.–-]|och\s+\d+|\w+)"
+    r"|\b(?:första|andra|tredje|fjärde|femte|sista)\s+(?:steget|momentet|fasen|etappen)\b",
+    re.IGNORECASE,
+)
+
+_STEP_NUMBER = re.compile(
+    r"\b(?P<word>steg|moment|fas|etapp|step|stage|phase)\s+(?P<n>\d+)\b"
+    r"|\b(?P<ordinal>första|andra|tredje|fjärde|femte|sista)\s+(?P<oword>steget|momentet|fasen"
+    r"|etappen)\b",
+    re.IGNORECASE,
+)
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "femte": 5, "sista": 99}
+
+
+def steps_stated(sentence: str) -> list[tuple[str, int]]:
+    """The steps a sentence states, in order, as (the word for a step, its number): "Steg 2
+    innebär att …" → [("steg", 2)], "Det första steget är …" → [("steg", 1)], a list of
+    moments 1–5 → five."""
+    out = []
+    for found in _STEP_NUMBER.finditer(sentence):
+        if found.group("n"):
+            out.append((fold(found.group("word").lower()), int(found.group("n"))))
+        else:
+            word = fold(found.group("oword").lower()).removesuffix("et").removesuffix("en")
+            out.append((word, _ORDINALS[found.group("ordinal").lower()]))
+    return out
+
+
+def asked_step_word(question: str) -> str | None:
+    """The word a steps question uses: "Vilka steg …" → "steg", "Vilka moment …" → "moment"."""
+    found = re.search(r"\b(steg|moment|fas|faser|etapp|etapper|step|stage|phase)", question, re.I)
+    if found is None:
+        return None
+    word = fold(found.group(1).lower())
+    # An English question's word, as the Swedish sources write it.
+    same = {"faser": "fas", "etapper": "etapp", "step": "steg", "stage": "steg", "phase": "fas"}
+    return same.get(word, word)
+
+
 _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "amount": _AMOUNT_Q,
     "duration": _DURATION_Q,
@@ -436,6 +487,7 @@ _ASKS: dict[AskedKind, re.Pattern[str]] = {
     "place": _PLACE_Q,
     "definition": _DEFINITION_Q,
     "explanation": _EXPLANATION_Q,
+    "steps": _STEPS_Q,
     "reason": _REASON_Q,
 }
 _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
@@ -449,5 +501,6 @@ _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
     "place": lambda _, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,
     "explanation": _gives_explanation,
+    "steps": lambda _, s: bool(_STEP.search(s)),
     "reason": lambda _, s: bool(_REASON.search(s)),
 }

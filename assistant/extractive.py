@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.asked_facts import AskedFact
+from assistant.asked_facts import AskedFact, asked_step_word, steps_stated
 from assistant.citations import SENTENCE_STOP
 from assistant.display import quotable_text, shown
 from assistant.retrieval import Hit, jaccard
@@ -345,6 +345,53 @@ def _score_semantic(cands: list[Candidate], query_vec: np.ndarray, embed: EmbedF
             c.score += 0.03
 
 
+def _steps_in_order(
+    cands: list[Candidate], hits: list[Hit], asked: AskedFact | None
+) -> tuple[list[Candidate], list[Candidate]]:
+    """For a question on the steps of something, the candidates of one source that state two
+    steps or more ("Steg 1 innebär …" and "Steg 2 innebär …", in two chunks, or one list of
+    moments 1–5), first step first; the source whose steps are called what the question calls
+    them, then the one stating most. Second, that source's candidates that only repeat steps
+    the first already state. Both empty for any other question."""
+    if asked is None or "steps" not in asked.kinds:
+        return [], []
+    asked_word = asked_step_word(asked.question)
+    groups: dict[tuple[str, str], list[tuple[set[int], Candidate]]] = {}
+    for cand in cands:
+        stated = steps_stated(cand.text) if cand.gives_fact else []
+        if not stated:
+            continue
+        word = stated[0][0]
+        # A sentence states its first step ("Steg 2 innebär att sammanställningen i steg 1
+        # stäms av" is step 2); a list states each of its items' steps.
+        own = {n for w, n in stated if w == word} if cand.items else {stated[0][1]}
+        groups.setdefault((hits[cand.hit_rank].doc_id, word), []).append((own, cand))
+
+    def numbers(key: tuple[str, str]) -> set[int]:
+        return set().union(*(own for own, _ in groups[key]))
+
+    best = max(
+        (key for key in groups if len(numbers(key)) >= 2),
+        key=lambda key: (
+            key[1] == asked_word,
+            len(numbers(key)),
+            -min(c.hit_rank for _, c in groups[key]),
+        ),
+        default=None,
+    )
+    if best is None:
+        return [], []
+    shown_steps: set[int] = set()
+    out, repeated = [], []
+    for own, cand in sorted(groups[best], key=lambda pair: (min(pair[0]), -len(pair[0]))):
+        if own <= shown_steps:
+            repeated.append(cand)
+        else:
+            shown_steps |= own
+            out.append(cand)
+    return out, repeated
+
+
 def select_sentences(
     hits: list[Hit],
     key_terms: list[str],
@@ -381,6 +428,15 @@ def select_sentences(
         # A sentence giving the asked fact may name its subject by another word
         # ("Förkortningen står för …" under a question on HKN).
         cands = [c for c in cands if matched_terms(key_terms, c.terms) or c.gives_fact] or cands[:1]
+    steps, repeated = _steps_in_order(cands, hits, asked)
+    cands = [c for c in cands if c not in repeated]
+    if steps:
+        # "Vilka steg har modellen?" is answered by the steps, in their order, before anything
+        # else; the sentence that only counts them ("Modellen består av två steg") scores
+        # higher by words but says less.
+        top = max(c.score for c in cands)
+        for i, cand in enumerate(steps):
+            cand.score = top + 1.0 - 0.01 * i
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
         if any(jaccard(cand.terms, other.terms) >= tuning.redundant_overlap for other in chosen):

@@ -347,6 +347,17 @@ def test_questions_asking_for_a_place(question: str, asks: bool) -> None:
             "Systematisk uppföljning innebär att man följer varje individ.",
             "Verksamheterna arbetar med systematisk uppföljning.",
         ),
+        # The steps of a model: a sentence that states one, not one that counts them.
+        (
+            "Vilka steg har SKR:s modell för lokala behov av kunskap?",
+            "Steg 1 innebär att gå igenom befintlig dokumentation.",
+            "Modellen består av två steg.",
+        ),
+        (
+            "What are the stages of the model?",
+            "Det första steget är att välja ett område.",
+            "Modellen utgörs i korthet av två steg.",
+        ),
     ],
 )
 def test_a_sentence_gives_the_kind_of_fact_asked_for(
@@ -497,3 +508,21 @@ def test_the_words_that_ask_are_not_the_topic() -> None:
     terms = key_terms(question)
     assert "datum" in terms
     assert "datum" not in _asked_about(question, _DATE_Q, terms)
+
+
+def test_the_steps_a_sentence_states_and_what_a_question_calls_them() -> None:
+    from assistant.asked_facts import asked_step_word, steps_stated
+
+    assert steps_stated("Steg 2 innebär att sammanställningen i steg 1 stäms av.") == [
+        ("steg", 2),
+        ("steg", 1),
+    ]
+    assert steps_stated("Det första steget är att välja.") == [("steg", 1)]
+    assert steps_stated("Moment 1: Välj; Moment 2 och 3: Samla; Moment 4: Sammanställ") == [
+        ("moment", 1),
+        ("moment", 2),
+        ("moment", 4),
+    ]
+    assert steps_stated("Modellen består av två steg.") == []
+    assert asked_step_word("Vilka moment ingår i modellen?") == "moment"
+    assert asked_step_word("What are the steps of the model?") == "steg"

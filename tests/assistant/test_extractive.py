@@ -425,3 +425,46 @@ def test_nothing_quotable_in_the_sample_corpus_shows_a_defect_once_cleaned(
     # breaks ("%7 Verktyg, metoder | SKR kunskap också …") were 8 of these pieces until the
     # composer quoted the text without them (``Hit.footnotes``).
     assert failing == []
+
+
+def test_the_steps_asked_for_come_first_and_in_their_order() -> None:
+    """The issue's second example: "Vilka steg har SKR:s modell …?" said "Modellen består av
+    två steg" twice and never what the steps are, although both were retrieved."""
+    question = "Vilka steg har SKR:s modell för lokala behov av kunskap?"
+    news = "gr-nyhet"
+    hits = [
+        make_hit(
+            "Steg 2 innebär att sammanställningen i steg 1 stäms av med kommunerna och RSS:en.",
+            doc_id=news,
+        ),
+        make_hit(
+            "Modellen består av två steg\n\nModellen utgörs i korthet av två steg. Steg 1 "
+            "innebär att gå igenom befintlig dokumentation för ett utvalt verksamhetsområde.",
+            doc_id=news,
+            n=1,
+        ),
+        make_hit(
+            "Modellen består av sju moment. Moment 1: Socialchefer väljer ett område. Moment 2: "
+            "RSS:er samlar behoven.",
+            doc_id="rapport",
+        ),
+    ]
+    text, _ = compose(
+        hits,
+        ["steg", "skr", "modell", "lokal", "kunskap"],
+        max_sentences=3,
+        language="sv",
+        asked=asked_fact(question),
+    )
+    paragraphs = text.split("\n\n")[1:]
+    assert "Steg 1 innebär att gå igenom befintlig dokumentation" in paragraphs[0]
+    assert paragraphs[1].startswith("Steg 2 innebär att sammanställningen")
+    # Any other question is answered as before.
+    other, _ = compose(
+        hits,
+        ["steg", "skr", "modell", "lokal", "kunskap"],
+        max_sentences=3,
+        language="sv",
+        asked=asked_fact("Hur många steg har modellen?"),
+    )
+    assert "Steg 1" not in other.split("\n\n")[1]
