@@ -234,6 +234,12 @@ def _gives(pattern: re.Pattern[str], text: str) -> bool:
     return bool(pattern.search(text) or _without_diacritics(pattern).search(fold(text)))
 
 
+# A list item: the sentence before it is another item or the list's lead-in, not its subject
+# ("Dialogen fortsätter vid nästkommande IFO-chefsnätverk. - ✓ Dialog kring 30 mars …" does
+# not date the next meeting).
+_ITEM = re.compile(r"^\s*(?:[-•–✓*]\s*)+")
+
+
 def _in_a_relevant_sentence(
     pattern: re.Pattern[str], evidence: str, terms: list[str], topic: TopicMatch
 ) -> bool:
@@ -246,7 +252,9 @@ def _in_a_relevant_sentence(
         return _gives(pattern, evidence)
     sentences = split_sentences(evidence)
     return any(
-        topic.covers(terms, f"{sentences[i - 1]} {current}" if i else current)
+        topic.covers(
+            terms, f"{sentences[i - 1]} {current}" if i and not _ITEM.match(current) else current
+        )
         for i, current in enumerate(sentences)
         if _gives(pattern, current)
     )

@@ -259,6 +259,19 @@ def test_a_count_asked_with_a_verb_is_not_answered_by_a_year_or_a_date() -> None
     assert not verdict(question, off_topic).answerable
 
 
+def test_a_list_item_is_not_read_with_the_sentence_before_it() -> None:
+    # The fourth example: the date of another item answered "När är nästa möte?".
+    question = "När är nästa IFO-nätverksmöte?"
+    listed = (
+        "Dialogen fortsätter vid nästa IFO-nätverksmöte.\n\n- ✓ Dialog kring 30 mars då vi "
+        "kraftsamlar mot hot och våld."
+    )
+    assert not verdict(question, listed).answerable
+    # In running text the sentence before still names the subject.
+    running = "Dialogen fortsätter vid nästa IFO-nätverksmöte. Det hålls den 30 mars."
+    assert verdict(question, running).answerable
+
+
 def test_a_time_of_day_needs_a_clock_time() -> None:
     question = "Vilken tid börjar halvdagen om socialtjänstens kunskapsbehov?"
     dated = "Halvdagen om socialtjänstens kunskapsbehov hålls den 28 april."
