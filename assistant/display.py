@@ -327,6 +327,28 @@ def without_footnotes(text: str, footnotes: list[tuple[int, int]]) -> str:
     return out
 
 
+# OCR read an opening ” as ’ ("— ’KORP”", "modeller för ’förbättringskunskap”"), or left a
+# footnote's number with a quote mark at a line's start ('2" Inom de …').
+_SINGLE_FOR_DOUBLE = re.compile(r"(?:(?<=[\s(—–-])|^)’(?=[^’\s][^’]*”)")
+_NUMBERED_QUOTE = re.compile(r"^\d{1,2}[\"”]\s+(?=[A-ZÅÄÖ])")
+_DOUBLE = re.compile(r"[”“\"]")
+
+
+def _quotes_mended(text: str) -> str:
+    """A quote shown as a quote: OCR's ’ for an opening ”, a footnote's numbered mark, and a
+    closing mark whose opening is not in the quoted text ("Förälder på avstånd”, FoU i Väst",
+    "… tillhör stadens sociala förvaltningar”", where the quotation began a sentence before)
+    dropped. An opening mark whose quotation goes on in the next sentence stays."""
+    text = _NUMBERED_QUOTE.sub("", _SINGLE_FOR_DOUBLE.sub("”", text))
+    marks = list(_DOUBLE.finditer(text))
+    if len(marks) % 2 == 1:
+        first = marks[0]
+        before = text[first.start() - 1] if first.start() else " "
+        if before.isalnum() or before in ".!?,;:)":  # it closes: the opening is not here
+            return text[: first.start()] + text[first.end() :]
+    return text
+
+
 def _rejoined(left: str, right: str) -> str:
     before, after = left.rstrip(), right.lstrip()
     if not before or not after:
@@ -350,7 +372,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     text = _OCR_BULLET_INSIDE.sub(lambda m: "; " if m.group("year") is not None else " ", text)
     text = _FUSED_FOOTNOTE.sub(r"\1", text)
     text = _IS_BEFORE_YEAR.sub("år", _YEAR_AS_IS.sub(lambda m: f"{m.group(1)} år", text))
-    text = _one_as_i(text)
+    text = _quotes_mended(_one_as_i(text))
     text = _E_WORD.sub(lambda m: _e_repaired(m.group()), text)
     letters = (t.compound_head_zipf, t.compound_tail_zipf, t.letters_dominance_zipf)
     text = _LETTERS_WORD.sub(lambda m: _letters_repaired(m.group(), *letters), text)

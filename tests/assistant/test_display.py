@@ -290,6 +290,43 @@ def test_the_letters_repair_changes_only_the_scanned_report_of_the_sample_corpus
 
 
 def test_an_apostrophe_after_a_sentence_stop_is_a_footnote_mark() -> None:
-    assert shown("hur vi borde göra”.’") == "hur vi borde göra”."
+    assert (
+        shown("att den ”ofta används när vi borde göra”.’")
+        == "att den ”ofta används när vi borde göra”."
+    )
     assert shown("Vi tar lite här och lite där.’ Att ta") == "Vi tar lite här och lite där. Att ta"
     assert shown("den ’trappan’ som de kallar") == "den ’trappan’ som de kallar"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        # OCR's ’ for an opening ”, as the Göteborg report has them.
+        ("en forskningsplattform — ’KORP”.", "en forskningsplattform — ”KORP”."),
+        ("olika modeller för ’förbättringskunskap”.", "olika modeller för ”förbättringskunskap”."),
+        # A footnote's number with a quote mark at a line's start.
+        ('2" Inom de myndighetsutövande delarna', "Inom de myndighetsutövande delarna"),
+        # A closing mark whose opening is not in the quoted sentence.
+        (
+            "I projektet Förälder på avstånd”, FoU i Väst, har modellen använts.",
+            "I projektet Förälder på avstånd, FoU i Väst, har modellen använts.",
+        ),
+        ("tillhör stadens sociala förvaltningar”.", "tillhör stadens sociala förvaltningar."),
+    ],
+)
+def test_a_quote_is_shown_as_a_quote(raw: str, clean: str) -> None:
+    assert shown(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ett projekt kallat ”Four day week” där principen",
+        "i ett slags “’train the trainer-modell”.",
+        "den ’trappan’ som de kallar",
+        # A quotation that goes on in the next sentence keeps its opening mark.
+        'ett syfte att "Gemensamt verka för kunskapsutveckling inom socialt arbete.',
+    ],
+)
+def test_quotes_that_are_whole_stay(text: str) -> None:
+    assert shown(text) == text
