@@ -177,6 +177,10 @@ def _extractive(
 ) -> citations.VerifiedAnswer:
     """The offline answer from the composer the settings name, its citations verified."""
     analysis, hits = evidence.question, evidence.hits
+    # A question about "rapporten" is answered from the report when one was found, not from
+    # an FAQ answer that shares a word with it.
+    named = [h for h in hits if h.doc_type in analysis.source_types]
+    hits = named or hits
     cross = embed if analysis.language != "sv" else None
     composer = services.settings.answer.composer
     # A question in another language whose words the glossary does not know has no terms to

@@ -51,6 +51,9 @@ class QuestionAnalysis:
     # har modellen?", "insatser" in "Vilka insatser finns …". The passage that answers
     # usually names it too; its near-miss neighbour often names only the subject.
     asked_head: tuple[str, ...] = ()
+    # The kinds of source the question asks about by name: "Vad rekommenderar *rapporten* om
+    # metodhandledare?" asks what the R&D report says, not an FAQ answer that shares a word.
+    source_types: frozenset[str] = frozenset()
 
     @property
     def lexical(self) -> bool:
@@ -88,6 +91,23 @@ def _source_terms(text: str, language: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(analyze(f"{swedish} {quoted}")))
 
 
+# A source named by its kind, as ``kunskap.domain.DOC_TYPES`` keys them. Definite forms
+# only ("rapporten", "minnesanteckningarna"): "en rapport om …" names a topic, not a source.
+_SOURCE_TYPES = {
+    "fou_rapport": re.compile(r"\b(?:fou-)?rapporten\b|\bthe (?:r&d )?report\b", re.I),
+    "minnesanteckningar": re.compile(
+        r"\b(?:minnes)?anteckningarna\b|\bprotokollet\b|\bthe (?:meeting )?(?:notes|minutes)\b",
+        re.I,
+    ),
+    "nyhet": re.compile(r"\bnyheten\b|\bnyhetsartikeln\b|\bthe news (?:item|article)\b", re.I),
+}
+
+
+def source_types_named(question: str) -> frozenset[str]:
+    """The kinds of source ``question`` names ("rapporten" → ``fou_rapport``)."""
+    return frozenset(kind for kind, names in _SOURCE_TYPES.items() if names.search(question))
+
+
 def analyse(question: str, language: str) -> QuestionAnalysis:
     source_terms = _source_terms(question, language)
     parts = tuple(_source_terms(p, language) for p in question_parts(question))
@@ -103,4 +123,5 @@ def analyse(question: str, language: str) -> QuestionAnalysis:
         specific_terms=tuple(specific_terms(question, names=language == "sv")),
         asked=asked_fact(question, language=language),
         parts=parts,
+        source_types=source_types_named(question),
     )

@@ -348,3 +348,14 @@ def test_a_swedish_question_is_ranked_by_meaning_only_when_the_settings_say_so(
     assert len(scored) == 1 and 0 < scored[0] <= services.settings.answer.semantic_candidates
     assert by_meaning.citations  # still quoted from the sources and verified
     assert_citations_consistent(by_meaning)
+
+
+def test_a_question_about_the_report_is_answered_from_the_report(sample_services: Services) -> None:
+    """The issue's third example quoted an FAQ answer on covid-19 vaccination ("… rekommenderar
+    vaccination …") under a question about what the report recommends."""
+    result = answer(
+        "Vad rekommenderar rapporten om metodhandledare?", services=sample_services, log_needs=False
+    )
+    assert result.answered, result
+    assert "covid" not in result.answer.lower()
+    assert {c.doc_id for c in result.citations} == {"goteborg-kunskapsbaserad-socialtjanst-2025"}

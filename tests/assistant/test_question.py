@@ -40,3 +40,17 @@ def test_an_english_question_is_matched_by_its_swedish_terms() -> None:
 def test_bracketed_source_terms_count_for_an_english_question() -> None:
     a = analyse("What is meant by proven experience (beprövad erfarenhet)?", "en")
     assert set(a.source_terms) == {"beprov", "erfaren"}
+
+
+def test_a_source_named_by_its_kind() -> None:
+    from assistant.question import source_types_named
+
+    assert source_types_named("Vad rekommenderar rapporten om metodhandledare?") == {"fou_rapport"}
+    assert source_types_named("Vem antecknade minnesanteckningarna från mötet?") == {
+        "minnesanteckningar"
+    }
+    assert source_types_named("What does the report say about supervisors?") == {"fou_rapport"}
+    # A topic, not a source: "en rapport om …", "rapportera".
+    assert source_types_named("Finns det en rapport om hemlöshet?") == frozenset()
+    assert source_types_named("Hur rapporterar man en avvikelse?") == frozenset()
+    assert analyse("Vad säger nyheten om modellen?", "sv").source_types == {"nyhet"}
