@@ -444,14 +444,11 @@ _STEPS_Q = re.compile(
     r"|\b(?:which|what)\s+(?:are\s+the\s+)?(?:\w+\s+)?(?:steps|stages|phases)\b",
     re.IGNORECASE,
 )
-_STEP = re.compile(
-    r"\b(?:steg|moment|fas|etapp|step|stage|phase)\s+\d+\s*(?:[:.–-]|och\s+\d+|\w+)"
-    r"|\b(?:första|andra|tredje|fjärde|femte|sista)\s+(?:steget|momentet|fasen|etappen)\b",
-    re.IGNORECASE,
-)
-
+# A sentence that states a step: its label and number, with something after it ("Steg 2
+# innebär …", "Moment 1: …", "Moment 2 och 3 …"), or an ordinal ("Det första steget är …").
 _STEP_NUMBER = re.compile(
     r"\b(?P<word>steg|moment|fas|etapp|step|stage|phase)\s+(?P<n>\d+)\b"
+    r"(?=\s*(?:[:.–-]|och\s+\d|\w))"
     r"|\b(?P<ordinal>första|andra|tredje|fjärde|femte|sista)\s+(?P<oword>steget|momentet|fasen"
     r"|etappen)\b",
     re.IGNORECASE,
@@ -509,6 +506,6 @@ _STATES: dict[AskedKind, Callable[[AskedFact, str], bool]] = {
     "place": lambda _, s: bool(_PLACE.search(s)),
     "definition": _gives_definition,
     "explanation": _gives_explanation,
-    "steps": lambda _, s: bool(_STEP.search(s)),
+    "steps": lambda _, s: bool(_STEP_NUMBER.search(s)),
     "reason": lambda _, s: bool(_REASON.search(s)),
 }

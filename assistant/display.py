@@ -220,8 +220,10 @@ def _lenient_score(word: str, head_zipf: float, tail_zipf: float) -> float:
         head_z = lexicon.get(head, 0.0)
         if head_z < head_zipf and head.endswith("s"):
             head_z = lexicon.get(head[:-1], 0.0)
-        if head_z < head_zipf and len(head) >= 7 and repairer.word_score(head) >= KNOWN_ZIPF:
-            head_z = repairer.word_score(head) + 2.0  # a compound head, ranked as ingest does
+        if head_z < head_zipf and len(head) >= 7:
+            compound = repairer.word_score(head)
+            if compound >= KNOWN_ZIPF:
+                head_z = compound + 2.0  # a compound head, ranked as ingest does
         if head_z >= head_zipf:
             best = max(best, (head_z + tail_z) / 2 - 2.0)
     return best
