@@ -76,6 +76,11 @@ _MONTHS = frozenset(
 DEFAULTS = DisplaySettings()
 
 
+def _cased_like(word: str, fixed: str) -> str:
+    """``fixed`` (lower case) with ``word``'s capital initial, if it has one."""
+    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> dict[str, float]:
     from ingest.ocr_repair import swedish_lexicon
@@ -109,7 +114,7 @@ def _repaired_word(
     if len(good) != 1:
         return word  # none, or too many readings to choose from
     fixed = good[0]
-    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+    return _cased_like(word, fixed)
 
 
 # A word OCR wrote with "é" for "ä", "ö" or "å", often with a letter beside it
@@ -158,7 +163,7 @@ def _e_repaired(word: str) -> str:
     if not good or (len(good) > 1 and good[-1][0] - good[-2][0] < 1.0):
         return word  # none, or two readings about as likely
     fixed = good[-1][1]
-    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+    return _cased_like(word, fixed)
 
 
 # Å, ä and ö that OCR read as one or two other letters, in words ingest's repair left because
@@ -257,7 +262,7 @@ def _letters_repaired(word: str, head_zipf: float, tail_zipf: float, dominance: 
     if len(good) != 1:
         return word  # two readings about as likely
     fixed = good[0]
-    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+    return _cased_like(word, fixed)
 
 
 def _one_as_i(text: str) -> str:
