@@ -71,6 +71,12 @@ TOKEN_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ&#0-9]+")
 _HAS_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 # A lone "1" between lower-case words is an OCR'd "i" ("engagerade 1 systematisk").
 _LONE_ONE = re.compile(r"(?<=[a-zåäö,] )1(?= [a-zåäö])")
+# …nor before a month: "träda i kraft 1 juli 2025" is a date, and "i juli" loses its day.
+_MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+_BEFORE_A_MONTH = re.compile(rf"1 (?:{'|'.join(_MONTHS)})\b")
 # …unless the word before takes a number: "steg 1 innebär", "kapitel 1 handlar". The display
 # of quotes (assistant/display.py) reads a lone 1 after these words as a number too.
 NUMBERED_NOUNS = frozenset({
@@ -272,6 +278,8 @@ class OcrRepairer:
         def fix_one(match: re.Match[str]) -> str:
             before = match.string[: match.start()].rstrip(" ,").rsplit(None, 1)
             if before and before[-1].lower() in NUMBERED_NOUNS:
+                return match.group(0)
+            if _BEFORE_A_MONTH.match(match.string, match.start()):
                 return match.group(0)
             stats.repaired += 1
             return "i"

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 # stayed as they were, while a bump gives every point a new id, which reorders the search's
 # ties. An index built before has no footnotes until ``kunskap ingest --rebuild`` (or a
 # changed document); its answers stay as they were (docs/answerability.md).
-PIPELINE_VERSION = "2"
+# 3: OCR repair keeps a day before a month ("1 juli 2025" had become "i juli 2025").
+PIPELINE_VERSION = "3"
 
 # Points buffered across documents before one write; a failed write fails only its documents.
 WRITE_BATCH_POINTS = 512

@@ -55,6 +55,15 @@ def test_lone_one_becomes_i_except_after_numbered_nouns(repairer: OcrRepairer) -
     assert repairer.repair_text("enligt steg 1 innebär det")[0] == "enligt steg 1 innebär det"
 
 
+def test_a_lone_one_before_a_month_is_a_day(repairer: OcrRepairer) -> None:
+    # Seed 004: "Ny lag beräknas träda i kraft 1 juli 2025" lost its date as "i juli".
+    text, _ = repairer.repair_text("Ny lag beréknas trdda i kraft 1 juli 2025.")
+    assert text == "Ny lag beräknas träda i kraft 1 juli 2025."
+    assert repairer.repair_text("etablerades 1 oktober 2023")[0] == "etablerades 1 oktober 2023"
+    # The month must be a whole word: "1 majoritet" is not a date.
+    assert repairer.repair_text("finns 1 majoriteten av")[0] == "finns i majoriteten av"
+
+
 def test_repair_counts(repairer: OcrRepairer) -> None:
     _, stats = repairer.repair_text("Socialtjansten behdver darfor f6lja kunskapsutvecklingen.")
     assert stats["tokens"] == 5
