@@ -48,6 +48,9 @@ _RUN_TOGETHER = re.compile(r"(?<=[a-zåäö]{2})([.!?])(?=[A-ZÅÄÖ][a-zåäö]
 # Markdown emphasis left over where it spanned more than the quoted sentence ("**Tid för
 # respektive nätverk."), and the list marker of a line quoted as a sentence.
 _EMPHASIS_MARK = re.compile(r"\*+(?=\S)|(?<=\S)\*+")
+# OCR's "*" for an opening quote whose closing ’ stands later in the same sentence:
+# "om begreppet *beprovad erfarenhet’." (seed 004). Read before markdown's stars are dropped.
+_STAR_QUOTE = re.compile(r"\*(?P<quoted>[^\W\d_][^*’”.!?\n]{0,80})’")
 _LEADING_MARKER = re.compile(r"^(?:[-•–✓]\s+)+|(?<=[.!?] )(?:[-•–✓]\s+)+(?=[A-ZÅÄÖ])")
 # A list bullet that OCR read as a letter, before an item: "e Funktionshinder för utförare".
 _OCR_BULLET = re.compile(r"^[eo]\s+(?=\W*[A-ZÅÄÖ])")  # also before a quote: e ”EBP-…”
@@ -372,6 +375,7 @@ def shown(text: str, tuning: DisplaySettings | None = None) -> str:
     given)."""
     t = tuning or DEFAULTS
     numbers = (t.known_zipf, t.common_zipf, t.dominance_zipf, t.safe_zipf, t.long_word_letters)
+    text = _STAR_QUOTE.sub(r"”\g<quoted>”", text)
     text = _RUN_TOGETHER.sub(r"\1 ", _EMPHASIS_MARK.sub("", text))
     text = _LONE_APOSTROPHE.sub("", _FOOTNOTE_SIGN.sub("", text)).strip()
     text = _BAR_AS_CAPITAL_I.sub("I", _BAR_AS_I.sub("I ", text))

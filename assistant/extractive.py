@@ -444,11 +444,23 @@ def select_sentences(
         chosen.append(cand)
         if len(chosen) == max_sentences:
             break
-    # Read each source in its own order, sources in order of relevance.
+    # Read each source in its own order, sources in order of relevance; but "Vad är X?" is
+    # answered by the sentence that says what X is, not by the one before it in the source
+    # ("Det är svårt att diskutera beprövad erfarenhet …" before "Beprövad erfarenhet är …").
     best_score: dict[int, float] = {}
     for c in chosen:
         best_score[c.hit_rank] = max(best_score.get(c.hit_rank, c.score), c.score)
-    return sorted(chosen, key=lambda c: (-best_score[c.hit_rank], c.hit_rank, c.position))
+    first = max(best_score, key=lambda rank: (best_score[rank], -rank), default=None)
+    explains = asked is not None and "explanation" in asked.kinds
+    return sorted(
+        chosen,
+        key=lambda c: (
+            -best_score[c.hit_rank],
+            c.hit_rank,
+            not (explains and c.gives_fact and c.hit_rank == first),
+            c.position,
+        ),
+    )
 
 
 def split_pieces(text: str) -> list[str]:

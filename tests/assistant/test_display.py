@@ -312,6 +312,16 @@ def test_an_apostrophe_after_a_sentence_stop_is_a_footnote_mark() -> None:
             "I projektet Förälder på avstånd, FoU i Väst, har modellen använts.",
         ),
         ("tillhör stadens sociala förvaltningar”.", "tillhör stadens sociala förvaltningar."),
+        # OCR's star for an opening mark, closed by ’ in the same sentence (seed 004).
+        (
+            "en diskussion om begreppet *beprövad erfarenhet’. Det",
+            "en diskussion om begreppet ”beprövad erfarenhet”. Det",
+        ),
+        # Markdown's emphasis is not a quote.
+        (
+            "Utredningen *Hållbar socialtjänst* konstaterar",
+            "Utredningen Hållbar socialtjänst konstaterar",
+        ),
     ],
 )
 def test_a_quote_is_shown_as_a_quote(raw: str, clean: str) -> None:

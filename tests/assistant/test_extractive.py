@@ -311,6 +311,31 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason() -> None:
     assert reason not in _quoted([notes], question, asked=False)
 
 
+def test_what_a_notion_is_opens_the_answer_though_a_sentence_stands_before_it() -> None:
+    # The first example: the sentence before the definition in the source came first.
+    report = make_hit(
+        "Det är svårt att diskutera beprövad erfarenhet utan att relatera till en professionell "
+        "praktik. Beprövad erfarenhet är kunskap som är provad, dokumenterad och genererad av "
+        "många under en längre tidsperiod."
+    )
+    other = make_hit(
+        "En poäng med beprövad erfarenhet är alltså att det kan kommuniceras. Beprövad "
+        "erfarenhet är däremot möjlig att tillgodogöra sig även om man är ny i yrket.",
+        doc_id="other",
+        n=1,
+        dense=0.80,
+    )
+    question = "Vad är beprövad erfarenhet?"
+    text, _ = compose(
+        [report, other], key_terms(question), max_sentences=4, language="sv",
+        asked=asked_fact(question),
+    )  # fmt: skip
+    body = text.split("\n\n", 1)[1]
+    assert body.startswith("Beprövad erfarenhet är kunskap som är provad")
+    # Only the first source opens with its definition; the others keep their own order.
+    assert body.index("En poäng med") < body.index("däremot möjlig")
+
+
 def test_what_an_acronym_stands_for_is_quoted_even_from_a_footnote_that_does_not_repeat_it() -> (
     None
 ):
