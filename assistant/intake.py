@@ -8,6 +8,7 @@ a question through here before anything else sees it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.needs.redact import redact
 from assistant.shorthand import spell_out
@@ -47,7 +48,11 @@ def validate_question(question: str) -> str:
 _QUOTED = re.compile(r"\([^()]*\)|(?<!\w)[\"'“‘][^\"'”’]+[\"'”’](?!\w)")
 
 
+@lru_cache(maxsize=256)
 def question_language(question: str) -> str:
+    """The question's language, as langdetect (seeded, so the same text always gets the
+    same answer) reads its own words. Cached: a question's path asks more than once, and
+    the evaluation compares several searches of each question (about 10 ms a call)."""
     own_words = _QUOTED.sub(" ", question)
     if len(own_words.split()) < 4:
         own_words = question

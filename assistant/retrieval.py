@@ -10,6 +10,7 @@ import re
 import time
 import urllib.parse
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -197,6 +198,14 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+@lru_cache(maxsize=2048)
+def _chunk_terms(text: str) -> frozenset[str]:
+    """A chunk's analysed words, for the question's term coverage. A search reads its 20-40
+    candidates' words (about 0.17 ms a chunk); a server meets the same chunks again and
+    again, so each text is analysed once (2,048 chunks' terms are a few MB)."""
+    return frozenset(analyze(text))
+
+
 class Retriever:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -299,7 +308,7 @@ class Retriever:
             float(np.dot(np.asarray(dense_vec, dtype=np.float32), qvec)) if dense_vec else 0.0
         )
         text = p.get("text", "")
-        chunk_terms = set(analyze(f"{p.get('title', '')} {p.get('section') or ''} {text}"))
+        chunk_terms = _chunk_terms(f"{p.get('title', '')} {p.get('section') or ''} {text}")
         coverage = len(q_terms & chunk_terms) / len(q_terms) if q_terms else 0.0
         return Hit(
             chunk_id=point.id,

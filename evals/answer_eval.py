@@ -327,8 +327,10 @@ def evaluate_answers(
     answering function in-process, needs not logged); the harness passes POST /api/ask."""
     ask = ask or (lambda question: answering.answer(question, services=services, log_needs=False))
     # Each dataset is answered from an empty embedding cache, so stage timings include the
-    # embedding work a first asker pays (the retrieval comparison has filled the cache).
+    # embedding work a first asker pays (the retrieval comparison has filled the cache);
+    # the same for the question's detected language.
     empty_cache(services.embedding)
+    intake.question_language.cache_clear()
     retriever = Retriever(services)
     rows: list[AnswerRow] = []
     for n, item in enumerate(dataset.items, start=1):

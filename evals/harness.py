@@ -148,7 +148,9 @@ class ApiAsker:
 
 def api_latency(services: Services, questions: list[str]) -> dict[str, Any]:
     """POST /api/ask latency alone, for a run that does not score answers (``--no-answers``)."""
-    empty_cache(services.embedding)  # the retrieval comparison embedded these questions
+    # The retrieval comparison embedded these questions and detected their language.
+    empty_cache(services.embedding)
+    intake.question_language.cache_clear()
     with ApiAsker(services, "embedding cache emptied first") as asker:
         asker.warm_up(questions[0])
         for question in questions:

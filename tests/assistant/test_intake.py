@@ -37,3 +37,15 @@ def test_the_searched_text_has_no_personal_number_and_no_placeholder() -> None:
     searched = searchable("Min klient 19850101-1234 undrar vad försörjningsstöd är")
     assert "19850101" not in searched and "1234" not in searched
     assert "[" not in searched and "försörjningsstöd" in searched
+
+
+def test_a_question_s_language_is_detected_once_and_the_same_every_time() -> None:
+    question = "Hur många kommuner deltar i nätverket för socialchefer i regionen?"
+    question_language.cache_clear()
+    first = question_language(question)
+    assert question_language(question) == first == "sv"
+    info = question_language.cache_info()
+    assert (info.hits, info.misses) == (1, 1)
+    # The evaluation empties it before timing answers, as a first asker would meet it.
+    question_language.cache_clear()
+    assert question_language.cache_info().currsize == 0
