@@ -7,6 +7,7 @@ it streams (``AnswerDelta``… then one ``AnswerDone``), for the API and the cha
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +17,7 @@ from starlette.concurrency import iterate_in_threadpool
 
 from assistant import answerability, citations, display, extractive, glossary, passages
 from assistant.conversation import standalone_question
-from assistant.intake import question_language, searchable, validate_question
+from assistant.intake import QuestionError, question_language, searchable, validate_question
 from assistant.judge import Evidence, Judge, Judgement, build_judge
 from assistant.llm_answer import Draft, from_llm
 from assistant.models import (
@@ -28,7 +29,7 @@ from assistant.models import (
     StreamEvent,
 )
 from assistant.outcome import Turn
-from assistant.question import analyse
+from assistant.question import analyse, question_parts
 from assistant.retrieval import Retriever
 from assistant.services import Services, build_services
 from ingest.embedding import embed_passages
@@ -93,6 +94,82 @@ def find_evidence(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class PartsJudged:
+    """A two-part question judged part by part: the evidence of every part in one list, and
+    the verdict: answered when every part is, partial when some are."""
+
+    evidence: Evidence
+    judgement: Judgement
+    unanswered: tuple[str, ...]  # the parts the material does not answer
+
+    def framing(self, language: str) -> str | None:
+        return parts_framing(self.unanswered, language)
+
+
+def parts_framing(unanswered: tuple[str, ...], language: str) -> str | None:
+    """What a partial answer by parts says first: which part the material leaves open."""
+    if not unanswered:
+        return None
+    open_parts = " ".join(f"”{part}”" for part in unanswered)
+    if language == "en":
+        return (
+            f"The sources answer part of the question, but not {open_parts}. "
+            "What they say on the rest:"
+        )
+    return f"Underlaget svarar på en del av frågan, men inte på {open_parts}. Det som står:"
+
+
+def judge_by_parts(
+    evidence: Evidence,
+    *,
+    services: Services,
+    filters: SearchFilters | None = None,
+) -> PartsJudged | None:
+    """Each part of a question that asks two things, searched and judged on its own.
+
+    The whole question's search serves both parts at once, and its three most similar hits
+    may all be about one of them ("Vilket datum började lagen gälla och vad föreslog
+    utredningen Hållbar socialtjänst?"). None when no part is answered on its own."""
+    parts = question_parts(evidence.question.text)
+    if len(parts) < 2:
+        return None
+    judge = judge_for(services)
+    retriever = Retriever(services)
+    judged: list[tuple[str, Evidence, Judgement]] = []
+    for part in parts:
+        # A part is a question of its own, asked as one would ask it alone.
+        part = part[:1].upper() + part[1:]
+        try:
+            found = find_evidence(part, services=services, filters=filters, retriever=retriever)
+        except QuestionError:
+            return None
+        judged.append((part, found, judge.judge(found)))
+    answered = [(found, j) for _, found, j in judged if j.answered and j.passages]
+    if not answered:
+        return None
+    # One list of hits for the citations: every part's, each chunk once; each shown passage
+    # points into it.
+    hits = list(evidence.hits)
+    rank = {h.chunk_id: i for i, h in enumerate(hits)}
+    shown = []
+    for found, j in answered:
+        for hit in found.hits:
+            if hit.chunk_id not in rank:
+                rank[hit.chunk_id] = len(hits)
+                hits.append(hit)
+        best = j.passages[0]
+        shown.append(dataclasses.replace(best, hit_rank=rank[found.hits[best.hit_rank].chunk_id]))
+    unanswered = tuple(part.rstrip(" ?") for part, _, j in judged if not j.answered)
+    confidence = min(j.confidence for _, j in answered)
+    merged = dataclasses.replace(evidence, hits=hits)
+    if unanswered:
+        verdict = Judgement("partial", min(confidence, 0.49), "a part is not answered", shown)
+    else:
+        verdict = Judgement("answered", confidence, "each part answered on its own search", shown)
+    return PartsJudged(merged, verdict, unanswered)
+
+
 def _chunks(text: str, size: int = 24) -> Iterator[str]:
     for start in range(0, len(text), size):
         yield text[start : start + size]
@@ -132,9 +209,19 @@ def answer_events(
     judgement = judge_for(services).judge(evidence)
     timings["judge"] = (time.perf_counter() - t0) * 1000
 
+    by_parts = None
+    if not judgement.answered and evidence.question.several_parts:
+        t0 = time.perf_counter()
+        by_parts = judge_by_parts(evidence, services=services, filters=filters)
+        timings["parts"] = (time.perf_counter() - t0) * 1000
+        if by_parts is not None:
+            evidence, judgement = by_parts.evidence, by_parts.judgement
+            turn.evidence = evidence
+
     if not judgement.answered:
         partial = judgement if judgement.status == "partial" else None
-        result = turn.not_answered(judgement.confidence, judgement.reason, partial)
+        framing = by_parts.framing(turn.language) if by_parts is not None else None
+        result = turn.not_answered(judgement.confidence, judgement.reason, partial, framing)
         yield AnswerDelta(text=result.answer)
         turn.stamp_total()
         yield AnswerDone(answer=result)
@@ -153,7 +240,7 @@ def answer_events(
         return
     verified, mode = draft.verified, draft.mode
     if verified is None or not verified.citations:
-        verified = _extractive(judgement, evidence, services, embed)
+        verified = _extractive(judgement, evidence, services, embed, by_parts is not None)
         if mode == "llm":
             mode = "extractive_fallback"
         if services.llm is None:
@@ -174,8 +261,10 @@ def _extractive(
     evidence: Evidence,
     services: Services,
     embed: extractive.EmbedFn,
+    by_parts: bool = False,
 ) -> citations.VerifiedAnswer:
-    """The offline answer from the composer the settings name, its citations verified."""
+    """The offline answer from the composer the settings name, its citations verified; a
+    question answered part by part is answered with each part's passage."""
     analysis, hits = evidence.question, evidence.hits
     # A question about "rapporten" is answered from the report when one was found, not from
     # an FAQ answer that shares a word with it.
@@ -185,7 +274,7 @@ def _extractive(
     composer = services.settings.answer.composer
     # A question in another language whose words the glossary does not know has no terms to
     # find a passage by: it is answered by meaning, sentence by sentence, as before.
-    if composer == "passage" and (judgement.passages or analysis.lexical):
+    if by_parts or (composer == "passage" and (judgement.passages or analysis.lexical)):
         text, quotes = passages.compose(
             judgement.passages, language=analysis.language, display=services.settings.display
         )

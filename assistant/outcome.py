@@ -85,15 +85,20 @@ def _answered_need_notice(answered_by: str | None, language: str) -> str | None:
 
 
 def _partial_text(
-    judgement: Judgement, hits: list[Hit], language: str, settings: Settings
+    judgement: Judgement,
+    hits: list[Hit],
+    language: str,
+    settings: Settings,
+    framing: str | None = None,
 ) -> citations.VerifiedAnswer | None:
-    """The nearest passages under a plain statement that they do not say what was asked."""
+    """The nearest passages under a plain statement that they do not say what was asked
+    (or ``framing``: which part of the question they leave open)."""
+    framing = framing or passages.PARTIAL_FRAMING["en" if language == "en" else "sv"]
     text, quotes = passages.compose(
-        judgement.passages, language=language, partial=True, display=settings.display
+        judgement.passages, language=language, framing=framing, display=settings.display
     )
     if not text:
         return None
-    framing = passages.PARTIAL_FRAMING["en" if language == "en" else "sv"]
     verified = citations.verify(
         text,
         hits,
@@ -122,12 +127,16 @@ class Turn:
         return self.evidence.question.language
 
     def not_answered(
-        self, confidence: float, reason: str, partial: Judgement | None = None
+        self,
+        confidence: float,
+        reason: str,
+        partial: Judgement | None = None,
+        framing: str | None = None,
     ) -> Answer:
         """Partial (the nearest passages, said plainly) or declined, logged as a need."""
         hits, language = self.evidence.hits, self.language
         shown = (
-            _partial_text(partial, hits, language, self.services.settings)
+            _partial_text(partial, hits, language, self.services.settings, framing)
             if partial is not None
             else None
         )

@@ -346,6 +346,7 @@ def compose(
     *,
     language: str,
     partial: bool = False,
+    framing: str | None = None,
     display: DisplaySettings | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based hit index) and, per n, the sentences as they
@@ -381,5 +382,5 @@ def compose(
         bucket = quotes.setdefault(n, [])
         bucket.extend(p for p in passage.pieces if p not in bucket)
         blocks.append("\n".join(lines) if passage.items else " ".join(lines))
-    framing = (PARTIAL_FRAMING if partial else FRAMING)[lang]
+    framing = framing or (PARTIAL_FRAMING if partial else FRAMING)[lang]
     return f"{framing}\n\n" + "\n\n".join(blocks), quotes
