@@ -240,7 +240,7 @@ def answer_events(
         return
     verified, mode = draft.verified, draft.mode
     if verified is None or not verified.citations:
-        verified = _extractive(judgement, evidence, services, embed, by_parts is not None)
+        verified = _extractive(judgement, evidence, services, embed, by_parts=by_parts is not None)
         if mode == "llm":
             mode = "extractive_fallback"
         if services.llm is None:
@@ -261,6 +261,7 @@ def _extractive(
     evidence: Evidence,
     services: Services,
     embed: extractive.EmbedFn,
+    *,
     by_parts: bool = False,
 ) -> citations.VerifiedAnswer:
     """The offline answer from the composer the settings name, its citations verified; a
