@@ -345,13 +345,14 @@ def compose(
     passages: list[Passage],
     *,
     language: str,
-    partial: bool = False,
     framing: str | None = None,
     display: DisplaySettings | None = None,
 ) -> tuple[str, dict[int, list[str]]]:
     """Answer text with [n] markers (n = 1-based hit index) and, per n, the sentences as they
     stand in the source (the citation's quote, verifiable against the source text).
-    ``display`` is ``Settings.display``: how OCR residue is cleaned from what is shown."""
+    ``framing`` is the line above the quotes (``FRAMING`` in the language when not given;
+    a partial answer says what the passages do not say). ``display`` is
+    ``Settings.display``: how OCR residue is cleaned from what is shown."""
     if not passages:
         return "", {}
     lang = "en" if language == "en" else "sv"
@@ -382,5 +383,5 @@ def compose(
         bucket = quotes.setdefault(n, [])
         bucket.extend(p for p in passage.pieces if p not in bucket)
         blocks.append("\n".join(lines) if passage.items else " ".join(lines))
-    framing = framing or (PARTIAL_FRAMING if partial else FRAMING)[lang]
+    framing = framing or FRAMING[lang]
     return f"{framing}\n\n" + "\n\n".join(blocks), quotes
