@@ -103,9 +103,6 @@ class PartsJudged:
     judgement: Judgement
     unanswered: tuple[str, ...]  # the parts the material does not answer
 
-    def framing(self, language: str) -> str | None:
-        return parts_framing(self.unanswered, language)
-
 
 def parts_framing(unanswered: tuple[str, ...], language: str) -> str | None:
     """What a partial answer by parts says first: which part the material leaves open."""
@@ -220,7 +217,7 @@ def answer_events(
 
     if not judgement.answered:
         partial = judgement if judgement.status == "partial" else None
-        framing = by_parts.framing(turn.language) if by_parts is not None else None
+        framing = parts_framing(by_parts.unanswered, turn.language) if by_parts else None
         result = turn.not_answered(judgement.confidence, judgement.reason, partial, framing)
         yield AnswerDelta(text=result.answer)
         turn.stamp_total()

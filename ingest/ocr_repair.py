@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from kunskap.text import SWEDISH_MONTHS
+
 # A token is "known" when its Zipf frequency (log10 per billion words) reaches this.
 # 1.0 keeps every entry of the list; the list's rarest entries are real Swedish compounds
 # (kunskapsbaserad is 1.5), while OCR damage like ``frén`` is absent entirely.
@@ -69,14 +71,9 @@ _SPLIT_KEYS = tuple(k for k in CONFUSIONS if len(k) == 2)
 # Word-like tokens, including the characters OCR puts in place of å/ä/ö.
 TOKEN_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ&#0-9]+")
 _HAS_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
-# A lone "1" between lower-case words is an OCR'd "i" ("engagerade 1 systematisk").
-_LONE_ONE = re.compile(r"(?<=[a-zåäö,] )1(?= [a-zåäö])")
-# …nor before a month: "träda i kraft 1 juli 2025" is a date, and "i juli" loses its day.
-_MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
-_BEFORE_A_MONTH = re.compile(rf"1 (?:{'|'.join(_MONTHS)})\b")
+# A lone "1" between lower-case words is an OCR'd "i" ("engagerade 1 systematisk"), but not
+# a day before its month: "träda i kraft 1 juli 2025" is a date, not "i juli".
+_LONE_ONE = re.compile(rf"(?<=[a-zåäö,] )1(?= [a-zåäö])(?! (?:{'|'.join(SWEDISH_MONTHS)})\b)")
 # …unless the word before takes a number: "steg 1 innebär", "kapitel 1 handlar". The display
 # of quotes (assistant/display.py) reads a lone 1 after these words as a number too.
 NUMBERED_NOUNS = frozenset({
@@ -278,8 +275,6 @@ class OcrRepairer:
         def fix_one(match: re.Match[str]) -> str:
             before = match.string[: match.start()].rstrip(" ,").rsplit(None, 1)
             if before and before[-1].lower() in NUMBERED_NOUNS:
-                return match.group(0)
-            if _BEFORE_A_MONTH.match(match.string, match.start()):
                 return match.group(0)
             stats.repaired += 1
             return "i"
