@@ -48,6 +48,7 @@ class AnswerRow(TypedDict):
     gold_docs: list[str]
     timings_ms: dict[str, float]
     tags: dict[str, Any]
+    language: str  # the question's, as the assistant detected it
     decline_reason: NotRequired[str | None]  # declined answers
     citation_precision: NotRequired[float]  # answered ones
     citation_recall: NotRequired[float]
@@ -113,6 +114,7 @@ def score_answer(
         "gold_docs": sorted(gold_docs),
         "timings_ms": answer.timings_ms,
         "tags": item.tags,
+        "language": answer.language,
     }
     if abstained:
         row["decline_reason"] = answer.decline_reason
@@ -253,6 +255,48 @@ def status_summary(rows: list[AnswerRow]) -> dict[str, Any]:
             else None
         ),
         "confusion": dict(sorted(confusion.items())),
+    }
+
+
+def pooled(datasets: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The answered sets' questions counted together, the development sets (the rules were
+    tuned on them) apart from the held-out ones, each also by the question's language: one
+    set is too small to read alone, and the tuned and untuned figures belong side by side.
+    ``datasets`` is a run's ``results["datasets"]``; groups without answers are left out."""
+    groups: dict[str, tuple[list[str], list[AnswerRow]]] = {}
+    for name, entry in datasets.items():
+        if "answers" not in entry:
+            continue
+        sets, rows = groups.setdefault(
+            "held out" if entry.get("heldout") else "development", ([], [])
+        )
+        sets.append(name)
+        rows.extend(entry["answers"]["per_question"])
+    out: dict[str, Any] = {}
+    for group, (sets, rows) in groups.items():
+        by_language = {"all": rows}
+        for row in rows:
+            by_language.setdefault(row["language"], []).append(row)
+        out[group] = {
+            "sets": sets,
+            **{language: _pooled_figures(part) for language, part in by_language.items()},
+        }
+    return out
+
+
+def _pooled_figures(rows: list[AnswerRow]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    summary = summarise_answers(rows)
+    return {
+        "n": len(rows),
+        "n_answerable": len(answerable),
+        "n_unanswerable": len(unanswerable),
+        "status_accuracy": summary["status"]["accuracy"],
+        "key_fact_coverage_all": summary["key_fact_coverage_all"],
+        "answered_while_unanswerable": sum(r["status"] == "answered" for r in unanswerable),
+        "wrong_refusals": sum(r["status"] != "answered" for r in answerable),
+        "shown_with_defect": (summary["shown_text"] or {}).get("share_with_defect"),
     }
 
 

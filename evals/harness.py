@@ -24,7 +24,7 @@ from assistant import answering, intake
 from assistant.models import Answer
 from assistant.services import Services
 from evals import metrics
-from evals.answer_eval import Progress, evaluate_answers
+from evals.answer_eval import Progress, evaluate_answers, pooled
 from evals.baselines import RetrievalSystem, build_systems, load_chunks
 from evals.datasets import Dataset
 from evals.gold import DocResolver
@@ -250,6 +250,8 @@ def run(
             results["datasets"][dataset.name] = _evaluate_dataset(
                 services, dataset, systems, resolver, judge, options, say, asker
             )
+    if options.answers:
+        results["pooled"] = pooled(results["datasets"])
     if asker is not None:
         results["api"] = asker.summary()
     elif options.api and questions:

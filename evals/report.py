@@ -101,6 +101,54 @@ def _status_section(results: dict[str, Any], answered: dict[str, Any]) -> list[s
     ]
 
 
+def _share(count: int, of: int) -> str:
+    return f"{count} of {of} ({count / of:.3f})" if of else "–"
+
+
+def _pooled_section(pooled: dict[str, Any]) -> list[str]:
+    """Development and held-out sets pooled, side by side, each also by language."""
+    rows = []
+    for group, entry in pooled.items():
+        for language, fig in entry.items():
+            if language == "sets":
+                continue
+            rows.append(
+                [
+                    group if language == "all" else f"{group}, questions in {language}",
+                    f"{fig['n']} ({fig['n_answerable']} / {fig['n_unanswerable']})",
+                    _f(fig["status_accuracy"]),
+                    _f(fig["key_fact_coverage_all"]),
+                    _share(fig["answered_while_unanswerable"], fig["n_unanswerable"]),
+                    _share(fig["wrong_refusals"], fig["n_answerable"]),
+                    _f(fig["shown_with_defect"]),
+                ]
+            )
+    if not rows:
+        return []
+    sets = "; ".join(f"{group}: {', '.join(entry['sets'])}" for group, entry in pooled.items())
+    return [
+        "",
+        "### Tuned and held out, pooled",
+        "",
+        *_table(
+            [
+                "sets, questions",
+                "questions (answerable / unanswerable)",
+                "status accuracy",
+                "key facts (all answerable)",
+                "answered while unanswerable",
+                "wrong refusals",
+                "shown with a defect",
+            ],
+            rows,
+        ),
+        "",
+        f"- Every question of the run's sets counted once ({sets}). The rules were tuned on "
+        "the development sets; the held-out figures are the ones the issue's targets are "
+        "for. A held-out set read before as an aggregate is no longer blind.",
+    ]
+
+
 def _false_abstentions(summary: dict[str, Any]) -> str:
     rate = _f(summary["false_abstention_rate"])
     split = summary.get("false_abstentions")
@@ -132,6 +180,7 @@ def markdown(
         out += _answers_section(answered)
         out += _false_abstention_reasons(answered)
         out += _status_section(results, answered)
+        out += _pooled_section(results.get("pooled") or {})
         out += _twins_section(answered)
         out += _by_tag_sections(answered)
         out += _latency_section(answered)

@@ -97,6 +97,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                         "met": shown["share_with_defect"] <= TARGETS["shown_with_defect"],
                     }
                 )
+    rows += _pooled_targets(results.get("pooled", {}).get("held out"))
     api = results.get("api")
     for language, lat in (api or {}).get("by_language", {}).items():
         rows.append(
@@ -116,6 +117,41 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": api["p95"] <= TARGETS["api_p95_ms"],
             }
         )
+    return rows
+
+
+def _pooled_targets(held: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The answers issue's three held-out targets over every held-out set of the run at once
+    (``answer_eval.pooled``)."""
+    if not held or not held["all"]["n"]:
+        return []
+    fig = held["all"]
+    n_sets = len(held["sets"])
+    what = f"held-out sets pooled ({n_sets} set{'s' * (n_sets != 1)}, {fig['n']} questions)"
+    rows = []
+    if fig["key_fact_coverage_all"] is not None:
+        rows.append(
+            {
+                "what": f"{what}: key facts of answerable (refusals count 0)",
+                "measured": fig["key_fact_coverage_all"],
+                "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
+                "met": fig["key_fact_coverage_all"] >= TARGETS["key_fact_coverage_all"],
+            }
+        )
+    for key, of, label in (
+        ("answered_while_unanswerable", "n_unanswerable", "answered while unanswerable"),
+        ("wrong_refusals", "n_answerable", "wrong refusals (partial or declined, answerable)"),
+    ):
+        if fig[of]:
+            share = round(fig[key] / fig[of], 4)
+            rows.append(
+                {
+                    "what": f"{what}: {label} ({fig[key]} of {fig[of]})",
+                    "measured": share,
+                    "target": f"≤ {TARGETS[key]:.2f}",
+                    "met": share <= TARGETS[key],
+                }
+            )
     return rows
 
 

@@ -110,3 +110,83 @@ def test_an_answer_quoting_a_source_beside_the_gold_one_counts_half_its_document
     # mypy reads the copy as a plain dict, not an AnswerRow
     summary = answer_eval.summarise_answers([row, only_gold])  # type: ignore[list-item]
     assert (summary["cited_docs_gold"], summary["answer_words"]) == (0.75, 6.0)
+
+
+def _scored(id_: str, *, answerable: bool, status: str, language: str = "sv", facts: float = 1.0):
+    expected = "answered" if answerable else "declined"
+    row: dict[str, Any] = {
+        "id": id_, "question": f"Fråga {id_}?", "answerable": answerable,
+        "abstained": status != "answered", "status": status, "expected_status": expected,
+        "confidence": 0.5, "answer": "", "cited_docs": [], "gold_docs": [],
+        "timings_ms": {"total": 10.0}, "tags": {}, "language": language,
+        "crag": 0, "correct": False,
+    }  # fmt: skip
+    if answerable:
+        row["key_fact_coverage"] = facts if status == "answered" else 0.0
+    return row
+
+
+def test_pooled_counts_every_question_once_development_and_held_out_apart() -> None:
+    def entry(rows: list[dict[str, Any]], *, heldout: bool) -> dict[str, Any]:
+        return {"heldout": heldout, "answers": {"per_question": rows}}
+
+    datasets_results = {
+        "dev_a": entry([_scored("d1", answerable=True, status="answered")], heldout=False),
+        "held_a": entry(
+            [
+                _scored("h1", answerable=True, status="answered", facts=0.5),
+                _scored("h2", answerable=True, status="declined"),
+                _scored("h3", answerable=False, status="answered", language="en"),
+            ],
+            heldout=True,
+        ),
+        "held_b": entry(
+            [
+                _scored("h4", answerable=False, status="declined"),
+                _scored("h5", answerable=True, status="answered", language="en"),
+            ],
+            heldout=True,
+        ),
+        "retrieval_only": {"heldout": True},  # no answers: not counted
+    }
+    pooled = answer_eval.pooled(datasets_results)
+    assert set(pooled) == {"development", "held out"}
+    held = pooled["held out"]
+    assert held["sets"] == ["held_a", "held_b"]
+    assert held["all"] == {
+        "n": 5,
+        "n_answerable": 3,
+        "n_unanswerable": 2,
+        "status_accuracy": 0.6,  # h1, h4, h5
+        "key_fact_coverage_all": 0.5,  # (0.5 + 0 + 1) / 3
+        "answered_while_unanswerable": 1,  # h3
+        "wrong_refusals": 1,  # h2
+        "shown_with_defect": None,  # nothing shown was checked
+    }
+    assert (held["en"]["n"], held["en"]["answered_while_unanswerable"]) == (2, 1)
+    assert (held["sv"]["n"], held["sv"]["wrong_refusals"]) == (3, 1)
+    assert pooled["development"]["all"]["n"] == 1
+
+
+def test_the_pooled_held_out_figures_are_checked_against_the_issues_targets() -> None:
+    from evals import targets
+
+    held = answer_eval.pooled(
+        {
+            "held_a": {
+                "heldout": True,
+                "answers": {
+                    "per_question": [
+                        _scored("h1", answerable=True, status="answered"),
+                        _scored("h2", answerable=False, status="answered"),
+                        _scored("h3", answerable=False, status="declined"),
+                    ]
+                },
+            }
+        }
+    )
+    rows = targets.targets({"datasets": {}, "pooled": held})
+    assert [(r["measured"], r["met"]) for r in rows] == [(1.0, True), (0.5, False), (0.0, True)]
+    assert rows[1]["what"] == (
+        "held-out sets pooled (1 set, 3 questions): answered while unanswerable (1 of 2)"
+    )

@@ -267,6 +267,31 @@ def test_the_answer_pass_asks_through_the_api_and_answers_as_in_process(
     assert "each dataset answered from an empty embedding cache" in results["api"]["how"]
 
 
+def test_the_run_pools_its_sets_and_the_report_shows_the_pool(
+    results: dict[str, Any], tmp_path: Path
+) -> None:
+    from evals import report
+
+    answered = {n: e for n, e in results["datasets"].items() if "answers" in e}
+    pooled = results["pooled"]
+    assert list(pooled) == ["development"]  # the tiny sets are not held out
+    assert pooled["development"]["sets"] == list(answered)
+    everything = pooled["development"]["all"]
+    assert everything["n"] == sum(e["answers"]["summary"]["n"] for e in answered.values())
+    wrong = sum(
+        e["answers"]["summary"]["status"]["confusion"].get(f"{expected}->answered", 0)
+        for e in answered.values()
+        for expected in ("partial", "declined")
+    )
+    assert everything["answered_while_unanswerable"] == wrong
+    assert everything["n"] == sum(
+        f["n"] for k, f in pooled["development"].items() if k not in ("all", "sets")
+    )
+    text = report.write(results, tmp_path / "r")["markdown"].read_text(encoding="utf-8")
+    assert "### Tuned and held out, pooled" in text
+    assert f"| development | {everything['n']} (" in text
+
+
 def test_flatten_and_check(results: dict[str, Any]) -> None:
     flat = gate.flatten(results)
     key = "tiny_retrieval.retrieval.hybrid.doc.hit@5"
