@@ -12,7 +12,7 @@ engine that embeds the search runs it. No torch, nothing downloaded.
 ``Judge``: the passages the rules find are scored, and the best one answers when its
 probability reaches ``answer.learned_judge_threshold``. With
 ``answer.learned_judge_with_rules`` the rules must say answered too (the model then only
-vetoes), which is how it was measured against the rules (``docs/answerability.md``).
+vetoes), which is how it was measured against the rules (``docs/answerability-history.md``).
 """
 
 from __future__ import annotations

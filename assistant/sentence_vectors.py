@@ -4,7 +4,7 @@ waiting for them.
 A question in another language than Swedish is answered by meaning: the sentence composer
 embeds the candidate sentences of the top hits and ranks them against the question
 (``extractive._score_semantic``). That embedding was most of an English answer's time and
-kept ``POST /api/ask`` over its 300 ms target (``docs/answerability.md``). The candidates
+kept ``POST /api/ask`` over its 300 ms target (``docs/answerability-history.md``). The candidates
 depend only on a chunk's text, so they are embedded once, after ingest, into a store by
 content under the data dir (``ingest.embedding.StoredEmbedding``, one SQLite file); at
 answer time the composer reads them from there and embeds only what is missing (which it

@@ -11,7 +11,7 @@ is scored leave-one-set-out; every other set by the model trained on all develop
 An AUC near 0.5 means the set's wording says nothing about its labels, so abstention figures
 on it measure the judge. Near 1.0 means a judge can score well just by recognising how the
 set's unanswerable questions were written. The sets written to the first brief score
-0.81–0.96; the twin sets 0.63–0.74 (docs/answerability.md). Run it on every new evaluation
+0.81–0.96; the twin sets 0.63–0.74 (docs/answerability-history.md). Run it on every new evaluation
 set before trusting its abstention figures.
 """
 

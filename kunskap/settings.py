@@ -167,7 +167,7 @@ class AnswerSettings(_Group):
     max_sentences: int = Field(
         5, ge=1, description="Sentences in an extractive answer of the 'sentences' composer."
     )
-    # "all" measured 2026-12-07 (docs/answerability.md): held-out key facts 0.628 -> 0.654,
+    # "all" measured 2026-12-07 (docs/answerability-history.md): held-out key facts 0.628 -> 0.654,
     # cited documents that are gold 0.48 -> 0.63; but four development sets, SweFAQ's real
     # questions among them (CRAG 0.77 -> 0.70), fall under their CI floors: not the default.
     by_meaning: Literal["other_languages", "all"] = Field(
@@ -179,7 +179,7 @@ class AnswerSettings(_Group):
     )
     # Measured on the 84 English questions of the development sets (2 cores, one thread):
     # all (mean 12, up to 24 sentences) 0.796 key facts, CPU p50 318 ms; 8: 0.820, 291 ms;
-    # 6: 0.780; 4: 0.669; none (glossary words only): 0.651, 77 ms. docs/answerability.md.
+    # 6: 0.780; 4: 0.669; none (glossary words only): 0.651, 77 ms. docs/answerability-history.md.
     semantic_candidates: int = Field(
         8,
         ge=0,
@@ -211,7 +211,7 @@ class AnswerSettings(_Group):
     )
     # The passage composer is the issue-16 design; on the development sets it names fewer
     # key facts than the sentence composer they were tuned on (0.66 against 0.75,
-    # docs/answerability.md), so it is not yet the default.
+    # docs/answerability-history.md), so it is not yet the default.
     composer: Literal["passage", "sentences"] = Field(
         "sentences",
         description="Offline answer: 'passage' quotes the passage that answers (a featured "

@@ -34,7 +34,7 @@ from kunskap.settings import DisplaySettings
         # A bullet OCR read as a letter.
         ("e Funktionshinder för utförare, 2024", "Funktionshinder för utförare, 2024"),
         ("e ”EBP-överenskommelserna” 2011 — 2014", "”EBP-överenskommelserna” 2011 — 2014"),
-        # "i" read as "1" (cases from the sample corpus's quotable text; docs/answerability.md).
+        # "i" read as "1" (the sample corpus's quotable text; docs/answerability-history.md).
         (
             "vilka lokala behov som finns 1 kommunerna.",
             "vilka lokala behov som finns i kommunerna.",
