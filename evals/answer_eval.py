@@ -16,6 +16,7 @@ from typing import Any, NotRequired, TypedDict
 
 from assistant import answering, glossary, intake
 from assistant.citations import MARKER
+from assistant.display import shown
 from assistant.models import Answer
 from assistant.retrieval import Retriever
 from assistant.services import Services
@@ -68,7 +69,12 @@ class AnswerResult(TypedDict):
 
 
 def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
-    """Each claim of an answer with the texts of the passages it cites (framing left out)."""
+    """Each claim of an answer with the texts of the passages it cites (framing left out).
+
+    A claim quotes its source as the reader is shown it (``display.shown``: OCR's letters read
+    again, "Stadendvergripande" shown as "Stadenövergripande"), while a citation keeps the
+    source's own text: each cited passage is read in both forms, so the support judge does not
+    count a repaired word as unsupported."""
     texts = {c.n: c.text for c in answer.citations}
     claims = []
     for line in answer.answer.split("\n"):
@@ -79,8 +85,14 @@ def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
             if not claim or claim in {"(...)", "…"}:
                 continue
             cited = [texts[n] for n in dict.fromkeys(int(m) for m in MARKER.findall(sentence))]
-            claims.append((claim, [t for t in cited if t]))
+            claims.append((claim, [_as_written_and_shown(t) for t in cited if t]))
     return claims
+
+
+def _as_written_and_shown(text: str) -> str:
+    # One passage per citation still: ALCE's precision counts each cited passage alone.
+    cleaned = shown(text)
+    return text if cleaned == text else f"{text}\n{cleaned}"
 
 
 def expected_status(item: EvalItem) -> str:

@@ -190,3 +190,27 @@ def test_the_pooled_held_out_figures_are_checked_against_the_issues_targets() ->
     assert rows[1]["what"] == (
         "held-out sets pooled (1 set, 3 questions): answered while unanswerable (1 of 2)"
     )
+
+
+def test_a_claim_shown_with_repaired_words_is_supported_by_its_source() -> None:
+    from assistant.models import Answer, Citation
+    from evals.support import SupportJudge
+
+    source = "Géteborgsregionens nétverksmoéten hölls."  # OCR's é for å/ä/ö
+    citation = Citation(
+        n=1, doc_id="rapport", title="Rapport", doc_type="rapport", doc_type_label="Rapport",
+        quote=source, text=source, chunk_id="rapport-0", score=1.0,
+    )  # fmt: skip
+    answer = Answer(
+        answered=True,
+        answer="Göteborgsregionens nätverksmöten hölls [1].",  # as display.shown shows it
+        language="sv",
+        citations=[citation],
+        confidence=0.9,
+        question="Hölls nätverksmötena?",
+    )
+    [(claim, cited)] = answer_eval.answer_claims(answer)
+    assert len(cited) == 1  # one passage per citation: ALCE's precision reads them one by one
+    assert cited[0].startswith(source)  # the source as written is still what is cited
+    assert SupportJudge().entails(claim, cited)
+    assert not SupportJudge().entails(claim, [source])  # the OCR'd words alone do not carry it
