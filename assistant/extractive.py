@@ -202,8 +202,9 @@ def _without_heading(piece: str) -> str:
 
 
 # A star OCR left before a paragraph, a bullet or a footnote's mark: "* Denna tioåriga
-# satsning inleddes 2017 …". What follows it is the piece, lower-case start and all.
-_STAR_BULLET = re.compile(r"^\*\s+(?=\S)")
+# satsning inleddes 2017 …", or the scanned report's bullet glyph: "» Utveckla stöd i …".
+# What follows it is the piece, lower-case start and all.
+_STAR_BULLET = re.compile(r"^[*»]\s+(?=\S)")
 
 
 def _plain(text: str) -> str:

@@ -37,10 +37,11 @@ KINDS = (
 _PIECE = re.compile(r"(.+?)\s*\[\d+\][.!?…:;]*")
 # Markdown emphasis the composer did not strip: "**Tid för …", "*Att leda för kunskap*";
 # a list marker inside running text: "… chefsnätverk. ✓ Dialog kring 30 mars"; a markdown
-# heading quoted as if it were a claim: "## Om beprövad erfarenhet".
+# heading quoted as if it were a claim: "## Om beprövad erfarenhet"; a bullet glyph standing
+# alone ("… utvecklingsprocesser. » Utveckla uppföljning av resultat"), not a quote mark.
 _MARKUP = re.compile(
     r"\*\*|(?<![\w*])\*(?=\w)|(?<=[\w.!?…])\*(?![\w*])|(?<=[.!?] )[-•–✓] (?=[A-ZÅÄÖ])|^✓"
-    r"|^#{1,6}\s|^\*\s"
+    r"|^#{1,6}\s|^\*\s|(?<!\S)»(?!\S)"
 )
 # A footnote number that OCR read as a sign, fused to the word before it: "kunskap®",
 # "avdelningschefer'®", "identifieras.'?" at a sentence's end.

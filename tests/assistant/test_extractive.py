@@ -111,6 +111,21 @@ def test_a_star_ocr_left_before_a_paragraph_is_not_quoted() -> None:
     ]
 
 
+def test_the_scanned_reports_bullet_glyph_is_not_quoted() -> None:
+    # The Göteborg report's bullets, OCR'd as "»", one item to a paragraph; the answer showed
+    # "… utvecklingsprocesser. » [1] Utveckla uppföljning av resultat".
+    hits = [
+        make_hit(
+            "Enheten ska bidra i omställningen genom att;\n\n"
+            "» Utveckla stöd i systematisk uppföljning\n\n"
+            "» Utveckla stöd till planering av insatser genom målgruppsanalyser"
+        )
+    ]
+    texts = [c.text for c in candidates(hits, set(analyze("systematisk uppföljning")))]
+    assert "Utveckla stöd i systematisk uppföljning" in texts
+    assert not any("»" in text for text in texts)
+
+
 def test_a_sentence_the_answer_already_shows_is_not_shown_again() -> None:
     # A sentence quoted alone and again as the lead-in of a list quoted whole, in other case
     # and punctuation: shown once; the list's items still are.

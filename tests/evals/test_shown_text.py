@@ -23,6 +23,7 @@ def test_pieces_are_the_quotes_before_each_marker_without_the_framing_line() -> 
         ("Dialogen fortsätter. ✓ Dialog kring 30 mars", "markup"),
         ("## Om beprövad erfarenhet i socialt arbete", "markup"),
         ("* Denna tioåriga satsning inleddes 2017", "markup"),
+        ("att leda utvecklingsprocesser. » Utveckla uppföljning av resultat", "markup"),
         ("Modellen hjälper organisationer®® att överbrygga", "footnote_mark"),
         ("FoU-rådet består av fyra avdelningschefer'® som", "footnote_mark"),
         ("vilka behov som finns i kommunerna.'?", "footnote_mark"),
@@ -58,6 +59,7 @@ def test_each_kind_of_defect_is_found(piece: str, kind: str) -> None:
         "- vad kostar det",  # a list's item, shown one to a line
         "Läs mer på Kunskapsguiden.se om familjehem",  # a domain, not two sentences
         "Det står i SoL.Det gäller alla",  # after an abbreviation in capitals: left alone
+        "Boken heter »Socialt arbete» och kom ut 2020",  # guillemets as quote marks
     ],
 )
 def test_clean_prose_has_no_defect(piece: str) -> None:
