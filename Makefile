@@ -57,11 +57,10 @@ unit:
 eval:
 	$(BIN)/kunskap eval --check --suite gate --report build/eval-report
 
-# Every set, with the passage composer and the words' ranking of Swedish sentences (the
-# default until 2026-12-08) beside today's answers.
+# Every set, with the answer variants not (yet) the default beside today's answers.
 eval-full: install
 	$(BIN)/kunskap eval --check --report build/eval-report-full \
-		--answer-variant composer=passage --answer-variant by_meaning=other_languages
+		--answer-variant composer=passage --answer-variant by_meaning=all
 
 # Opt-in, outside `make test`: answers from a real model server (llama.cpp running Gemma 3
 # 270M) must end verified or in the extractive fallback. See tests/e2e_llm/.

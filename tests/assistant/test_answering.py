@@ -337,14 +337,12 @@ def test_a_swedish_question_is_ranked_by_meaning_only_when_the_settings_say_so(
         original(cands, *args)  # type: ignore[arg-type]  # the spy passes on what it got
 
     monkeypatch.setattr(assistant.extractive, "_score_semantic", spy)
+    default = answer(ANSWERABLE, services=sample_services, log_needs=False)
+    assert default.answered and scored == []  # by the question's words
+
     from evals.harness import with_answer_settings
 
-    by_words = with_answer_settings(sample_services, {"by_meaning": "other_languages"})
-    lexical = answer(ANSWERABLE, services=by_words, log_needs=False)
-    assert lexical.answered and scored == []  # by the question's words
-
-    services = sample_services  # the default since 2026-12-08: every question by meaning
-    assert services.settings.answer.by_meaning == "all"
+    services = with_answer_settings(sample_services, {"by_meaning": "all"})
     by_meaning = answer(ANSWERABLE, services=services, log_needs=False)
     assert by_meaning.answered, by_meaning
     assert len(scored) == 1 and 0 < scored[0] <= services.settings.answer.semantic_candidates
