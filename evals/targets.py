@@ -64,28 +64,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         status = summary.get("status")
         if status and entry.get("heldout"):
             held = f"{name} (held out)"
-            if summary.get("key_fact_coverage_all") is not None:
-                rows.append(
-                    {
-                        "what": f"{held}: key facts of answerable (refusals count 0)",
-                        "measured": summary["key_fact_coverage_all"],
-                        "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
-                        "met": summary["key_fact_coverage_all"] >= TARGETS["key_fact_coverage_all"],
-                    }
-                )
-            for key, what in (
-                ("answered_while_unanswerable", "answered while unanswerable"),
-                ("wrong_refusals", "wrong refusals (partial or declined, answerable)"),
-            ):
-                if status.get(key) is not None:
-                    rows.append(
-                        {
-                            "what": f"{held}: {what}",
-                            "measured": status[key],
-                            "target": f"≤ {TARGETS[key]:.2f}",
-                            "met": status[key] <= TARGETS[key],
-                        }
-                    )
+            errors = {key: (status[key], "") for key in _ERRORS if status.get(key) is not None}
+            rows += _answer_rows(held, summary.get("key_fact_coverage_all"), errors)
             shown = summary.get("shown_text") or {}
             if shown.get("share_with_defect") is not None:
                 rows.append(
@@ -120,6 +100,40 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+# The answers issue's two verdict errors, as the report names them.
+_ERRORS = {
+    "answered_while_unanswerable": "answered while unanswerable",
+    "wrong_refusals": "wrong refusals (partial or declined, answerable)",
+}
+
+
+def _answer_rows(
+    what: str, key_facts: float | None, errors: dict[str, tuple[float, str]]
+) -> list[dict[str, Any]]:
+    """The answers issue's three held-out targets for one set or a pool: key facts, and each
+    verdict error given as (share, what it counts, e.g. " (21 of 40)")."""
+    rows = []
+    if key_facts is not None:
+        rows.append(
+            {
+                "what": f"{what}: key facts of answerable (refusals count 0)",
+                "measured": key_facts,
+                "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
+                "met": key_facts >= TARGETS["key_fact_coverage_all"],
+            }
+        )
+    for key, (share, counted) in errors.items():
+        rows.append(
+            {
+                "what": f"{what}: {_ERRORS[key]}{counted}",
+                "measured": share,
+                "target": f"≤ {TARGETS[key]:.2f}",
+                "met": share <= TARGETS[key],
+            }
+        )
+    return rows
+
+
 def _pooled_targets(held: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The answers issue's three held-out targets over every held-out set of the run at once
     (``answer_eval.pooled``)."""
@@ -128,31 +142,13 @@ def _pooled_targets(held: dict[str, Any] | None) -> list[dict[str, Any]]:
     fig = held["all"]
     n_sets = len(held["sets"])
     what = f"held-out sets pooled ({n_sets} set{'s' * (n_sets != 1)}, {fig['n']} questions)"
-    rows = []
-    if fig["key_fact_coverage_all"] is not None:
-        rows.append(
-            {
-                "what": f"{what}: key facts of answerable (refusals count 0)",
-                "measured": fig["key_fact_coverage_all"],
-                "target": f"≥ {TARGETS['key_fact_coverage_all']:.2f}",
-                "met": fig["key_fact_coverage_all"] >= TARGETS["key_fact_coverage_all"],
-            }
-        )
-    for key, of, label in (
-        ("answered_while_unanswerable", "n_unanswerable", "answered while unanswerable"),
-        ("wrong_refusals", "n_answerable", "wrong refusals (partial or declined, answerable)"),
-    ):
-        if fig[of]:
-            share = round(fig[key] / fig[of], 4)
-            rows.append(
-                {
-                    "what": f"{what}: {label} ({fig[key]} of {fig[of]})",
-                    "measured": share,
-                    "target": f"≤ {TARGETS[key]:.2f}",
-                    "met": share <= TARGETS[key],
-                }
-            )
-    return rows
+    of = {"answered_while_unanswerable": "n_unanswerable", "wrong_refusals": "n_answerable"}
+    errors = {
+        key: (round(fig[key] / fig[of[key]], 4), f" ({fig[key]} of {fig[of[key]]})")
+        for key in _ERRORS
+        if fig[of[key]]
+    }
+    return _answer_rows(what, fig["key_fact_coverage_all"], errors)
 
 
 def _before_model(areas: dict[str, Any]) -> str:
