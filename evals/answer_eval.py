@@ -75,7 +75,7 @@ def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
     again, "Stadendvergripande" shown as "Stadenövergripande"), while a citation keeps the
     source's own text: each cited passage is read in both forms, so the support judge does not
     count a repaired word as unsupported."""
-    texts = {c.n: c.text for c in answer.citations}
+    texts = {c.n: _as_written_and_shown(c.text) for c in answer.citations}
     claims = []
     for line in answer.answer.split("\n"):
         if not line.strip() or line.rstrip().endswith(":"):
@@ -85,7 +85,7 @@ def answer_claims(answer: Answer) -> list[tuple[str, list[str]]]:
             if not claim or claim in {"(...)", "…"}:
                 continue
             cited = [texts[n] for n in dict.fromkeys(int(m) for m in MARKER.findall(sentence))]
-            claims.append((claim, [_as_written_and_shown(t) for t in cited if t]))
+            claims.append((claim, [t for t in cited if t]))
     return claims
 
 
